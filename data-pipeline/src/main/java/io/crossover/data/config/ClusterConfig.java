@@ -1,0 +1,34 @@
+package io.crossover.data.config;
+
+import java.util.Map;
+
+/**
+ * Where Spark runs.
+ *
+ * @param master a Spark master URL; the default {@code local-cluster[2,1,1024]} starts separate
+ *     executor JVMs on this machine, the same code path as a real cluster
+ * @param worldSize W, data-parallel ranks (one barrier task each)
+ * @param executorMemory memory per executor JVM, e.g. {@code 1g}
+ * @param sparkConf any further Spark settings, passed through unchanged
+ */
+public record ClusterConfig(
+    String master, int worldSize, String executorMemory, Map<String, String> sparkConf) implements java.io.Serializable {
+
+  public ClusterConfig {
+    sparkConf = Map.copyOf(sparkConf);
+  }
+
+  static ClusterConfig from(Keys k) {
+    String memory = k.nonEmpty("cluster.executor-memory", "write e.g. 1g");
+    if (!memory.matches("[0-9]+[kmgtKMGT]?")) {
+      throw new ConfigException(
+          "cluster.executor-memory",
+          "value \"" + memory + "\" is not a JVM memory size; write e.g. 1024m or 4g");
+    }
+    return new ClusterConfig(
+        k.nonEmpty("cluster.master", "write e.g. local-cluster[2,1,1024] or spark://host:7077"),
+        k.integer("cluster.world-size", 1, 65_536),
+        memory,
+        k.openMap("cluster.spark-conf"));
+  }
+}

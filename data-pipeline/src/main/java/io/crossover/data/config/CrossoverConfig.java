@@ -1,0 +1,28 @@
+package io.crossover.data.config;
+
+/**
+ * The whole configuration of a Crossover job: one immutable tree, parsed and validated once on the
+ * driver ({@link ConfigLoader}), saved as JSON with every run and shipped to executors as is.
+ *
+ * @param data where the corpus comes from, how it is tokenised and sharded
+ * @param budget the token budget: unique tokens, total tokens, sequence length, global batch
+ * @param cluster where Spark runs and how many data-parallel ranks train
+ * @param reader how ranks read their token batches
+ * @param run seeds and the run directory root
+ */
+public record CrossoverConfig(
+    DataConfig data,
+    BudgetConfig budget,
+    ClusterConfig cluster,
+    ReaderConfig reader,
+    RunConfig run) implements java.io.Serializable {
+
+  static CrossoverConfig from(Keys k) {
+    return new CrossoverConfig(
+        DataConfig.from(k),
+        BudgetConfig.from(k),
+        ClusterConfig.from(k),
+        ReaderConfig.from(k),
+        RunConfig.from(k));
+  }
+}

@@ -1,0 +1,8 @@
+package io.crossover.data.plan;
+
+/** A budget that cannot be planned. Names the key and the nearest valid values. */
+public final class PlanException extends IllegalArgumentException {
+  public PlanException(String key, String message) {
+    super("config key '" + key + "': " + message);
+  }
+}

@@ -1,0 +1,12 @@
+package io.crossover.data.shard;
+
+/** A dataset file that does not match its manifest or cannot be parsed. Names the file. */
+public final class CorruptShardException extends RuntimeException {
+  public CorruptShardException(String file, String why) {
+    super(file + ": " + why);
+  }
+
+  public CorruptShardException(String file, String why, Throwable cause) {
+    super(file + ": " + why, cause);
+  }
+}

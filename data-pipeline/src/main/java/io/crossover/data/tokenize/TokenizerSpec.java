@@ -1,0 +1,65 @@
+package io.crossover.data.tokenize;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * What a task needs to open a tokenizer: the kind, and for {@code hf:} the bytes of the
+ * tokenizer.json (read once on the driver from any Hadoop filesystem, shipped with the task).
+ */
+public final class TokenizerSpec implements Serializable {
+  private static final long serialVersionUID = 1L;
+  private final String name;
+  private final byte[] json;
+  private final String sha256;
+
+  private TokenizerSpec(String name, byte[] json) {
+    this.name = name;
+    this.json = json;
+    this.sha256 = json == null ? null : sha256(json);
+  }
+
+  /** Resolves {@code byte} or {@code hf:<path>} (any Hadoop filesystem URI or local path). */
+  public static TokenizerSpec resolve(String spec, Configuration hadoop) {
+    if (spec.equals("byte")) {
+      return new TokenizerSpec("byte", null);
+    }
+    if (!spec.startsWith("hf:")) {
+      throw new IllegalArgumentException(
+          "data.tokenizer: \"" + spec + "\" is not allowed; use byte or hf:<path to tokenizer.json>");
+    }
+    Path path = new Path(spec.substring(3));
+    try {
+      FileSystem fs = path.getFileSystem(hadoop);
+      try (InputStream in = fs.open(path)) {
+        return new TokenizerSpec(path.getName(), in.readAllBytes());
+      }
+    } catch (java.io.FileNotFoundException e) {
+      throw new IllegalArgumentException(
+          "data.tokenizer: tokenizer file " + path + " does not exist", e);
+    } catch (IOException e) {
+      throw new UncheckedIOException("data.tokenizer: cannot read " + path, e);
+    }
+  }
+
+  /** Opens a tokenizer; the caller closes it. */
+  public Tokenizer open() {
+    return json == null ? new ByteTokenizer() : new HfTokenizer(name, sha256, json);
+  }
+
+  private static String sha256(byte[] bytes) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
