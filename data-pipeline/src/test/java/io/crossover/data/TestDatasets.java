@@ -30,9 +30,11 @@ public final class TestDatasets {
   }
 
   /** Writes train documents (and one validation document) to {@code dir} on the local FS. */
-  public static Manifest write(java.nio.file.Path dir, List<int[]> train, long shardTokens, int batchTokens)
+  public static Manifest write(
+      java.nio.file.Path dir, List<int[]> train, long shardTokens, int batchTokens)
       throws IOException {
-    FileSystem fs = io.crossover.data.shard.Filesystems.raw(FileSystem.getLocal(new Configuration()));
+    FileSystem fs =
+        io.crossover.data.shard.Filesystems.raw(FileSystem.getLocal(new Configuration()));
     return DatasetWriter.write(
         fs,
         new Path(dir.toUri()),

@@ -23,7 +23,8 @@ final class ConfigCommand implements Callable<Integer> {
   @Command(
       name = "show",
       mixinStandardHelpOptions = true,
-      description = "Print the resolved, validated config as JSON (what a run saves as config.json).")
+      description =
+          "Print the resolved, validated config as JSON (what a run saves as config.json).")
   static final class Show implements Callable<Integer> {
     @Mixin ConfigOptions config;
 

@@ -53,11 +53,11 @@ public final class Crossover implements Runnable {
           PrintWriter err = cmd.getErr();
           Throwable root = userFacing(e);
           if (root != null) {
-            err.println("crossover " + cmd.getCommandName() + ": error: " + root.getMessage());
+            err.println(cmd.getCommandSpec().qualifiedName() + ": error: " + root.getMessage());
             err.flush();
             return root instanceof CorruptShardException ? EXIT_FAILURE : EXIT_USAGE;
           }
-          err.println("crossover " + cmd.getCommandName() + ": failed: " + e);
+          err.println(cmd.getCommandSpec().qualifiedName() + ": failed: " + e);
           e.printStackTrace(err);
           err.flush();
           return EXIT_FAILURE;
@@ -71,7 +71,10 @@ public final class Crossover implements Runnable {
       if (t instanceof ConfigException
           || t instanceof PlanException
           || t instanceof CorruptShardException
-          || (t instanceof IllegalArgumentException && t.getMessage() != null && t.getMessage().matches("^[a-z-]+\\.[a-z.-]+: .*"))) {
+          || t instanceof io.crossover.data.ingest.InputException
+          || (t instanceof IllegalArgumentException
+              && t.getMessage() != null
+              && t.getMessage().matches("^[a-z-]+\\.[a-z.-]+: .*"))) {
         return t;
       }
     }

@@ -28,10 +28,14 @@ final class IngestCommand implements Callable<Integer> {
   @Option(names = "--format", description = "text, jsonl or parquet (data.input.format).")
   String format;
 
-  @Option(names = "--text-field", description = "JSONL field / Parquet column (data.input.text-field).")
+  @Option(
+      names = "--text-field",
+      description = "JSONL field / Parquet column (data.input.text-field).")
   String textField;
 
-  @Option(names = {"--output", "--dataset"}, description = "Dataset directory to write (data.dataset).")
+  @Option(
+      names = {"--output", "--dataset"},
+      description = "Dataset directory to write (data.dataset).")
   String output;
 
   @Option(names = "--tokenizer", description = "byte or hf:<tokenizer.json> (data.tokenizer).")
@@ -61,11 +65,16 @@ final class IngestCommand implements Callable<Integer> {
 
   static Manifest run(CrossoverConfig c, boolean overwrite) {
     long start = System.nanoTime();
+    // Fail on a bad path, an existing output or a broken tokenizer before starting Spark.
+    IngestJob.check(c.data(), overwrite, new org.apache.hadoop.conf.Configuration());
     SparkSession spark = SparkSessions.create(c.cluster(), "ingest");
     try {
       Manifest m =
           IngestJob.run(
-              JavaSparkContext.fromSparkContext(spark.sparkContext()), c.data(), overwrite, System.out::println);
+              JavaSparkContext.fromSparkContext(spark.sparkContext()),
+              c.data(),
+              overwrite,
+              System.out::println);
       System.out.printf("ingest: done in %.1f s%n", (System.nanoTime() - start) / 1e9);
       return m;
     } finally {

@@ -21,19 +21,31 @@ final class PlanCommand implements Callable<Integer> {
   @Option(names = "--dataset", description = "Dataset directory (data.dataset).")
   String dataset;
 
-  @Option(names = "--unique-tokens", paramLabel = "U", description = "Unique tokens (budget.unique-tokens), e.g. 256Ki.")
+  @Option(
+      names = "--unique-tokens",
+      paramLabel = "U",
+      description = "Unique tokens (budget.unique-tokens), e.g. 256Ki.")
   String unique;
 
-  @Option(names = "--total-tokens", paramLabel = "T", description = "Total tokens (budget.total-tokens), e.g. 2Mi.")
+  @Option(
+      names = "--total-tokens",
+      paramLabel = "T",
+      description = "Total tokens (budget.total-tokens), e.g. 2Mi.")
   String total;
 
   @Option(names = "--seq-len", paramLabel = "L", description = "Sequence length (budget.seq-len).")
   String seqLen;
 
-  @Option(names = "--global-batch", paramLabel = "B", description = "Sequences per step (budget.global-batch).")
+  @Option(
+      names = "--global-batch",
+      paramLabel = "B",
+      description = "Sequences per step (budget.global-batch).")
   String globalBatch;
 
-  @Option(names = "--world-size", paramLabel = "W", description = "Data-parallel ranks (cluster.world-size).")
+  @Option(
+      names = "--world-size",
+      paramLabel = "W",
+      description = "Data-parallel ranks (cluster.world-size).")
   String worldSize;
 
   @Option(names = "--seed", description = "Run seed (run.seed).")
@@ -42,7 +54,10 @@ final class PlanCommand implements Callable<Integer> {
   @Option(names = "--run", paramLabel = "NAME", description = "Run name (run.name).")
   String run;
 
-  @Option(names = "--show", defaultValue = "4", description = "Sequences of rank 0 to show (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--show",
+      defaultValue = "4",
+      description = "Sequences of rank 0 to show (default ${DEFAULT-VALUE}).")
   int show;
 
   @Override

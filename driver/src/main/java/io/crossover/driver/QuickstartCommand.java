@@ -20,7 +20,10 @@ import picocli.CommandLine.Option;
       "and --set overrides any key."
     })
 final class QuickstartCommand implements Callable<Integer> {
-  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override one config key (repeatable).")
+  @Option(
+      names = "--set",
+      paramLabel = "KEY=VALUE",
+      description = "Override one config key (repeatable).")
   List<String> overrides = new ArrayList<>();
 
   @Override
@@ -35,7 +38,8 @@ final class QuickstartCommand implements Callable<Integer> {
     }
     all.addAll(overrides);
     CrossoverConfig config = ConfigLoader.load("quickstart", all);
-    System.out.println("== 1/2 ingest " + config.data().input().path() + " -> " + config.data().dataset());
+    System.out.println(
+        "== 1/2 ingest " + config.data().input().path() + " -> " + config.data().dataset());
     IngestCommand.run(config, true);
     System.out.println("== 2/2 plan");
     Plans.planAndSave(config, new Configuration(), 4);

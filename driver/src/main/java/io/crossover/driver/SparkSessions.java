@@ -10,9 +10,9 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * Builds the SparkSession of a command. Under spark-submit the master and settings that
- * spark-submit gives win; otherwise {@code cluster.master} is used, and the embedded default
- * {@code local-cluster[W,1,MB]} gets what it needs to start executor JVMs without a Spark
- * distribution (executor class path = this JVM's, Scala version, DJL settings).
+ * spark-submit gives win; otherwise {@code cluster.master} is used, and the embedded default {@code
+ * local-cluster[W,1,MB]} gets what it needs to start executor JVMs without a Spark distribution
+ * (executor class path = this JVM's, Scala version, DJL settings).
  */
 public final class SparkSessions {
   private SparkSessions() {}
@@ -42,7 +42,8 @@ public final class SparkSessions {
   }
 
   private static void embeddedCluster(SparkConf conf) {
-    String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    String classPath =
+        System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     conf.setIfMissing("spark.executor.extraClassPath", classPath);
     conf.setIfMissing("spark.executorEnv.SPARK_SCALA_VERSION", "2.13");
     if (System.getenv("SPARK_HOME") == null) {
@@ -64,8 +65,13 @@ public final class SparkSessions {
     while (sc.sc().getExecutorMemoryStatus().size() < wanted + 1) {
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException(
-            "cluster.master=" + master + ": only " + (sc.sc().getExecutorMemoryStatus().size() - 1)
-                + " of " + wanted + " executor JVMs started in 120 s; see the worker logs under work/");
+            "cluster.master="
+                + master
+                + ": only "
+                + (sc.sc().getExecutorMemoryStatus().size() - 1)
+                + " of "
+                + wanted
+                + " executor JVMs started in 120 s; see the worker logs under work/");
       }
       try {
         Thread.sleep(200);

@@ -9,7 +9,8 @@ package io.crossover.data.config;
  * @param seqLen L, tokens per training sequence
  * @param globalBatch B, sequences per optimiser step over all ranks
  */
-public record BudgetConfig(long uniqueTokens, long totalTokens, int seqLen, int globalBatch) implements java.io.Serializable {
+public record BudgetConfig(long uniqueTokens, long totalTokens, int seqLen, int globalBatch)
+    implements java.io.Serializable {
 
   static BudgetConfig from(Keys k) {
     return new BudgetConfig(

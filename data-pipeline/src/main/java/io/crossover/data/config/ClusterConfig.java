@@ -12,7 +12,8 @@ import java.util.Map;
  * @param sparkConf any further Spark settings, passed through unchanged
  */
 public record ClusterConfig(
-    String master, int worldSize, String executorMemory, Map<String, String> sparkConf) implements java.io.Serializable {
+    String master, int worldSize, String executorMemory, Map<String, String> sparkConf)
+    implements java.io.Serializable {
 
   public ClusterConfig {
     sparkConf = Map.copyOf(sparkConf);

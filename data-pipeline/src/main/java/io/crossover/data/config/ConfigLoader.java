@@ -13,9 +13,9 @@ import java.util.List;
 
 /**
  * Builds the one {@link CrossoverConfig} of a job from three layers, later ones winning: the
- * defaults ({@code conf/crossover.conf}, shipped in the jar), a user file (a path, or the name of
- * a file in {@code conf/}), and {@code --set key=value} overrides. Everything is checked before
- * any work starts: unknown keys, wrong types and values out of range fail with the key's name.
+ * defaults ({@code conf/crossover.conf}, shipped in the jar), a user file (a path, or the name of a
+ * file in {@code conf/}), and {@code --set key=value} overrides. Everything is checked before any
+ * work starts: unknown keys, wrong types and values out of range fail with the key's name.
  */
 public final class ConfigLoader {
   /** Classpath directory holding the contents of the repository's {@code conf/}. */
@@ -40,7 +40,8 @@ public final class ConfigLoader {
   /** Reads a resolved config saved as JSON (config.json in a run, or the copy shipped to tasks). */
   public static CrossoverConfig fromJson(String json) {
     return bind(
-        ConfigFactory.parseString(json, ConfigParseOptions.defaults().setOriginDescription("config.json")));
+        ConfigFactory.parseString(
+            json, ConfigParseOptions.defaults().setOriginDescription("config.json")));
   }
 
   /** The resolved config as JSON; {@link #fromJson} reads it back to an equal record. */
@@ -76,10 +77,12 @@ public final class ConfigLoader {
       }
       String name = userFile.endsWith(".conf") ? userFile : userFile + ".conf";
       if (ConfigLoader.class.getClassLoader().getResource(CONF_RESOURCE_DIR + name) != null) {
-        return ConfigFactory.parseResources(ConfigLoader.class.getClassLoader(), CONF_RESOURCE_DIR + name, strict);
+        return ConfigFactory.parseResources(
+            ConfigLoader.class.getClassLoader(), CONF_RESOURCE_DIR + name, strict);
       }
     } catch (com.typesafe.config.ConfigException e) {
-      throw new ConfigException(null, "cannot parse config file " + userFile + ": " + e.getMessage());
+      throw new ConfigException(
+          null, "cannot parse config file " + userFile + ": " + e.getMessage());
     }
     throw new ConfigException(
         null, "config file '" + userFile + "' not found (neither a file nor a name in conf/)");
@@ -100,7 +103,8 @@ public final class ConfigLoader {
       try {
         ConfigUtil.splitPath(key);
       } catch (com.typesafe.config.ConfigException e) {
-        throw new ConfigException(null, "--set " + override + ": '" + key + "' is not a config key");
+        throw new ConfigException(
+            null, "--set " + override + ": '" + key + "' is not a config key");
       }
       if (seen.contains(key)) {
         throw new ConfigException(key, "is set twice on the command line; keep one --set " + key);
@@ -108,13 +112,15 @@ public final class ConfigLoader {
       seen.add(key);
       // Only lists, objects and quoted strings are parsed as HOCON: a bare value stays a
       // string, so "/data//x" is not cut at "//" (a HOCON comment). Keys convert numbers.
-      ConfigParseOptions origin = ConfigParseOptions.defaults().setOriginDescription("--set " + key);
+      ConfigParseOptions origin =
+          ConfigParseOptions.defaults().setOriginDescription("--set " + key);
       ConfigValue parsed = ConfigValueFactory.fromAnyRef(value, "--set " + key);
       if (value.startsWith("[") || value.startsWith("{") || value.startsWith("\"")) {
         try {
           parsed = ConfigFactory.parseString("v = " + value, origin).getValue("v");
         } catch (com.typesafe.config.ConfigException e) {
-          throw new ConfigException(key, "value " + value + " (from --set) is not valid HOCON: " + e.getMessage());
+          throw new ConfigException(
+              key, "value " + value + " (from --set) is not valid HOCON: " + e.getMessage());
         }
       }
       Config layer = ConfigFactory.empty().withValue(key, parsed);

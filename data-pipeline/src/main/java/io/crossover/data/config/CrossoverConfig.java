@@ -11,11 +11,8 @@ package io.crossover.data.config;
  * @param run seeds and the run directory root
  */
 public record CrossoverConfig(
-    DataConfig data,
-    BudgetConfig budget,
-    ClusterConfig cluster,
-    ReaderConfig reader,
-    RunConfig run) implements java.io.Serializable {
+    DataConfig data, BudgetConfig budget, ClusterConfig cluster, ReaderConfig reader, RunConfig run)
+    implements java.io.Serializable {
 
   static CrossoverConfig from(Keys k) {
     return new CrossoverConfig(

@@ -20,7 +20,8 @@ public record DataConfig(
     long shardTokens,
     int batchTokens,
     ValidationConfig validation,
-    int ingestPartitions) implements java.io.Serializable {
+    int ingestPartitions)
+    implements java.io.Serializable {
 
   static DataConfig from(Keys k) {
     String tokenizer = k.nonEmpty("data.tokenizer", "use byte or hf:<path to tokenizer.json>");
@@ -34,7 +35,10 @@ public record DataConfig(
     if (batchTokens > shardTokens) {
       throw new ConfigException(
           "data.batch-tokens",
-          "value " + batchTokens + " is larger than data.shard-tokens=" + shardTokens
+          "value "
+              + batchTokens
+              + " is larger than data.shard-tokens="
+              + shardTokens
               + "; a record batch must fit in a shard");
     }
     return new DataConfig(
@@ -68,7 +72,8 @@ public record DataConfig(
    * @param textField the JSONL field or Parquet column that holds a document's text
    * @param textUnit for text input: one document per file or per line
    */
-  public record InputConfig(String path, InputFormat format, String textField, TextUnit textUnit) implements java.io.Serializable {
+  public record InputConfig(String path, InputFormat format, String textField, TextUnit textUnit)
+      implements java.io.Serializable {
     static InputConfig from(Keys k) {
       return new InputConfig(
           k.string("data.input.path").trim(),

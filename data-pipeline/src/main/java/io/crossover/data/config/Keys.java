@@ -72,10 +72,14 @@ final class Keys {
         throw new NumberFormatException("not a number");
       }
     } catch (NumberFormatException e) {
-      throw bad(key, v, "is not a whole count (" + e.getMessage() + "); write e.g. 4096, 64k, 96B or 256Ki");
+      throw bad(
+          key,
+          v,
+          "is not a whole count (" + e.getMessage() + "); write e.g. 4096, 64k, 96B or 256Ki");
     }
     if (n < min || n > max) {
-      throw bad(key, v, "is out of range; allowed " + Counts.grouped(min) + ".." + Counts.grouped(max));
+      throw bad(
+          key, v, "is out of range; allowed " + Counts.grouped(min) + ".." + Counts.grouped(max));
     }
     return n;
   }
@@ -89,7 +93,10 @@ final class Keys {
     double d;
     try {
       Object raw = v.unwrapped();
-      d = raw instanceof Number n ? n.doubleValue() : Double.parseDouble(String.valueOf(raw).trim());
+      d =
+          raw instanceof Number n
+              ? n.doubleValue()
+              : Double.parseDouble(String.valueOf(raw).trim());
     } catch (NumberFormatException e) {
       throw bad(key, v, "is not a number; write e.g. 0.01");
     }
@@ -149,7 +156,9 @@ final class Keys {
               + "' (from "
               + origin
               + ")"
-              + (hint == null ? "; see `crossover config show` for all keys" : "; did you mean '" + hint + "'?"));
+              + (hint == null
+                  ? "; see `crossover config show` for all keys"
+                  : "; did you mean '" + hint + "'?"));
     }
     return out;
   }
@@ -161,7 +170,8 @@ final class Keys {
   private ConfigValue value(String key) {
     known.add(key);
     if (!config.hasPathOrNull(key)) {
-      throw new ConfigException(key, "is missing; set it in your config file or with --set " + key + "=...");
+      throw new ConfigException(
+          key, "is missing; set it in your config file or with --set " + key + "=...");
     }
     if (config.getIsNull(key)) {
       return com.typesafe.config.ConfigValueFactory.fromAnyRef("", "null");
@@ -170,8 +180,12 @@ final class Keys {
   }
 
   private static ConfigException bad(String key, ConfigValue v, String why) {
-    String shown = v.valueType() == ConfigValueType.STRING ? "\"" + v.unwrapped() + "\"" : String.valueOf(v.unwrapped());
-    return new ConfigException(key, "value " + shown + " (from " + v.origin().description() + ") " + why);
+    String shown =
+        v.valueType() == ConfigValueType.STRING
+            ? "\"" + v.unwrapped() + "\""
+            : String.valueOf(v.unwrapped());
+    return new ConfigException(
+        key, "value " + shown + " (from " + v.origin().description() + ") " + why);
   }
 
   private String nearest(String path) {

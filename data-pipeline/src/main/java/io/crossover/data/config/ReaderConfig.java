@@ -7,7 +7,8 @@ package io.crossover.data.config;
  * @param cacheTokens decoded record batches kept in memory (LRU), in tokens
  * @param verifyChecksums check each shard's SHA-256 against the manifest on first open
  */
-public record ReaderConfig(int readAhead, long cacheTokens, boolean verifyChecksums) implements java.io.Serializable {
+public record ReaderConfig(int readAhead, long cacheTokens, boolean verifyChecksums)
+    implements java.io.Serializable {
 
   static ReaderConfig from(Keys k) {
     return new ReaderConfig(

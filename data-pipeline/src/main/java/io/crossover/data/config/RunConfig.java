@@ -14,7 +14,9 @@ public record RunConfig(long seed, String root, String name) implements java.io.
     if (!name.matches("[A-Za-z0-9._-]+")) {
       throw new ConfigException(
           "run.name",
-          "value \"" + name + "\" is not a valid directory name; use letters, digits, '.', '_' and '-'");
+          "value \""
+              + name
+              + "\" is not a valid directory name; use letters, digits, '.', '_' and '-'");
     }
     return new RunConfig(
         k.count("run.seed", 0, Long.MAX_VALUE),

@@ -37,7 +37,9 @@ public final class IngestDoc implements Serializable {
     return tokens == null ? 0 : tokens.length + 1L;
   }
 
-  /** SplitMix64's finaliser over a fixed salt: the split is a property of the corpus, not of a run. */
+  /**
+   * SplitMix64's finaliser over a fixed salt: the split is a property of the corpus, not of a run.
+   */
   static long mix(long key) {
     long z = key + 0x6A09E667F3BCC909L;
     z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;

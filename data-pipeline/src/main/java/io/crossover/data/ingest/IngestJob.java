@@ -2,12 +2,11 @@ package io.crossover.data.ingest;
 
 import io.crossover.data.config.DataConfig;
 import io.crossover.data.shard.Dataset;
-import io.crossover.data.shard.IntColumnWriter;
+import io.crossover.data.shard.DatasetWriter;
+import io.crossover.data.shard.Filesystems;
 import io.crossover.data.shard.Manifest;
 import io.crossover.data.shard.ShardWriter;
 import io.crossover.data.shard.WrittenShard;
-import io.crossover.data.shard.DatasetWriter;
-import io.crossover.data.shard.Filesystems;
 import io.crossover.data.tokenize.Tokenizer;
 import io.crossover.data.tokenize.TokenizerSpec;
 import java.io.FileNotFoundException;
@@ -45,8 +44,8 @@ import scala.Tuple2;
  *       index and the manifest, then renames the directory into place.
  * </ol>
  *
- * Every step depends only on the documents and the config, so the same corpus on {@code file://}
- * or {@code hdfs://} gives the same shards, byte for byte.
+ * Every step depends only on the documents and the config, so the same corpus on {@code file://} or
+ * {@code hdfs://} gives the same shards, byte for byte.
  */
 public final class IngestJob {
   static final String TRAIN = DatasetWriter.TRAIN;
@@ -56,16 +55,31 @@ public final class IngestJob {
 
   /** Classes Spark serialises with Kryo in this job (registration is required). */
   public static final List<Class<?>> KRYO_CLASSES =
-      List.of(IngestDoc.class, IngestStats.class, WrittenShard.class, int[].class, long[].class, WrittenShard[].class, IngestStats[].class);
+      List.of(
+          IngestDoc.class,
+          IngestStats.class,
+          WrittenShard.class,
+          int[].class,
+          long[].class,
+          WrittenShard[].class,
+          IngestStats[].class);
 
-  /** Runs the job; returns the manifest written. */
-  public static Manifest run(
-      JavaSparkContext sc, DataConfig data, boolean overwrite, Consumer<String> log) {
-    Configuration conf = sc.hadoopConfiguration();
+  /**
+   * What ingest will read and write, checked before any Spark work: the output must not exist
+   * (unless overwriting), the input must hold files, the tokenizer must load.
+   *
+   * @param output the qualified dataset directory
+   * @param input the qualified input path
+   * @param files input files, sorted
+   * @param tokenizer the tokenizer, ready to ship to tasks
+   */
+  public record Inputs(Path output, Path input, List<String> files, TokenizerSpec tokenizer) {}
+
+  /** Checks the config against the filesystems; throws with the key at fault. */
+  public static Inputs check(DataConfig data, boolean overwrite, Configuration conf) {
     try {
       Path output = qualify(new Path(data.dataset()), conf);
-      FileSystem outFs = Filesystems.of(output, conf);
-      if (outFs.exists(output) && !overwrite) {
+      if (Filesystems.of(output, conf).exists(output) && !overwrite) {
         throw new IllegalArgumentException(
             "data.dataset: " + output + " already exists; pass --overwrite to replace it");
       }
@@ -75,9 +89,26 @@ public final class IngestJob {
       }
       Path input = qualify(new Path(data.input().path()), conf);
       List<String> files = listInputs(input, conf);
-      log.accept("ingest: " + files.size() + " input file(s) under " + input);
+      TokenizerSpec tokenizer = TokenizerSpec.resolve(data.tokenizer(), conf);
+      tokenizer.open().close();
+      return new Inputs(output, input, files, tokenizer);
+    } catch (IOException e) {
+      throw new UncheckedIOException("ingest: " + e.getMessage(), e);
+    }
+  }
 
-      TokenizerSpec tokenizerSpec = TokenizerSpec.resolve(data.tokenizer(), conf);
+  /** Runs the job; returns the manifest written. */
+  public static Manifest run(
+      JavaSparkContext sc, DataConfig data, boolean overwrite, Consumer<String> log) {
+    Configuration conf = sc.hadoopConfiguration();
+    Inputs inputs = check(data, overwrite, conf);
+    try {
+      Path output = inputs.output();
+      FileSystem outFs = Filesystems.of(output, conf);
+      Path input = inputs.input();
+      List<String> files = inputs.files();
+      log.accept("ingest: " + files.size() + " input file(s) under " + input);
+      TokenizerSpec tokenizerSpec = inputs.tokenizer();
       int eod;
       String tokenizerId;
       int vocabSize;
@@ -136,7 +167,8 @@ public final class IngestJob {
         int valParts = valTokens == 0 ? 0 : partitions(data, valTokens);
         SplitPartitioner partitioner = new SplitPartitioner(trainParts, valParts, maxBucket);
 
-        Path tmp = new Path(output.getParent(), "." + output.getName() + ".tmp-" + UUID.randomUUID());
+        Path tmp =
+            new Path(output.getParent(), "." + output.getName() + ".tmp-" + UUID.randomUUID());
         String tmpDir = tmp.toString();
         long shardTokens = data.shardTokens();
         int batchTokens = data.batchTokens();
@@ -149,13 +181,28 @@ public final class IngestJob {
                   .mapPartitionsWithIndex(
                       (partition, it) ->
                           writePartition(
-                              partition, it, partitioner, tmpDir, shardTokens, batchTokens, eod,
+                              partition,
+                              it,
+                              partitioner,
+                              tmpDir,
+                              shardTokens,
+                              batchTokens,
+                              eod,
                               shippedConf.get()),
                       false)
                   .collect();
           Manifest manifest =
               finish(
-                  outFs, tmp, results, data, tokenizerId, vocabSize, specials, input, files.size(), stats);
+                  outFs,
+                  tmp,
+                  results,
+                  data,
+                  tokenizerId,
+                  vocabSize,
+                  specials,
+                  input,
+                  files.size(),
+                  stats);
           publish(outFs, tmp, output, overwrite);
           log.accept(
               String.format(
@@ -176,6 +223,18 @@ public final class IngestJob {
       }
     } catch (IOException e) {
       throw new UncheckedIOException("ingest failed: " + e.getMessage(), e);
+    } catch (Exception e) {
+      // Spark throws its checked SparkException undeclared. A task's InputException names the
+      // file and line: surface it rather than Spark's wrapper.
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        if (t instanceof InputException input) {
+          throw new InputException(input.getMessage(), e);
+        }
+      }
+      if (e instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new IllegalStateException("ingest failed: " + e.getMessage(), e);
     }
   }
 
@@ -207,7 +266,9 @@ public final class IngestJob {
     files.sort(Comparator.naturalOrder());
     if (files.isEmpty()) {
       throw new IllegalArgumentException(
-          "data.input.path: " + input + " contains no input files (names starting with _ or . are skipped)");
+          "data.input.path: "
+              + input
+              + " contains no input files (names starting with _ or . are skipped)");
     }
     return files;
   }
@@ -292,7 +353,8 @@ public final class IngestJob {
     if (data.ingestPartitions() > 0) {
       return data.ingestPartitions();
     }
-    return (int) Math.max(1, Math.min(4096, (tokens + data.shardTokens() - 1) / data.shardTokens()));
+    return (int)
+        Math.max(1, Math.min(4096, (tokens + data.shardTokens() - 1) / data.shardTokens()));
   }
 
   private static Iterator<WrittenShard> writePartition(
@@ -331,9 +393,11 @@ public final class IngestJob {
       IngestStats stats)
       throws IOException {
     List<WrittenShard> sorted = new ArrayList<>(results);
-    sorted.sort(Comparator.comparingInt((WrittenShard r) -> r.partition).thenComparingInt(r -> r.sequence));
+    sorted.sort(
+        Comparator.comparingInt((WrittenShard r) -> r.partition).thenComparingInt(r -> r.sequence));
     Manifest.Split train = DatasetWriter.finishSplit(fs, tmp, TRAIN, sorted, data.batchTokens());
-    Manifest.Split validation = DatasetWriter.finishSplit(fs, tmp, VALIDATION, sorted, data.batchTokens());
+    Manifest.Split validation =
+        DatasetWriter.finishSplit(fs, tmp, VALIDATION, sorted, data.batchTokens());
     Manifest manifest =
         new Manifest(
             Manifest.FORMAT_VERSION,
@@ -341,7 +405,8 @@ public final class IngestJob {
             vocabSize,
             specials,
             data.batchTokens(),
-            new Manifest.Source(input.toString(), data.input().format().name().toLowerCase(), files),
+            new Manifest.Source(
+                input.toString(), data.input().format().name().toLowerCase(), files),
             new Manifest.IngestStats(stats.read, stats.empty, stats.invalidUtf8, stats.kept),
             train,
             validation);
@@ -349,12 +414,15 @@ public final class IngestJob {
     return manifest;
   }
 
-  private static void publish(FileSystem fs, Path tmp, Path output, boolean overwrite) throws IOException {
+  private static void publish(FileSystem fs, Path tmp, Path output, boolean overwrite)
+      throws IOException {
     Path old = null;
     if (fs.exists(output)) {
       if (!overwrite) {
         throw new IllegalArgumentException(
-            "data.dataset: " + output + " appeared while ingesting; pass --overwrite to replace it");
+            "data.dataset: "
+                + output
+                + " appeared while ingesting; pass --overwrite to replace it");
       }
       old = new Path(output.getParent(), "." + output.getName() + ".old-" + UUID.randomUUID());
       if (!fs.rename(output, old)) {

@@ -29,7 +29,8 @@ final class RawDocuments {
   private RawDocuments() {}
 
   /** Calls {@code sink} once per document of {@code file}. */
-  static void read(Path file, String display, InputConfig input, Configuration conf, Consumer<byte[]> sink)
+  static void read(
+      Path file, String display, InputConfig input, Configuration conf, Consumer<byte[]> sink)
       throws IOException {
     switch (input.format()) {
       case TEXT -> {
@@ -111,14 +112,20 @@ final class RawDocuments {
       if (!Utf8.isValid(line)) {
         return line;
       }
-      throw new IllegalArgumentException(
-          display + " line " + lineNo + ": not valid JSON (" + e.getMessage().lines().findFirst().orElse("") + ")", e);
+      throw new InputException(
+          display
+              + " line "
+              + lineNo
+              + ": not valid JSON ("
+              + e.getMessage().lines().findFirst().orElse("")
+              + ")",
+          e);
     }
     JsonNode text = node.get(field);
     if (text == null || !(text.isTextual() || text.isNull())) {
       List<String> fields = new ArrayList<>();
       node.fieldNames().forEachRemaining(fields::add);
-      throw new IllegalArgumentException(
+      throw new InputException(
           display
               + " line "
               + lineNo
@@ -134,12 +141,13 @@ final class RawDocuments {
   private static void readParquet(
       Path file, String display, String column, Configuration conf, Consumer<byte[]> sink)
       throws IOException {
-    try (ParquetReader<Group> reader = ParquetReader.builder(new GroupReadSupport(), file).withConf(conf).build()) {
+    try (ParquetReader<Group> reader =
+        ParquetReader.builder(new GroupReadSupport(), file).withConf(conf).build()) {
       for (Group row; (row = reader.read()) != null; ) {
         if (!row.getType().containsField(column)) {
           List<String> fields = new ArrayList<>();
           row.getType().getFields().forEach(f -> fields.add(f.getName()));
-          throw new IllegalArgumentException(
+          throw new InputException(
               display
                   + ": no column '"
                   + column
@@ -148,7 +156,8 @@ final class RawDocuments {
                   + "); set data.input.text-field");
         }
         int idx = row.getType().getFieldIndex(column);
-        sink.accept(row.getFieldRepetitionCount(idx) == 0 ? new byte[0] : row.getBinary(idx, 0).getBytes());
+        sink.accept(
+            row.getFieldRepetitionCount(idx) == 0 ? new byte[0] : row.getBinary(idx, 0).getBytes());
       }
     }
   }

@@ -74,7 +74,10 @@ public final class TokenPlan {
     if (s.uniqueTokens() % l != 0) {
       throw new PlanException(
           "budget.unique-tokens",
-          s.uniqueTokens() + " is not a multiple of budget.seq-len=" + l + "; nearest valid: "
+          s.uniqueTokens()
+              + " is not a multiple of budget.seq-len="
+              + l
+              + "; nearest valid: "
               + nearest(s.uniqueTokens(), l, l, available));
     }
     if (s.uniqueTokens() > available) {
@@ -83,31 +86,48 @@ public final class TokenPlan {
           s.uniqueTokens()
               + " is more than the training split holds in whole sequences: at most "
               + available
-              + " (" + m.train().tokens() + " training tokens, seq-len " + l + ")");
+              + " ("
+              + m.train().tokens()
+              + " training tokens, seq-len "
+              + l
+              + ")");
     }
     if (s.uniqueTokens() / l > Integer.MAX_VALUE) {
-      throw new PlanException("budget.unique-tokens", s.uniqueTokens() + " makes more than 2^31 sequences");
+      throw new PlanException(
+          "budget.unique-tokens", s.uniqueTokens() + " makes more than 2^31 sequences");
     }
     if (s.globalBatch() % s.worldSize() != 0) {
       throw new PlanException(
           "budget.global-batch",
-          s.globalBatch() + " is not divisible by cluster.world-size=" + s.worldSize() + "; nearest valid: "
+          s.globalBatch()
+              + " is not divisible by cluster.world-size="
+              + s.worldSize()
+              + "; nearest valid: "
               + nearest(s.globalBatch(), s.worldSize(), s.worldSize(), Long.MAX_VALUE));
     }
     long perStep = (long) s.globalBatch() * l;
     if (s.totalTokens() % perStep != 0) {
       throw new PlanException(
           "budget.total-tokens",
-          s.totalTokens() + " is not a multiple of the " + perStep
-              + " tokens per step (budget.global-batch=" + s.globalBatch() + " x budget.seq-len=" + l
-              + "); nearest valid: " + nearest(s.totalTokens(), perStep, perStep, Long.MAX_VALUE));
+          s.totalTokens()
+              + " is not a multiple of the "
+              + perStep
+              + " tokens per step (budget.global-batch="
+              + s.globalBatch()
+              + " x budget.seq-len="
+              + l
+              + "); nearest valid: "
+              + nearest(s.totalTokens(), perStep, perStep, Long.MAX_VALUE));
     }
     if (s.totalTokens() < s.uniqueTokens()) {
       long min = (s.uniqueTokens() + perStep - 1) / perStep * perStep;
       throw new PlanException(
           "budget.total-tokens",
-          s.totalTokens() + " is less than budget.unique-tokens=" + s.uniqueTokens()
-              + ": the unique set would not be seen once; the smallest valid value is " + min);
+          s.totalTokens()
+              + " is less than budget.unique-tokens="
+              + s.uniqueTokens()
+              + ": the unique set would not be seen once; the smallest valid value is "
+              + min);
     }
   }
 
@@ -198,8 +218,15 @@ public final class TokenPlan {
     long position = epoch * uniqueSequences + offset;
     if (offset < 0 || offset >= uniqueSequences || position % spec.globalBatch() != 0) {
       throw new IllegalArgumentException(
-          "epoch " + epoch + " offset " + offset + " is not the start of a step (steps read "
-              + spec.globalBatch() + " sequences; an epoch has " + uniqueSequences + ")");
+          "epoch "
+              + epoch
+              + " offset "
+              + offset
+              + " is not the start of a step (steps read "
+              + spec.globalBatch()
+              + " sequences; an epoch has "
+              + uniqueSequences
+              + ")");
     }
     return cursor(position / spec.globalBatch());
   }
@@ -212,7 +239,8 @@ public final class TokenPlan {
 
   private synchronized int[] epochPermutation(long epoch) {
     if (epoch != cachedEpoch) {
-      cachedPermutation = permutation(uniqueSequences, new SplittableRandom(mix(spec.seed(), epoch)));
+      cachedPermutation =
+          permutation(uniqueSequences, new SplittableRandom(mix(spec.seed(), epoch)));
       cachedEpoch = epoch;
     }
     return cachedPermutation;
@@ -221,10 +249,12 @@ public final class TokenPlan {
   /** The unique sequences that {@code rank} reads at {@code step}, in order. */
   public int[] sequences(long step, int rank) {
     if (step < 0 || step >= steps) {
-      throw new IllegalArgumentException("step " + step + " is outside the plan's 0.." + (steps - 1));
+      throw new IllegalArgumentException(
+          "step " + step + " is outside the plan's 0.." + (steps - 1));
     }
     if (rank < 0 || rank >= spec.worldSize()) {
-      throw new IllegalArgumentException("rank " + rank + " is outside 0.." + (spec.worldSize() - 1));
+      throw new IllegalArgumentException(
+          "rank " + rank + " is outside 0.." + (spec.worldSize() - 1));
     }
     int n = sequencesPerRank();
     long first = step * spec.globalBatch() + (long) rank * n;

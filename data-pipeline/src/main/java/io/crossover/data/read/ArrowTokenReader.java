@@ -12,9 +12,9 @@ import org.apache.arrow.memory.BufferAllocator;
 
 /**
  * Delivers exactly the sequences a {@link TokenPlan} gives one rank, step by step, from the Arrow
- * shards of a dataset on any Hadoop filesystem. A background thread reads ahead; a failure there
- * (a corrupt shard, a lost datanode) is rethrown by {@link #next()} with the rank and step.
- * Closing releases every Arrow buffer; the allocator's close fails loudly on a leak.
+ * shards of a dataset on any Hadoop filesystem. A background thread reads ahead; a failure there (a
+ * corrupt shard, a lost datanode) is rethrown by {@link #next()} with the rank and step. Closing
+ * releases every Arrow buffer; the allocator's close fails loudly on a leak.
  */
 public final class ArrowTokenReader implements Iterator<StepBatch>, AutoCloseable {
   private static final Object END = new Object();
@@ -54,9 +54,12 @@ public final class ArrowTokenReader implements Iterator<StepBatch>, AutoCloseabl
     this.queue = new ArrayBlockingQueue<>(config.readAhead());
     ShardCache cache =
         new ShardCache(
-            dataset, dataset.manifest().train(), config.verifyChecksums(), config.cacheTokens(), allocator);
-    this.worker =
-        new Thread(() -> produce(cache, fromStep), "crossover-reader-rank-" + rank);
+            dataset,
+            dataset.manifest().train(),
+            config.verifyChecksums(),
+            config.cacheTokens(),
+            allocator);
+    this.worker = new Thread(() -> produce(cache, fromStep), "crossover-reader-rank-" + rank);
     worker.setDaemon(true);
     worker.start();
   }
@@ -102,7 +105,8 @@ public final class ArrowTokenReader implements Iterator<StepBatch>, AutoCloseabl
   public StepBatch next() {
     Object item = peek();
     if (item == END) {
-      throw new NoSuchElementException("the reader is at step " + toStep + ", the end of its range");
+      throw new NoSuchElementException(
+          "the reader is at step " + toStep + ", the end of its range");
     }
     head = null;
     if (item instanceof Failure f) {

@@ -28,7 +28,12 @@ final class ShardCache implements AutoCloseable {
   private final LinkedHashMap<Long, int[]> batches = new LinkedHashMap<>(64, 0.75f, true);
   private long cachedTokens;
 
-  ShardCache(Dataset dataset, Manifest.Split split, boolean verify, long cacheTokens, BufferAllocator allocator) {
+  ShardCache(
+      Dataset dataset,
+      Manifest.Split split,
+      boolean verify,
+      long cacheTokens,
+      BufferAllocator allocator) {
     this.dataset = dataset;
     this.split = split;
     this.verify = verify;
@@ -44,7 +49,12 @@ final class ShardCache implements AutoCloseable {
   void copy(long offset, int len, int[] dst, int dstPos) {
     if (offset < 0 || offset + len > shardStart[shardStart.length - 1]) {
       throw new IllegalArgumentException(
-          "tokens [" + offset + ", " + (offset + len) + ") are outside the split's " + shardStart[shardStart.length - 1]);
+          "tokens ["
+              + offset
+              + ", "
+              + (offset + len)
+              + ") are outside the split's "
+              + shardStart[shardStart.length - 1]);
     }
     while (len > 0) {
       int shard = shardOf(offset);

@@ -7,7 +7,6 @@ import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-
 import java.nio.charset.StandardCharsets;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.hadoop.conf.Configuration;
@@ -67,7 +66,8 @@ public final class Dataset {
     } catch (CorruptShardException e) {
       throw e;
     } catch (IOException e) {
-      throw new CorruptShardException(display, "is not a valid manifest (" + e.getMessage() + ")", e);
+      throw new CorruptShardException(
+          display, "is not a valid manifest (" + e.getMessage() + ")", e);
     }
   }
 
@@ -146,5 +146,4 @@ public final class Dataset {
       return lengths;
     }
   }
-
 }

@@ -23,8 +23,8 @@ public final class DatasetWriter {
   private DatasetWriter() {}
 
   /**
-   * Renames the {@code split}'s shards in {@code sorted} (stream order) to {@code shard-NNNNN.arrow}
-   * and writes {@code documents.arrow}; returns the split's manifest entry.
+   * Renames the {@code split}'s shards in {@code sorted} (stream order) to {@code
+   * shard-NNNNN.arrow} and writes {@code documents.arrow}; returns the split's manifest entry.
    */
   public static Manifest.Split finishSplit(
       FileSystem fs, Path datasetDir, String split, List<WrittenShard> sorted, int batchTokens)
@@ -78,9 +78,11 @@ public final class DatasetWriter {
       throws IOException {
     List<WrittenShard> written = new ArrayList<>();
     try (BufferAllocator allocator = new RootAllocator()) {
-      written.addAll(writeSplit(fs, dir, TRAIN, 0, train, tokenizer, shardTokens, batchTokens, allocator));
       written.addAll(
-          writeSplit(fs, dir, VALIDATION, 1, validation, tokenizer, shardTokens, batchTokens, allocator));
+          writeSplit(fs, dir, TRAIN, 0, train, tokenizer, shardTokens, batchTokens, allocator));
+      written.addAll(
+          writeSplit(
+              fs, dir, VALIDATION, 1, validation, tokenizer, shardTokens, batchTokens, allocator));
     }
     Manifest manifest =
         new Manifest(

@@ -8,11 +8,17 @@ import java.util.HexFormat;
 import java.util.List;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.IntVector;
+import org.apache.arrow.vector.VectorLoader;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowFileReader;
+import org.apache.arrow.vector.ipc.ReadChannel;
 import org.apache.arrow.vector.ipc.message.ArrowBlock;
+import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
+import org.apache.arrow.vector.ipc.message.MessageSerializer;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.util.ByteArrayReadableSeekableByteChannel;
+import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
@@ -24,16 +30,23 @@ public final class IntColumnFile implements AutoCloseable {
   private final String name;
   private final BufferAllocator allocator;
   private final ArrowFileReader reader;
+  private final FSDataInputStream in;
   private final List<ArrowBlock> blocks;
   private final long rows;
   private final int batchRows;
 
   private IntColumnFile(
-      String name, BufferAllocator allocator, ArrowFileReader reader, long rows, int batchRows)
+      String name,
+      BufferAllocator allocator,
+      ArrowFileReader reader,
+      FSDataInputStream in,
+      long rows,
+      int batchRows)
       throws IOException {
     this.name = name;
     this.allocator = allocator;
     this.reader = reader;
+    this.in = in;
     this.blocks = reader.getRecordBlocks();
     this.rows = rows;
     this.batchRows = batchRows;
@@ -53,8 +66,8 @@ public final class IntColumnFile implements AutoCloseable {
   }
 
   /**
-   * Opens a file, checks its SHA-256 first when {@code expectedSha256} is not null, then its schema,
-   * format version and batch layout ({@code rows} in batches of {@code batchRows}, from the
+   * Opens a file, checks its SHA-256 first when {@code expectedSha256} is not null, then its
+   * schema, format version and batch layout ({@code rows} in batches of {@code batchRows}, from the
    * manifest).
    */
   public static IntColumnFile open(
@@ -79,21 +92,36 @@ public final class IntColumnFile implements AutoCloseable {
     }
     BufferAllocator allocator = parent.newChildAllocator(displayName, 0, Long.MAX_VALUE);
     ArrowFileReader reader = null;
+    FSDataInputStream in = null;
     try {
       long size = fs.getFileStatus(path).getLen();
-      reader = new ArrowFileReader(new HadoopSeekableChannel(fs.open(path), size), allocator);
+      in = fs.open(path);
+      reader = new ArrowFileReader(new HadoopSeekableChannel(in, size), allocator);
       List<Field> fields = reader.getVectorSchemaRoot().getSchema().getFields();
-      if (fields.size() != 1 || !(fields.get(0).getType() instanceof ArrowType.Int t) || t.getBitWidth() != 32) {
-        throw new CorruptShardException(displayName, "schema is " + fields + "; expected one int32 column");
+      if (fields.size() != 1
+          || !(fields.get(0).getType() instanceof ArrowType.Int t)
+          || t.getBitWidth() != 32) {
+        throw new CorruptShardException(
+            displayName, "schema is " + fields + "; expected one int32 column");
       }
-      String version = reader.getVectorSchemaRoot().getSchema().getCustomMetadata().get(IntColumnWriter.FORMAT_KEY);
+      String version =
+          reader
+              .getVectorSchemaRoot()
+              .getSchema()
+              .getCustomMetadata()
+              .get(IntColumnWriter.FORMAT_KEY);
       if (!String.valueOf(Manifest.FORMAT_VERSION).equals(version)) {
         throw new CorruptShardException(
-            displayName, "format version is " + version + "; this Crossover reads version " + Manifest.FORMAT_VERSION);
+            displayName,
+            "format version is "
+                + version
+                + "; this Crossover reads version "
+                + Manifest.FORMAT_VERSION);
       }
-      return new IntColumnFile(displayName, allocator, reader, rows, batchRows);
+      return new IntColumnFile(displayName, allocator, reader, in, rows, batchRows);
     } catch (IOException | RuntimeException e) {
       closeQuietly(reader);
+      closeQuietly(in);
       allocator.close();
       if (e instanceof CorruptShardException c) {
         throw c;
@@ -140,9 +168,21 @@ public final class IntColumnFile implements AutoCloseable {
 
   /** Decodes one record batch into a fresh array. */
   public int[] readBatch(int batch) {
+    ArrowBlock block = blocks.get(batch);
+    // One positioned read of the whole message (metadata + body), parsed in memory: on HDFS a
+    // read costs a round trip, and Arrow's own loader would make three of them.
+    byte[] bytes = new byte[Math.toIntExact(block.getMetadataLength() + block.getBodyLength())];
     try {
-      reader.loadRecordBatch(blocks.get(batch));
+      in.readFully(block.getOffset(), bytes);
       VectorSchemaRoot root = reader.getVectorSchemaRoot();
+      ArrowBlock inMemory = new ArrowBlock(0, block.getMetadataLength(), block.getBodyLength());
+      try (ArrowRecordBatch message =
+          MessageSerializer.deserializeRecordBatch(
+              new ReadChannel(new ByteArrayReadableSeekableByteChannel(bytes)),
+              inMemory,
+              allocator)) {
+        new VectorLoader(root).load(message);
+      }
       IntVector v = (IntVector) root.getVector(0);
       int n = root.getRowCount();
       long expected = Math.min(batchRows, rows - batchStart(batch));
@@ -161,7 +201,8 @@ public final class IntColumnFile implements AutoCloseable {
     } catch (CorruptShardException e) {
       throw e;
     } catch (IOException | RuntimeException e) {
-      throw new CorruptShardException(name, "record batch " + batch + " cannot be read (" + e + ")", e);
+      throw new CorruptShardException(
+          name, "record batch " + batch + " cannot be read (" + e + ")", e);
     }
   }
 
@@ -178,6 +219,7 @@ public final class IntColumnFile implements AutoCloseable {
   @Override
   public void close() {
     closeQuietly(reader);
+    closeQuietly(in);
     allocator.close();
   }
 

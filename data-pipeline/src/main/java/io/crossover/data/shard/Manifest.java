@@ -64,7 +64,11 @@ public record Manifest(
    * @param documentIndex file with one int32 per document: its length in tokens, EOD included
    */
   public record Split(
-      String directory, long tokens, long documents, List<ShardInfo> shards, FileInfo documentIndex) {
+      String directory,
+      long tokens,
+      long documents,
+      List<ShardInfo> shards,
+      FileInfo documentIndex) {
     public Split {
       shards = List.copyOf(shards);
     }

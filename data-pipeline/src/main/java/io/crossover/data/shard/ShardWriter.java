@@ -26,7 +26,13 @@ public final class ShardWriter implements AutoCloseable {
   private final IntList docLengths = new IntList();
 
   public ShardWriter(
-      FileSystem fs, Path dir, String split, int partition, long shardTokens, int batchTokens, int eod,
+      FileSystem fs,
+      Path dir,
+      String split,
+      int partition,
+      long shardTokens,
+      int batchTokens,
+      int eod,
       BufferAllocator allocator) {
     this.fs = fs;
     this.dir = dir;
@@ -48,7 +54,11 @@ public final class ShardWriter implements AutoCloseable {
       currentFile = String.format("part-%05d-%05d.arrow", partition, results.size());
       current =
           new IntColumnWriter(
-              fs.create(new Path(dir, currentFile), true), allocator, "tokens", batchTokens, Manifest.FORMAT_VERSION);
+              fs.create(new Path(dir, currentFile), true),
+              allocator,
+              "tokens",
+              batchTokens,
+              Manifest.FORMAT_VERSION);
     }
     current.write(tokens, 0, tokens.length);
     current.write(eod);
@@ -59,7 +69,14 @@ public final class ShardWriter implements AutoCloseable {
     long rows = current.rows();
     current.close();
     results.add(
-        new WrittenShard(partition, results.size(), split, currentFile, rows, current.sha256(), docLengths.toArray()));
+        new WrittenShard(
+            partition,
+            results.size(),
+            split,
+            currentFile,
+            rows,
+            current.sha256(),
+            docLengths.toArray()));
     docLengths.clear();
     current = null;
   }

@@ -2,7 +2,10 @@ package io.crossover.data.shard;
 
 import java.io.Serializable;
 
-/** What a shard writer (an ingest task) reports for each shard it wrote under the temporary directory. */
+/**
+ * What a shard writer (an ingest task) reports for each shard it wrote under the temporary
+ * directory.
+ */
 public final class WrittenShard implements Serializable {
   private static final long serialVersionUID = 1L;
   public int partition;
@@ -15,7 +18,14 @@ public final class WrittenShard implements Serializable {
 
   public WrittenShard() {}
 
-  WrittenShard(int partition, int sequence, String split, String file, long tokens, String sha256, int[] documentLengths) {
+  WrittenShard(
+      int partition,
+      int sequence,
+      String split,
+      String file,
+      long tokens,
+      String sha256,
+      int[] documentLengths) {
     this.partition = partition;
     this.sequence = sequence;
     this.split = split;

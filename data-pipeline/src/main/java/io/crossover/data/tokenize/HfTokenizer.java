@@ -38,7 +38,8 @@ public final class HfTokenizer implements Tokenizer {
       throw new IllegalArgumentException(name + " is not valid JSON: " + e.getMessage(), e);
     }
     if (!root.has("model")) {
-      throw new IllegalArgumentException(name + " is not a HuggingFace tokenizer.json (no 'model')");
+      throw new IllegalArgumentException(
+          name + " is not a HuggingFace tokenizer.json (no 'model')");
     }
     Map<String, Integer> added = new HashMap<>();
     int maxId = -1;

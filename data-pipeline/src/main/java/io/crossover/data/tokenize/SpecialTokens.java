@@ -8,8 +8,8 @@ import java.io.Serializable;
  * @param eod end of document: follows every document in a shard
  * @param mask the absorbing state of masked diffusion
  * @param pad fills positions that carry no token (never trained on)
- * @param addedByCrossover names of the specials that were not in the tokenizer's own vocabulary
- *     and were appended to it
+ * @param addedByCrossover names of the specials that were not in the tokenizer's own vocabulary and
+ *     were appended to it
  */
 public record SpecialTokens(int eod, int mask, int pad, java.util.List<String> addedByCrossover)
     implements Serializable {

@@ -34,7 +34,9 @@ public final class TokenizerSpec implements Serializable {
     }
     if (!spec.startsWith("hf:")) {
       throw new IllegalArgumentException(
-          "data.tokenizer: \"" + spec + "\" is not allowed; use byte or hf:<path to tokenizer.json>");
+          "data.tokenizer: \""
+              + spec
+              + "\" is not allowed; use byte or hf:<path to tokenizer.json>");
     }
     Path path = new Path(spec.substring(3));
     try {

@@ -24,7 +24,8 @@ class TokenPlanProperties {
 
   @Provide
   Arbitrary<Case> cases() {
-    Arbitrary<int[]> docs = Arbitraries.integers().between(1, 300).array(int[].class).ofMinSize(1).ofMaxSize(60);
+    Arbitrary<int[]> docs =
+        Arbitraries.integers().between(1, 300).array(int[].class).ofMinSize(1).ofMaxSize(60);
     return Combinators.combine(
             docs,
             Arbitraries.integers().between(2, 33),
@@ -60,9 +61,17 @@ class TokenPlanProperties {
       tokens += l;
     }
     Manifest.Split train =
-        new Manifest.Split("train", tokens, docLengths.length, List.of(), new Manifest.FileInfo("documents.arrow", docLengths.length, "x"));
-    Manifest.Split val = new Manifest.Split("validation", 0, 0, List.of(), new Manifest.FileInfo("documents.arrow", 0, "x"));
-    return new Manifest(1, "byte", 259, new SpecialTokens(256, 257, 258, List.of()), 64, null, null, train, val);
+        new Manifest.Split(
+            "train",
+            tokens,
+            docLengths.length,
+            List.of(),
+            new Manifest.FileInfo("documents.arrow", docLengths.length, "x"));
+    Manifest.Split val =
+        new Manifest.Split(
+            "validation", 0, 0, List.of(), new Manifest.FileInfo("documents.arrow", 0, "x"));
+    return new Manifest(
+        1, "byte", 259, new SpecialTokens(256, 257, 258, List.of()), 64, null, null, train, val);
   }
 
   @Property(tries = 300)

@@ -57,7 +57,10 @@ class ArrowTokenReaderTest {
 
   private TokenPlan plan(Dataset ds, int worldSize) {
     int[] lengths = ds.documentLengths(ds.manifest().train(), allocator);
-    return TokenPlan.create(ds.manifest(), lengths, new PlanSpec(64 * 100, 64 * 100 * 3 + 64 * 20, 64, 20, worldSize, 99));
+    return TokenPlan.create(
+        ds.manifest(),
+        lengths,
+        new PlanSpec(64 * 100, 64 * 100 * 3 + 64 * 20, 64, 20, worldSize, 99));
   }
 
   private static ReaderConfig config(long cacheTokens) {
@@ -72,14 +75,16 @@ class ArrowTokenReaderTest {
     int[] stream = TestDatasets.stream(train);
     for (long cache : new long[] {0, 1 << 20}) {
       for (int rank = 0; rank < 2; rank++) {
-        try (ArrowTokenReader reader = new ArrowTokenReader(ds, plan, rank, 0, plan.steps(), config(cache), allocator)) {
+        try (ArrowTokenReader reader =
+            new ArrowTokenReader(ds, plan, rank, 0, plan.steps(), config(cache), allocator)) {
           for (long step = 0; step < plan.steps(); step++) {
             StepBatch batch = reader.next();
             assertEquals(step, batch.step());
             int[] seqs = plan.sequences(step, rank);
             assertEquals(seqs.length, batch.tokens().length);
             for (int i = 0; i < seqs.length; i++) {
-              assertArrayEquals(expected(plan, stream, seqs[i]), batch.tokens()[i], "step " + step + " seq " + i);
+              assertArrayEquals(
+                  expected(plan, stream, seqs[i]), batch.tokens()[i], "step " + step + " seq " + i);
             }
           }
           assertFalse(reader.hasNext());
@@ -104,13 +109,15 @@ class ArrowTokenReaderTest {
     Dataset ds = dataset();
     TokenPlan plan = plan(ds, 1);
     List<int[][]> straight = new ArrayList<>();
-    try (ArrowTokenReader reader = new ArrowTokenReader(ds, plan, 0, 0, plan.steps(), config(0), allocator)) {
+    try (ArrowTokenReader reader =
+        new ArrowTokenReader(ds, plan, 0, 0, plan.steps(), config(0), allocator)) {
       reader.forEachRemaining(b -> straight.add(b.tokens()));
     }
     long stop = plan.steps() / 2 + 1;
     TokenPlan again = plan(dataset(), 1);
     try (ArrowTokenReader reader =
-        new ArrowTokenReader(dataset(), again, 0, again.cursor(stop).step(), again.steps(), config(0), allocator)) {
+        new ArrowTokenReader(
+            dataset(), again, 0, again.cursor(stop).step(), again.steps(), config(0), allocator)) {
       for (long step = stop; step < plan.steps(); step++) {
         StepBatch b = reader.next();
         assertEquals(step, b.step());
@@ -125,7 +132,8 @@ class ArrowTokenReaderTest {
   @Test
   void aCorruptByteFailsWithTheShardsName() throws Exception {
     Manifest.ShardInfo victim = manifest.train().shards().get(0);
-    try (RandomAccessFile f = new RandomAccessFile(dir.resolve("train").resolve(victim.file()).toFile(), "rw")) {
+    try (RandomAccessFile f =
+        new RandomAccessFile(dir.resolve("train").resolve(victim.file()).toFile(), "rw")) {
       f.seek(f.length() / 2);
       int b = f.read();
       f.seek(f.length() / 2);
@@ -133,12 +141,14 @@ class ArrowTokenReaderTest {
     }
     Dataset ds = dataset();
     TokenPlan plan = plan(ds, 1);
-    try (ArrowTokenReader reader = new ArrowTokenReader(ds, plan, 0, 0, plan.steps(), config(0), allocator)) {
+    try (ArrowTokenReader reader =
+        new ArrowTokenReader(ds, plan, 0, 0, plan.steps(), config(0), allocator)) {
       IllegalStateException e =
           assertThrows(IllegalStateException.class, () -> reader.forEachRemaining(b -> {}));
       assertTrue(e.getCause() instanceof CorruptShardException, e.toString());
       assertTrue(e.getMessage().contains("rank 0 cannot read step"), e.getMessage());
-      assertTrue(e.getMessage().contains("train/" + victim.file() + ": SHA-256 is "), e.getMessage());
+      assertTrue(
+          e.getMessage().contains("train/" + victim.file() + ": SHA-256 is "), e.getMessage());
     }
   }
 
@@ -151,26 +161,37 @@ class ArrowTokenReaderTest {
     Dataset ds = dataset();
     TokenPlan plan = plan(ds, 1);
     ReaderConfig noVerify = new ReaderConfig(2, 0, false);
-    try (ArrowTokenReader reader = new ArrowTokenReader(ds, plan, 0, 0, plan.steps(), noVerify, allocator)) {
-      IllegalStateException e = assertThrows(IllegalStateException.class, () -> reader.forEachRemaining(b -> {}));
-      assertTrue(e.getMessage().contains("train/" + victim.file() + ": not a readable Arrow IPC file"), e.getMessage());
+    try (ArrowTokenReader reader =
+        new ArrowTokenReader(ds, plan, 0, 0, plan.steps(), noVerify, allocator)) {
+      IllegalStateException e =
+          assertThrows(IllegalStateException.class, () -> reader.forEachRemaining(b -> {}));
+      assertTrue(
+          e.getMessage().contains("train/" + victim.file() + ": not a readable Arrow IPC file"),
+          e.getMessage());
     }
   }
 
   @Test
   void aManifestOfAnotherFormatVersionIsRefused() throws Exception {
     Path file = dir.resolve("manifest.json");
-    String json = Files.readString(file).replace("\"format-version\" : 1", "\"format-version\" : 2");
+    String json =
+        Files.readString(file).replace("\"format-version\" : 1", "\"format-version\" : 2");
     Files.writeString(file, json, StandardCharsets.UTF_8);
     CorruptShardException e = assertThrows(CorruptShardException.class, this::dataset);
-    assertTrue(e.getMessage().endsWith("manifest.json: format version is 2; this Crossover reads version 1"
-        + " (re-run crossover ingest with this version)"), e.getMessage());
+    assertTrue(
+        e.getMessage()
+            .endsWith(
+                "manifest.json: format version is 2; this Crossover reads version 1"
+                    + " (re-run crossover ingest with this version)"),
+        e.getMessage());
   }
 
   @Test
   void aMissingDatasetSaysToRunIngest() {
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> Dataset.open(dir.resolve("nope").toString(), new Configuration()));
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> Dataset.open(dir.resolve("nope").toString(), new Configuration()));
     assertTrue(e.getMessage().startsWith("data.dataset: no manifest.json in "), e.getMessage());
     assertTrue(e.getMessage().endsWith("run `crossover ingest` first"), e.getMessage());
   }
@@ -179,7 +200,8 @@ class ArrowTokenReaderTest {
   void closingEarlyStopsTheReadAheadAndFreesEverything() {
     Dataset ds = dataset();
     TokenPlan plan = plan(ds, 1);
-    ArrowTokenReader reader = new ArrowTokenReader(ds, plan, 0, 0, plan.steps(), config(1 << 20), allocator);
+    ArrowTokenReader reader =
+        new ArrowTokenReader(ds, plan, 0, 0, plan.steps(), config(1 << 20), allocator);
     reader.next();
     reader.close();
     // noLeaks() checks the allocator after the test.

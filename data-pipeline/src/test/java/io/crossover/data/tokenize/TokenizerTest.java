@@ -59,12 +59,15 @@ class TokenizerTest {
         assertThrows(
             IllegalArgumentException.class,
             () -> TokenizerSpec.resolve("hf:/nonexistent/tokenizer.json", new Configuration()));
-    assertEquals("data.tokenizer: tokenizer file /nonexistent/tokenizer.json does not exist", e.getMessage());
+    assertEquals(
+        "data.tokenizer: tokenizer file /nonexistent/tokenizer.json does not exist",
+        e.getMessage());
   }
 
   @Test
   void sameIdsBeforeAndAfterShippingTheSpec() throws Exception {
-    TokenizerSpec spec = TokenizerSpec.resolve("hf:" + resource("wordlevel-eos.json"), new Configuration());
+    TokenizerSpec spec =
+        TokenizerSpec.resolve("hf:" + resource("wordlevel-eos.json"), new Configuration());
     byte[] shipped;
     try (var bytes = new java.io.ByteArrayOutputStream();
         var out = new java.io.ObjectOutputStream(bytes)) {
@@ -78,7 +81,8 @@ class TokenizerTest {
     }
     try (Tokenizer a = spec.open();
         Tokenizer b = received.open()) {
-      assertArrayEquals(a.encode("he said that the world was old"), b.encode("he said that the world was old"));
+      assertArrayEquals(
+          a.encode("he said that the world was old"), b.encode("he said that the world was old"));
       assertEquals(a.id(), b.id());
     }
   }

@@ -1,0 +1,14 @@
+package io.crossover.data.ingest;
+
+/**
+ * Input that cannot be ingested as configured (malformed JSON, a missing field). Names the file.
+ */
+public final class InputException extends IllegalArgumentException {
+  public InputException(String message) {
+    super(message);
+  }
+
+  public InputException(String message, Throwable cause) {
+    super(message, cause);
+  }
+}
