@@ -66,7 +66,8 @@ final class IngestCommand implements Callable<Integer> {
   static Manifest run(CrossoverConfig c, boolean overwrite) {
     long start = System.nanoTime();
     // Fail on a bad path, an existing output or a broken tokenizer before starting Spark.
-    IngestJob.check(c.data(), overwrite, new org.apache.hadoop.conf.Configuration());
+    io.crossover.data.ingest.IngestInputs.check(
+        c.data(), overwrite, new org.apache.hadoop.conf.Configuration());
     SparkSession spark = SparkSessions.create(c.cluster(), "ingest");
     try {
       Manifest m =

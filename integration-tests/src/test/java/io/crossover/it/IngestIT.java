@@ -118,6 +118,32 @@ class IngestIT {
   }
 
   @Test
+  void aValidationTokenCountHoldsOutTheFewestWholeDocumentsThatReachIt() throws Exception {
+    Manifest m =
+        IngestJob.run(
+            sc,
+            data(
+                BROWN.toString(),
+                tmp.resolve("v").toString(),
+                "data.validation.fraction=0",
+                "data.validation.tokens=50k"),
+            false,
+            s -> {});
+    long longestDocument = 0;
+    Dataset ds = Dataset.open(tmp.resolve("v").toUri().toString(), new Configuration());
+    try (RootAllocator allocator = new RootAllocator()) {
+      for (int length : ds.documentLengths(m.validation(), allocator)) {
+        longestDocument = Math.max(longestDocument, length);
+      }
+    }
+    assertTrue(m.validation().tokens() >= 50_000, "at least the count: " + m.validation().tokens());
+    assertTrue(
+        m.validation().tokens() < 50_000 + longestDocument,
+        "no more whole documents than needed: " + m.validation().tokens());
+    assertEquals(125, m.train().documents() + m.validation().documents());
+  }
+
+  @Test
   void badDocumentsAreCountedAndReportedNotSilentlyDropped() throws Exception {
     ByteArrayOutputStream jsonl = new ByteArrayOutputStream();
     jsonl.write("{\"text\": \"A good first document.\"}\n".getBytes(StandardCharsets.UTF_8));
