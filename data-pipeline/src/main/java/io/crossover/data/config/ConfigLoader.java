@@ -28,8 +28,8 @@ public final class ConfigLoader {
     return bind(layers(userFile, overrides));
   }
 
-  /** The merged HOCON tree before binding, for {@code config show --origin}. */
-  public static Config layers(String userFile, List<String> overrides) {
+  /** The merged HOCON tree before binding. */
+  static Config layers(String userFile, List<String> overrides) {
     Config merged = parseOverrides(overrides);
     if (userFile != null) {
       merged = merged.withFallback(userLayer(userFile));

@@ -163,10 +163,6 @@ final class Keys {
     return out;
   }
 
-  Set<String> knownKeys() {
-    return known;
-  }
-
   private ConfigValue value(String key) {
     known.add(key);
     if (!config.hasPathOrNull(key)) {
