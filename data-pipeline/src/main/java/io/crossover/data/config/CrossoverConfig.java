@@ -9,9 +9,21 @@ package io.crossover.data.config;
  * @param cluster where Spark runs and how many data-parallel ranks train
  * @param reader how ranks read their token batches
  * @param run seeds and the run directory root
+ * @param model the transformer's shape
+ * @param objective AR or masked diffusion
+ * @param optim AdamW and the learning-rate schedule
+ * @param train how the training loop runs and reports
  */
 public record CrossoverConfig(
-    DataConfig data, BudgetConfig budget, ClusterConfig cluster, ReaderConfig reader, RunConfig run)
+    DataConfig data,
+    BudgetConfig budget,
+    ClusterConfig cluster,
+    ReaderConfig reader,
+    RunConfig run,
+    ModelConfig model,
+    ObjectiveConfig objective,
+    OptimConfig optim,
+    TrainConfig train)
     implements java.io.Serializable {
 
   static CrossoverConfig from(Keys k) {
@@ -20,6 +32,10 @@ public record CrossoverConfig(
         BudgetConfig.from(k),
         ClusterConfig.from(k),
         ReaderConfig.from(k),
-        RunConfig.from(k));
+        RunConfig.from(k),
+        ModelConfig.from(k),
+        ObjectiveConfig.from(k),
+        OptimConfig.from(k),
+        TrainConfig.from(k));
   }
 }

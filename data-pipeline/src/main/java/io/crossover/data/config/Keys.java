@@ -84,6 +84,15 @@ final class Keys {
     return n;
   }
 
+  /** A whole number, or {@code fallback} when the key is null (e.g. "take it from the preset"). */
+  int integerOr(String key, int fallback, int min, int max) {
+    known.add(key);
+    if (config.hasPathOrNull(key) && config.getIsNull(key)) {
+      return fallback;
+    }
+    return integer(key, min, max);
+  }
+
   int integer(String key, int min, int max) {
     return (int) count(key, min, max);
   }

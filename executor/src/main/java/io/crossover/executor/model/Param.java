@@ -1,0 +1,28 @@
+package io.crossover.executor.model;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * One trainable tensor.
+ *
+ * @param name Llama-style name (what export writes), e.g. {@code
+ *     model.layers.0.self_attn.q_proj.weight}
+ * @param array the values; projections are stored as (in, out) so the forward pass is {@code x W}
+ * @param decay whether AdamW applies weight decay to it
+ * @param stored how {@code array} relates to the exported tensor
+ */
+public record Param(String name, NDArray array, boolean decay, Layout stored) {
+
+  /** Layout of a parameter relative to the PyTorch/Llama convention. */
+  public enum Layout {
+    /** Same as exported (norm weights, embeddings). */
+    AS_IS,
+    /** Stored as (in, out); exported transposed, as a torch Linear weight (out, in). */
+    TRANSPOSED
+  }
+
+  /** Number of scalars. */
+  public long size() {
+    return array.getShape().size();
+  }
+}

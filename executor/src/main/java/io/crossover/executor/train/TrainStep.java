@@ -1,0 +1,137 @@
+package io.crossover.executor.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.GradientCollector;
+import io.crossover.executor.model.Param;
+import io.crossover.executor.model.Transformer;
+import io.crossover.executor.objective.Batch;
+import io.crossover.executor.objective.Objective;
+import io.crossover.executor.optim.AdamW;
+import java.util.List;
+
+/**
+ * One optimiser step, in phases a data-parallel caller can interleave with an all-reduce: {@link
+ * #forwardBackward} (per micro-batch; gradients accumulate), then optionally {@link #gradients()} /
+ * {@link #setGradients(float[])}, then {@link #clipAndUpdate}.
+ */
+public final class TrainStep {
+  private final Transformer model;
+  private final Objective objective;
+  private final AdamW optimizer;
+  private final double gradClip;
+
+  public TrainStep(Transformer model, Objective objective, AdamW optimizer, double gradClip) {
+    this.model = model;
+    this.objective = objective;
+    this.optimizer = optimizer;
+    this.gradClip = gradClip;
+  }
+
+  public Objective objective() {
+    return objective;
+  }
+
+  public AdamW optimizer() {
+    return optimizer;
+  }
+
+  /** Forward and backward of one batch; returns its loss. Gradients add up across calls. */
+  public float forwardBackward(NDManager step, Batch batch) {
+    try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+      NDArray loss = loss(step, model, objective, batch);
+      collector.backward(loss);
+      return loss.getFloat();
+    }
+  }
+
+  /** sum(weights * -log softmax(logits)[targets]): the loss of any objective's batch. */
+  public static NDArray loss(NDManager step, Transformer model, Objective objective, Batch batch) {
+    NDArray inputs = step.create(batch.inputs());
+    NDArray logits = model.forward(step, inputs, objective.causal());
+    NDArray targets = step.create(batch.targets());
+    long rows = targets.getShape().get(0);
+    long cols = targets.getShape().get(1);
+    NDArray logProbs =
+        logits
+            .logSoftmax(-1)
+            .gather(
+                targets.toType(ai.djl.ndarray.types.DataType.INT64, false).reshape(rows, cols, 1),
+                2);
+    NDArray weights = step.create(flatten(batch.weights()), new Shape(rows, cols, 1));
+    return logProbs.mul(weights).sum().neg();
+  }
+
+  private static float[] flatten(float[][] rows) {
+    float[] out = new float[rows.length * rows[0].length];
+    for (int r = 0; r < rows.length; r++) {
+      System.arraycopy(rows[r], 0, out, r * rows[r].length, rows[r].length);
+    }
+    return out;
+  }
+
+  /** All gradients as one flat buffer, in {@link Transformer#params()} order. */
+  public float[] gradients() {
+    List<Param> params = model.params();
+    long total = model.parameterCount();
+    float[] flat = new float[Math.toIntExact(total)];
+    int at = 0;
+    for (Param p : params) {
+      try (NDArray g = p.array().getGradient()) {
+        float[] values = g.toFloatArray();
+        System.arraycopy(values, 0, flat, at, values.length);
+        at += values.length;
+      }
+    }
+    return flat;
+  }
+
+  /** Replaces the gradients with a flat buffer (e.g. the all-reduced average). */
+  public void setGradients(float[] flat) {
+    int at = 0;
+    for (Param p : model.params()) {
+      int n = Math.toIntExact(p.size());
+      try (NDArray g = p.array().getGradient()) {
+        g.set(java.util.Arrays.copyOfRange(flat, at, at + n));
+      }
+      at += n;
+    }
+  }
+
+  /**
+   * Clips by global norm, applies AdamW at {@code lr}, zeroes the gradients. Returns the global
+   * gradient norm before clipping.
+   */
+  public float clipAndUpdate(NDManager step, double lr) {
+    float norm = globalNorm(step);
+    if (gradClip > 0 && norm > gradClip) {
+      float scale = (float) (gradClip / (norm + 1e-6));
+      for (Param p : model.params()) {
+        try (NDArray g = p.array().getGradient()) {
+          g.muli(scale);
+        }
+      }
+    }
+    optimizer.update(lr, step);
+    for (Param p : model.params()) {
+      JniUtils.zeroGrad((PtNDArray) p.array());
+    }
+    return norm;
+  }
+
+  /** sqrt of the sum of squared gradients over every parameter. */
+  public float globalNorm(NDManager step) {
+    NDArray sum = null;
+    for (Param p : model.params()) {
+      NDArray g = p.array().getGradient();
+      g.attach(step);
+      NDArray squares = g.square().sum();
+      sum = sum == null ? squares : sum.add(squares);
+    }
+    return (float) Math.sqrt(sum.getFloat());
+  }
+}
