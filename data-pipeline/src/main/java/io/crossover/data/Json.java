@@ -13,7 +13,9 @@ public final class Json {
       new ObjectMapper()
           .setPropertyNamingStrategy(PropertyNamingStrategies.KEBAB_CASE)
           .enable(SerializationFeature.INDENT_OUTPUT)
-          .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
+          .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+          // Enum values as the config writes them: "ar", "wsd", "jsonl".
+          .configure(com.fasterxml.jackson.databind.cfg.EnumFeature.WRITE_ENUMS_TO_LOWERCASE, true);
 
   private Json() {}
 
@@ -25,6 +27,18 @@ public final class Json {
       throw new UncheckedIOException(e);
     }
   }
+
+  /** snake_case keys, one compact line: metrics.jsonl and evals.jsonl, read by plotting tools. */
+  public static String snakeLine(Object value) {
+    try {
+      return SNAKE.writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static final ObjectMapper SNAKE =
+      new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
 
   /** Writes one compact line (for JSONL files and the last line of {@code --json} output). */
   public static String line(Object value) {

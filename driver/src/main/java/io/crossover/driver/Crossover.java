@@ -21,6 +21,8 @@ import picocli.CommandLine.Command;
       QuickstartCommand.class,
       IngestCommand.class,
       PlanCommand.class,
+      TrainCommand.class,
+      ModelCommand.class,
       ConfigCommand.class,
       BenchCommand.class,
       CommandLine.HelpCommand.class

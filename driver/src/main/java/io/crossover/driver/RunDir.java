@@ -22,15 +22,46 @@ public final class RunDir {
 
   /** The run directory of a config, created if missing, with config.json written into it. */
   public static RunDir create(CrossoverConfig config, Configuration hadoop) {
+    return create(config, hadoop, true);
+  }
+
+  /**
+   * As {@link #create(CrossoverConfig, Configuration)}, for a training run: a directory that
+   * already holds training results is refused unless {@code overwrite}, and then cleared.
+   */
+  public static RunDir create(CrossoverConfig config, Configuration hadoop, boolean overwrite) {
     Path dir = new Path(config.run().root(), config.run().name());
     try {
       FileSystem fs = io.crossover.data.shard.Filesystems.of(dir, hadoop);
+      boolean trained =
+          fs.exists(new Path(dir, "metrics.jsonl")) || fs.exists(new Path(dir, "DONE"));
+      if (trained && !overwrite) {
+        throw new IllegalArgumentException(
+            "run.name: "
+                + fs.makeQualified(dir)
+                + " already holds a training run; pass --overwrite to replace it or choose"
+                + " another --run name");
+      }
+      if (trained) {
+        fs.delete(dir, true);
+      }
       fs.mkdirs(dir);
       RunDir run = new RunDir(fs, fs.makeQualified(dir));
       run.write("config.json", ConfigLoader.toJson(config));
       return run;
     } catch (IOException e) {
       throw new UncheckedIOException("run.root: cannot create " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Opens a file of the run for appending lines (created if missing). */
+  public java.io.Writer appender(String name) {
+    Path file = new Path(dir, name);
+    try {
+      OutputStream out = fs.exists(file) ? fs.append(file) : fs.create(file, false);
+      return new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open " + file + ": " + e.getMessage(), e);
     }
   }
 

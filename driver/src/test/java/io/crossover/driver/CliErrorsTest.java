@@ -54,7 +54,7 @@ class CliErrorsTest {
     badSyntax =
         Files.writeString(tmp.resolve("bad.conf"), "budget {\n  seq-len = 256\n").toString();
     unknownKeyFile =
-        Files.writeString(tmp.resolve("unknown.conf"), "model.layers = 4\n").toString();
+        Files.writeString(tmp.resolve("unknown.conf"), "trainer.steps = 4\n").toString();
   }
 
   /** A valid plan command with some options replaced by {@code changes} (option, value pairs). */
@@ -126,6 +126,18 @@ class CliErrorsTest {
         Arguments.of(
             show("data.shard-tokens=1Mi", "data.batch-tokens=2Mi"),
             "config key 'data.batch-tokens': value 2097152 is larger than data.shard-tokens=1048576; a record batch must fit in a shard"),
+        Arguments.of(
+            show("model.preset=huge"),
+            "config key 'model.preset': value \"huge\" is not a preset; use one of"),
+        Arguments.of(
+            show("model.heads=3"),
+            "config key 'model.heads': value 3 does not divide model.dim=64 into an even head size"),
+        Arguments.of(
+            show("optim.min-lr=1"),
+            "config key 'optim.min-lr': value 1.0 is above optim.lr=2.0E-4; it is the floor"),
+        Arguments.of(
+            new String[] {"train", "--dataset", "DATASET", "--set", "cluster.world-size=2"},
+            "config key 'cluster.world-size': value 2: this trainer runs one rank in-process"),
         Arguments.of(
             show("foo"), "--set expects key=value, got 'foo'; e.g. --set budget.seq-len=256"),
         Arguments.of(

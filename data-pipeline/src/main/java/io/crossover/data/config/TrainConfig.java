@@ -5,11 +5,16 @@ package io.crossover.data.config;
  *
  * @param logEvery steps between metric lines (and progress updates)
  * @param threads intra-op threads of libtorch per rank (small models are faster on one)
+ * @param maxNonFiniteSteps consecutive steps with a non-finite loss or gradient that are skipped
+ *     before the run stops
  */
-public record TrainConfig(int logEvery, int threads) implements java.io.Serializable {
+public record TrainConfig(int logEvery, int threads, int maxNonFiniteSteps)
+    implements java.io.Serializable {
 
   static TrainConfig from(Keys k) {
     return new TrainConfig(
-        k.integer("train.log-every", 1, 1_000_000), k.integer("train.threads", 1, 1024));
+        k.integer("train.log-every", 1, 1_000_000),
+        k.integer("train.threads", 1, 1024),
+        k.integer("train.max-nonfinite-steps", 0, 1_000_000));
   }
 }

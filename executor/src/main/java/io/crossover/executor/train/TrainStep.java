@@ -116,11 +116,20 @@ public final class TrainStep {
         }
       }
     }
+    if (!Float.isFinite(norm)) {
+      zeroGradients();
+      return norm;
+    }
     optimizer.update(lr, step);
+    zeroGradients();
+    return norm;
+  }
+
+  /** Drops the accumulated gradients (after an update, or when a step is skipped). */
+  public void zeroGradients() {
     for (Param p : model.params()) {
       JniUtils.zeroGrad((PtNDArray) p.array());
     }
-    return norm;
   }
 
   /** sqrt of the sum of squared gradients over every parameter. */

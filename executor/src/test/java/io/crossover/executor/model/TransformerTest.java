@@ -77,6 +77,7 @@ class TransformerTest {
         Transformer b = new Transformer(c, VOCAB, 7, m);
         Transformer other = new Transformer(c, VOCAB, 8, m)) {
       assertEquals(expected, a.parameterCount());
+      assertEquals(expected, ModelSize.parameters(c, VOCAB));
       assertEquals(3 + 11 * c.layers(), a.params().size());
       for (int i = 0; i < a.params().size(); i++) {
         assertArrayEquals(

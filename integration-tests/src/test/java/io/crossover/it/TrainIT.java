@@ -1,0 +1,129 @@
+package io.crossover.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.crossover.data.Json;
+import io.crossover.data.shard.DatasetWriter;
+import io.crossover.data.shard.Filesystems;
+import io.crossover.data.shard.Manifest;
+import io.crossover.data.tokenize.ByteTokenizer;
+import io.crossover.driver.Crossover;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.GZIPInputStream;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * {@code crossover train} on one rank: both objectives learn, and the run directory is complete.
+ */
+class TrainIT {
+  @TempDir static Path tmp;
+  static Path dataset;
+
+  @BeforeAll
+  static void brownDataset() throws Exception {
+    List<int[]> docs = new ArrayList<>();
+    ByteTokenizer bytes = new ByteTokenizer();
+    try (BufferedReader lines =
+        new BufferedReader(
+            new InputStreamReader(
+                new GZIPInputStream(Files.newInputStream(IngestIT.BROWN)),
+                StandardCharsets.UTF_8))) {
+      for (String line; (line = lines.readLine()) != null && docs.size() < 12; ) {
+        docs.add(bytes.encode(Json.MAPPER.readTree(line).path("text").asText()));
+      }
+    }
+    dataset = tmp.resolve("dataset");
+    FileSystem fs = Filesystems.raw(FileSystem.getLocal(new Configuration()));
+    DatasetWriter.write(
+        fs,
+        new org.apache.hadoop.fs.Path(dataset.toUri()),
+        docs,
+        List.of(docs.get(0)),
+        bytes,
+        new Manifest.Source("brown", "jsonl", 1),
+        1 << 20,
+        1 << 14);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"ar", "mdm"})
+  void aTinyModelLearnsAndTheRunDirectoryIsComplete(String objective) throws Exception {
+    int code =
+        Crossover.execute(
+            "train",
+            "--objective",
+            objective,
+            "--preset",
+            "tiny",
+            "--dataset",
+            dataset.toString(),
+            "--unique-tokens",
+            "16Ki",
+            "--total-tokens",
+            "96Ki",
+            "--seq-len",
+            "64",
+            "--global-batch",
+            "16",
+            "--lr",
+            "3e-3",
+            "--run",
+            objective,
+            "--set",
+            "cluster.world-size=1",
+            "--set",
+            "optim.warmup-steps=10",
+            "--set",
+            "train.log-every=8",
+            "--set",
+            "run.root=" + tmp.resolve("runs"));
+    assertEquals(0, code);
+    Path run = tmp.resolve("runs").resolve(objective);
+    for (String file : List.of("config.json", "plan.json", "metrics.jsonl", "DONE")) {
+      assertTrue(Files.exists(run.resolve(file)), file);
+    }
+    List<JsonNode> lines = new ArrayList<>();
+    for (String line : Files.readAllLines(run.resolve("metrics.jsonl"))) {
+      lines.add(Json.MAPPER.readTree(line));
+    }
+    assertEquals(12, lines.size(), "96 steps logged every 8");
+    JsonNode first = lines.get(0);
+    JsonNode last = lines.get(lines.size() - 1);
+    assertEquals(96, last.path("step").asLong());
+    assertEquals(96 * 1024, last.path("tokens_seen").asLong());
+    assertEquals(6.0, last.path("epoch").asDouble(), 1e-9);
+    double uniform = Math.log(259);
+    assertTrue(first.path("loss").asDouble() < uniform + 0.5, "starts near uniform: " + first);
+    assertTrue(
+        last.path("loss").asDouble() < 0.75 * uniform,
+        objective + " loss fell from " + uniform + " to " + last.path("loss").asDouble());
+
+    int again =
+        Crossover.execute(
+            "train",
+            "--objective",
+            objective,
+            "--dataset",
+            dataset.toString(),
+            "--run",
+            objective,
+            "--set",
+            "cluster.world-size=1",
+            "--set",
+            "run.root=" + tmp.resolve("runs"));
+    assertEquals(Crossover.EXIT_USAGE, again, "an existing run is not overwritten silently");
+  }
+}
