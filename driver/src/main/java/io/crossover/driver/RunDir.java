@@ -22,27 +22,37 @@ public final class RunDir {
 
   /** The run directory of a config, created if missing, with config.json written into it. */
   public static RunDir create(CrossoverConfig config, Configuration hadoop) {
-    return create(config, hadoop, true);
+    return create(config, hadoop, Existing.KEEP);
+  }
+
+  /** What to do with a directory that already holds a training run. */
+  public enum Existing {
+    /** Refuse to touch it. */
+    REFUSE,
+    /** Delete it and start afresh. */
+    REPLACE,
+    /** Keep it (to resume, or for commands that only add files). */
+    KEEP
   }
 
   /**
-   * As {@link #create(CrossoverConfig, Configuration)}, for a training run: a directory that
-   * already holds training results is refused unless {@code overwrite}, and then cleared.
+   * As {@link #create(CrossoverConfig, Configuration)}, saying what happens to a directory that
+   * already holds training results.
    */
-  public static RunDir create(CrossoverConfig config, Configuration hadoop, boolean overwrite) {
+  public static RunDir create(CrossoverConfig config, Configuration hadoop, Existing existing) {
     Path dir = new Path(config.run().root(), config.run().name());
     try {
       FileSystem fs = io.crossover.data.shard.Filesystems.of(dir, hadoop);
       boolean trained =
           fs.exists(new Path(dir, "metrics.jsonl")) || fs.exists(new Path(dir, "DONE"));
-      if (trained && !overwrite) {
+      if (trained && existing == Existing.REFUSE) {
         throw new IllegalArgumentException(
             "run.name: "
                 + fs.makeQualified(dir)
-                + " already holds a training run; pass --overwrite to replace it or choose"
-                + " another --run name");
+                + " already holds a training run; pass --resume to continue it, --overwrite to"
+                + " replace it, or choose another --run name");
       }
-      if (trained) {
+      if (trained && existing == Existing.REPLACE) {
         fs.delete(dir, true);
       }
       fs.mkdirs(dir);
@@ -63,6 +73,73 @@ public final class RunDir {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open " + file + ": " + e.getMessage(), e);
     }
+  }
+
+  /** Saves a checkpoint of {@code steps} steps done. */
+  public Path checkpoint(
+      long steps,
+      long tokensSeen,
+      CrossoverConfig config,
+      io.crossover.executor.model.Transformer model,
+      io.crossover.executor.optim.AdamW adam) {
+    try {
+      return io.crossover.executor.checkpoint.Checkpoints.save(
+          fs,
+          dir,
+          new io.crossover.executor.checkpoint.Checkpoints.State(
+              steps, adam.step(), tokensSeen, config.run().seed()),
+          model,
+          adam,
+          ConfigLoader.toJson(config));
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "cannot write a checkpoint to " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Loads the latest checkpoint into the model and optimiser and drops metrics logged after it;
+   * returns the step to continue from (0 when there is no checkpoint).
+   */
+  public long restore(
+      io.crossover.executor.model.Transformer model, io.crossover.executor.optim.AdamW adam) {
+    try {
+      if (fs.exists(new Path(dir, "DONE"))) {
+        throw new IllegalArgumentException(
+            "run.name: " + dir + " is complete (DONE); nothing to resume");
+      }
+      var latest = io.crossover.executor.checkpoint.Checkpoints.latest(fs, dir);
+      if (latest.isEmpty()) {
+        System.out.println("resume: no checkpoint in " + dir + "; starting from step 0");
+        return 0;
+      }
+      long step =
+          io.crossover.executor.checkpoint.Checkpoints.load(fs, latest.get(), model, adam).step();
+      truncateMetrics(step);
+      System.out.println("resume: from " + latest.get() + " (step " + step + ")");
+      return step;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot resume from " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Keeps the metric lines of steps up to {@code step}: the ones after it will be logged again. */
+  private void truncateMetrics(long step) throws IOException {
+    Path file = new Path(dir, "metrics.jsonl");
+    if (!fs.exists(file)) {
+      return;
+    }
+    StringBuilder kept = new StringBuilder();
+    try (var in =
+        new java.io.BufferedReader(
+            new java.io.InputStreamReader(fs.open(file), StandardCharsets.UTF_8))) {
+      for (String line; (line = in.readLine()) != null; ) {
+        if (io.crossover.data.Json.MAPPER.readTree(line).path("step").asLong() <= step) {
+          kept.append(line).append('\n');
+        }
+      }
+    }
+    write("metrics.jsonl", kept.toString());
   }
 
   public Path path() {

@@ -51,6 +51,7 @@ public final class SparkSessions {
       conf.setIfMissing("spark.executorEnv.SPARK_TESTING", "1");
     }
     conf.setIfMissing("spark.executorEnv.DJL_OFFLINE", "true");
+    conf.setIfMissing("spark.executorEnv.MKL_CBWR", "AUTO,STRICT");
     String djlCache = System.getenv("DJL_CACHE_DIR");
     if (djlCache != null) {
       conf.setIfMissing("spark.executorEnv.DJL_CACHE_DIR", djlCache);

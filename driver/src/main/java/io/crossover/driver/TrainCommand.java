@@ -65,6 +65,11 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--overwrite", description = "Replace an existing run directory's results.")
   boolean overwrite;
 
+  @Option(
+      names = "--resume",
+      description = "Continue the run from its latest checkpoint (from the start if it has none).")
+  boolean resume;
+
   @Override
   public Integer call() {
     CrossoverConfig c =
@@ -80,11 +85,14 @@ final class TrainCommand implements Callable<Integer> {
                 .put("optim.lr", lr)
                 .put("run.name", run)
                 .pairs());
-    train(c, overwrite);
+    if (resume && overwrite) {
+      throw new IllegalArgumentException("run.name: --resume and --overwrite exclude each other");
+    }
+    train(c, overwrite, resume);
     return 0;
   }
 
-  static void train(CrossoverConfig c, boolean overwrite) {
+  static void train(CrossoverConfig c, boolean overwrite, boolean resume) {
     if (c.cluster().worldSize() != 1) {
       throw new io.crossover.data.config.ConfigException(
           "cluster.world-size",
@@ -98,7 +106,13 @@ final class TrainCommand implements Callable<Integer> {
     System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
     Configuration hadoop = new Configuration();
     Dataset dataset = Dataset.open(c.data().dataset(), hadoop);
-    RunDir runDir = RunDir.create(c, hadoop, overwrite);
+    RunDir runDir =
+        RunDir.create(
+            c,
+            hadoop,
+            overwrite
+                ? RunDir.Existing.REPLACE
+                : resume ? RunDir.Existing.KEEP : RunDir.Existing.REFUSE);
     TokenPlan plan = Plans.plan(c, dataset);
     System.out.print(Plans.render(plan, dataset, c, 2));
     runDir.write("plan.json", Json.write(plan.summary(4)));
@@ -117,10 +131,11 @@ final class TrainCommand implements Callable<Integer> {
     try (NDManager manager = NDManager.newBaseManager();
         Transformer model = new Transformer(c.model(), vocab, c.run().seed(), manager);
         AdamW adam = new AdamW(c.optim(), model.params(), manager);
-        BufferAllocator allocator = new RootAllocator();
-        ArrowTokenReader reader =
-            new ArrowTokenReader(dataset, plan, 0, 0, plan.steps(), c.reader(), allocator);
-        MetricsLog metrics = new MetricsLog(runDir)) {
+        BufferAllocator allocator = new RootAllocator()) {
+      // Restore before opening metrics.jsonl: resuming rewrites it without the lines after the
+      // checkpoint.
+      long from = resume ? runDir.restore(model, adam) : 0;
+      MetricsLog metrics = new MetricsLog(runDir);
       Trainer trainer =
           new Trainer(
               new TrainStep(model, objective, adam, c.optim().gradClip()),
@@ -132,10 +147,43 @@ final class TrainCommand implements Callable<Integer> {
               metrics,
               c.train().logEvery(),
               c.train().maxNonFiniteSteps());
-      trainer.train(reader, 0);
+      long done;
+      try (metrics;
+          ArrowTokenReader reader =
+              new ArrowTokenReader(dataset, plan, 0, from, plan.steps(), c.reader(), allocator)) {
+        done =
+            trainer.train(
+                reader,
+                from,
+                stepsDone -> afterStep(c, plan, runDir, model, adam, from, stepsDone));
+      }
+      if (done < plan.steps()) {
+        System.out.println(
+            "stopped after step " + done + " (train.stop-after-steps); resume with --resume");
+        return;
+      }
     }
     runDir.write("DONE", "");
     System.out.println("done: " + runDir.path());
+  }
+
+  /** Checkpoints on the configured cadence, at the end, and when stopping early. */
+  private static boolean afterStep(
+      CrossoverConfig c,
+      TokenPlan plan,
+      RunDir runDir,
+      Transformer model,
+      AdamW adam,
+      long from,
+      long stepsDone) {
+    long every = c.train().checkpointEvery();
+    long stopAfter = c.train().stopAfterSteps();
+    boolean stop = stopAfter > 0 && stepsDone - from >= stopAfter && stepsDone < plan.steps();
+    boolean end = stepsDone == plan.steps();
+    if (stop || end || (every > 0 && stepsDone % every == 0)) {
+      runDir.checkpoint(stepsDone, stepsDone * plan.tokensPerStep(), c, model, adam);
+    }
+    return stop;
   }
 
   /** metrics.jsonl (appended as the run goes) and the progress line. */

@@ -22,6 +22,12 @@ public final class Trainer {
     boolean allReduce(TrainStep step, boolean locallyFinite);
   }
 
+  /** Called after every optimiser step; checkpoints, evaluations and early stops hang here. */
+  public interface StepHook {
+    /** Returns true to stop training after {@code stepsDone} steps. */
+    boolean afterStep(long stepsDone);
+  }
+
   /** One rank needs no synchronisation. */
   public static final GradientSync SINGLE_RANK = (step, finite) -> finite;
 
@@ -58,8 +64,11 @@ public final class Trainer {
     this.maxNonFiniteSteps = maxNonFiniteSteps;
   }
 
-  /** Trains on every batch the reader gives (steps fromStep .. plan end). */
-  public void train(Iterator<StepBatch> batches, long fromStep) {
+  /**
+   * Trains from {@code fromStep} to the end of the plan, or until the hook says stop; returns the
+   * number of steps done.
+   */
+  public long train(Iterator<StepBatch> batches, long fromStep, StepHook hook) {
     long start = System.nanoTime();
     long windowStart = start;
     long windowFrom = fromStep;
@@ -96,7 +105,11 @@ public final class Trainer {
         windowStart = now;
         windowFrom = step + 1;
       }
+      if (hook.afterStep(step + 1)) {
+        return step + 1;
+      }
     }
+    return plan.steps();
   }
 
   /** One optimiser step; returns {loss, gradient norm}. */
