@@ -115,7 +115,8 @@ public final class RunDir {
       }
       long step =
           io.crossover.executor.checkpoint.Checkpoints.load(fs, latest.get(), model, adam).step();
-      truncateMetrics(step);
+      truncate("metrics.jsonl", step);
+      truncate("evals.jsonl", step);
       System.out.println("resume: from " + latest.get() + " (step " + step + ")");
       return step;
     } catch (IOException e) {
@@ -123,9 +124,9 @@ public final class RunDir {
     }
   }
 
-  /** Keeps the metric lines of steps up to {@code step}: the ones after it will be logged again. */
-  private void truncateMetrics(long step) throws IOException {
-    Path file = new Path(dir, "metrics.jsonl");
+  /** Keeps a log's lines of steps up to {@code step}: the ones after it will be logged again. */
+  private void truncate(String name, long step) throws IOException {
+    Path file = new Path(dir, name);
     if (!fs.exists(file)) {
       return;
     }
@@ -139,7 +140,7 @@ public final class RunDir {
         }
       }
     }
-    write("metrics.jsonl", kept.toString());
+    write(name, kept.toString());
   }
 
   public Path path() {

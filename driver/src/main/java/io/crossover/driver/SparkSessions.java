@@ -27,6 +27,8 @@ public final class SparkSessions {
     conf.registerKryoClasses(IngestJob.KRYO_CLASSES.toArray(new Class<?>[0]));
     conf.setIfMissing("spark.ui.enabled", "false");
     conf.setIfMissing("spark.executor.memory", cluster.executorMemory());
+    // Reproducible MKL results (independent of buffer alignment) on every executor.
+    conf.setIfMissing("spark.executorEnv.MKL_CBWR", "AUTO,STRICT");
     for (Map.Entry<String, String> e : cluster.sparkConf().entrySet()) {
       conf.set(e.getKey(), e.getValue());
     }
@@ -51,7 +53,6 @@ public final class SparkSessions {
       conf.setIfMissing("spark.executorEnv.SPARK_TESTING", "1");
     }
     conf.setIfMissing("spark.executorEnv.DJL_OFFLINE", "true");
-    conf.setIfMissing("spark.executorEnv.MKL_CBWR", "AUTO,STRICT");
     String djlCache = System.getenv("DJL_CACHE_DIR");
     if (djlCache != null) {
       conf.setIfMissing("spark.executorEnv.DJL_CACHE_DIR", djlCache);

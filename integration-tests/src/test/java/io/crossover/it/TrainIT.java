@@ -89,10 +89,21 @@ class TrainIT {
             "--set",
             "train.log-every=8",
             "--set",
+            "eval.tasks=[\"cloze=mc:"
+                + Path.of("../conf/data/cloze-dev.jsonl").toAbsolutePath()
+                + "\"]",
+            "--set",
+            "eval.max-items=20",
+            "--set",
+            "eval.mdm-samples=4",
+            "--set",
+            "eval.min-points=2",
+            "--set",
             "run.root=" + tmp.resolve("runs"));
     assertEquals(0, code);
     Path run = tmp.resolve("runs").resolve(objective);
-    for (String file : List.of("config.json", "plan.json", "metrics.jsonl", "DONE")) {
+    for (String file :
+        List.of("config.json", "plan.json", "metrics.jsonl", "evals.jsonl", "DONE")) {
       assertTrue(Files.exists(run.resolve(file)), file);
     }
     List<JsonNode> lines = new ArrayList<>();
@@ -111,6 +122,18 @@ class TrainIT {
         last.path("loss").asDouble() < 0.75 * uniform,
         objective + " loss fell from " + uniform + " to " + last.path("loss").asDouble());
 
+    List<String> evals = Files.readAllLines(run.resolve("evals.jsonl"));
+    // Start, every epoch (6), and the min-points (48, 96) that epochs already cover but 48.
+    assertEquals(
+        List.of(0L, 16L, 32L, 48L, 64L, 80L, 96L), evals.stream().map(l -> step(l)).toList());
+    JsonNode lastEval = Json.MAPPER.readTree(evals.get(evals.size() - 1));
+    assertEquals(objective.equals("ar") ? "nll" : "elbo", lastEval.path("val_loss_kind").asText());
+    assertEquals(20, lastEval.path("tasks").path("cloze").path("items").asInt());
+    assertTrue(
+        lastEval.path("val_loss").asDouble()
+            < Json.MAPPER.readTree(evals.get(0)).path("val_loss").asDouble(),
+        "validation loss fell");
+
     int again =
         Crossover.execute(
             "train",
@@ -125,6 +148,14 @@ class TrainIT {
             "--set",
             "run.root=" + tmp.resolve("runs"));
     assertEquals(Crossover.EXIT_USAGE, again, "an existing run is not overwritten silently");
+  }
+
+  static long step(String jsonLine) {
+    try {
+      return Json.MAPPER.readTree(jsonLine).path("step").asLong();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   static String[] args(String objective, String run, String... extra) {

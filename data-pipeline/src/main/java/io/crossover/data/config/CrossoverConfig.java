@@ -13,6 +13,7 @@ package io.crossover.data.config;
  * @param objective AR or masked diffusion
  * @param optim AdamW and the learning-rate schedule
  * @param train how the training loop runs and reports
+ * @param eval when and what to evaluate during training
  */
 public record CrossoverConfig(
     DataConfig data,
@@ -23,7 +24,8 @@ public record CrossoverConfig(
     ModelConfig model,
     ObjectiveConfig objective,
     OptimConfig optim,
-    TrainConfig train)
+    TrainConfig train,
+    EvalConfig eval)
     implements java.io.Serializable {
 
   static CrossoverConfig from(Keys k) {
@@ -36,6 +38,7 @@ public record CrossoverConfig(
         ModelConfig.from(k),
         ObjectiveConfig.from(k),
         OptimConfig.from(k),
-        TrainConfig.from(k));
+        TrainConfig.from(k),
+        EvalConfig.from(k));
   }
 }

@@ -131,6 +131,20 @@ final class Keys {
     throw bad(key, v, "is not a boolean; use true or false");
   }
 
+  /** A list of strings (a HOCON list, or one string). */
+  java.util.List<String> strings(String key) {
+    ConfigValue v = value(key);
+    if (v.valueType() == ConfigValueType.LIST) {
+      java.util.List<String> out = new ArrayList<>();
+      for (Object o : (java.util.List<?>) v.unwrapped()) {
+        out.add(String.valueOf(o));
+      }
+      return out;
+    }
+    String s = String.valueOf(v.unwrapped()).trim();
+    return s.isEmpty() ? java.util.List.of() : java.util.List.of(s.split(","));
+  }
+
   /** A free-form map of strings: every key below {@code key} is accepted as is. */
   Map<String, String> openMap(String key) {
     openPrefixes.add(key + ".");

@@ -1,0 +1,239 @@
+package io.crossover.driver;
+
+import ai.djl.ndarray.NDManager;
+import io.crossover.data.Json;
+import io.crossover.data.config.ConfigException;
+import io.crossover.data.config.Counts;
+import io.crossover.data.config.CrossoverConfig;
+import io.crossover.data.plan.TokenPlan;
+import io.crossover.data.read.ArrowTokenReader;
+import io.crossover.data.shard.Dataset;
+import io.crossover.data.tokenize.Tokenizer;
+import io.crossover.data.tokenize.TokenizerSpec;
+import io.crossover.executor.eval.EvalRecord;
+import io.crossover.executor.eval.EvalSchedule;
+import io.crossover.executor.eval.Evaluator;
+import io.crossover.executor.eval.McResult;
+import io.crossover.executor.eval.McTasks;
+import io.crossover.executor.model.ModelSize;
+import io.crossover.executor.model.Transformer;
+import io.crossover.executor.objective.Objective;
+import io.crossover.executor.optim.AdamW;
+import io.crossover.executor.optim.LrSchedule;
+import io.crossover.executor.train.TrainStep;
+import io.crossover.executor.train.Trainer;
+import java.io.File;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeSet;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.hadoop.conf.Configuration;
+
+/**
+ * One training run on one rank, in this process: plan, model, optimiser, reader, evaluations,
+ * checkpoints, and the run directory they write to.
+ */
+final class TrainSession {
+  private final CrossoverConfig config;
+  private final RunDir runDir;
+  private final Dataset dataset;
+  private final TokenPlan plan;
+  private final TreeSet<Long> evalSteps;
+
+  private TrainSession(CrossoverConfig config, RunDir runDir, Dataset dataset, TokenPlan plan) {
+    this.config = config;
+    this.runDir = runDir;
+    this.dataset = dataset;
+    this.plan = plan;
+    this.evalSteps = EvalSchedule.steps(plan, config.eval());
+  }
+
+  /** Runs (or resumes) the run a config describes. */
+  static void run(CrossoverConfig c, RunDir.Existing existing) {
+    if (c.cluster().worldSize() != 1) {
+      throw new ConfigException(
+          "cluster.world-size",
+          "value "
+              + c.cluster().worldSize()
+              + ": this trainer runs one rank in-process; set --set cluster.world-size=1"
+              + " (data-parallel training runs on the Spark launcher)");
+    }
+    // Before libtorch loads: intra-op threads are fixed at engine start.
+    System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(c.train().threads()));
+    System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+    Configuration hadoop = new Configuration();
+    Dataset dataset = Dataset.open(c.data().dataset(), hadoop);
+    RunDir runDir = RunDir.create(c, hadoop, existing);
+    TokenPlan plan = Plans.plan(c, dataset);
+    System.out.print(Plans.render(plan, dataset, c, 2));
+    runDir.write("plan.json", Json.write(plan.summary(4)));
+    new TrainSession(c, runDir, dataset, plan).train(existing == RunDir.Existing.KEEP, hadoop);
+  }
+
+  private void train(boolean resume, Configuration hadoop) {
+    int vocab = dataset.manifest().vocabSize();
+    Objective objective = Objective.of(config.objective(), dataset.manifest().specials().mask());
+    System.out.printf(
+        Locale.ROOT,
+        "Training %s, model %s: %s parameters, %.3g FLOPs/token; %s steps of %s tokens;"
+            + " evaluating at %d points%n",
+        objective.name(),
+        config.model().preset(),
+        Counts.grouped(ModelSize.parameters(config.model(), vocab)),
+        ModelSize.trainingFlopsPerToken(config.model(), vocab, config.budget().seqLen()),
+        Counts.grouped(plan.steps()),
+        Counts.grouped(plan.tokensPerStep()),
+        evalSteps.size());
+    try (NDManager manager = NDManager.newBaseManager();
+        Transformer model = new Transformer(config.model(), vocab, config.run().seed(), manager);
+        AdamW adam = new AdamW(config.optim(), model.params(), manager);
+        BufferAllocator allocator = new RootAllocator();
+        Tokenizer tokenizer = tokenizer(hadoop)) {
+      Evaluator evaluator =
+          new Evaluator(
+              model,
+              objective,
+              tokenizer,
+              ArrowTokenReader.firstSequences(
+                  dataset,
+                  dataset.manifest().validation(),
+                  config.eval().validationSequences(),
+                  config.budget().seqLen(),
+                  config.reader(),
+                  allocator),
+              tasks(hadoop),
+              config.eval(),
+              config.budget().seqLen(),
+              config.run().seed(),
+              manager);
+      // Restore before opening the logs: resuming rewrites them without the lines after the
+      // checkpoint.
+      long from = resume ? runDir.restore(model, adam) : 0;
+      try (TrainCommand.MetricsLog metrics = new TrainCommand.MetricsLog(runDir);
+          java.io.Writer evals = runDir.appender("evals.jsonl");
+          ArrowTokenReader reader =
+              new ArrowTokenReader(
+                  dataset, plan, 0, from, plan.steps(), config.reader(), allocator)) {
+        if (from == 0) {
+          evaluate(evaluator, 0, evals);
+        }
+        Trainer trainer =
+            new Trainer(
+                new TrainStep(model, objective, adam, config.optim().gradClip()),
+                new LrSchedule(config.optim(), plan.steps()),
+                plan,
+                0,
+                Trainer.SINGLE_RANK,
+                manager,
+                metrics,
+                config.train().logEvery(),
+                config.train().maxNonFiniteSteps());
+        long done =
+            trainer.train(
+                reader,
+                from,
+                stepsDone -> afterStep(stepsDone, from, model, adam, evaluator, evals));
+        if (done < plan.steps()) {
+          System.out.println(
+              "stopped after step " + done + " (train.stop-after-steps); resume with --resume");
+          return;
+        }
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException("cannot write to " + runDir.path(), e);
+      }
+    }
+    runDir.write("DONE", "");
+    System.out.println("done: " + runDir.path());
+  }
+
+  /** Evaluates and checkpoints on their schedules; stops early when asked to. */
+  private boolean afterStep(
+      long stepsDone,
+      long from,
+      Transformer model,
+      AdamW adam,
+      Evaluator evaluator,
+      java.io.Writer evals) {
+    if (evalSteps.contains(stepsDone)) {
+      evaluate(evaluator, stepsDone, evals);
+    }
+    long every = config.train().checkpointEvery();
+    long stopAfter = config.train().stopAfterSteps();
+    boolean stop = stopAfter > 0 && stepsDone - from >= stopAfter && stepsDone < plan.steps();
+    boolean end = stepsDone == plan.steps();
+    if (stop || end || (every > 0 && stepsDone % every == 0)) {
+      runDir.checkpoint(stepsDone, stepsDone * plan.tokensPerStep(), config, model, adam);
+    }
+    return stop;
+  }
+
+  private void evaluate(Evaluator evaluator, long step, java.io.Writer out) {
+    EvalRecord r =
+        evaluator.evaluate(step, step * plan.tokensPerStep(), plan.spec().uniqueTokens());
+    StringBuilder line =
+        new StringBuilder(
+            String.format(
+                Locale.ROOT,
+                "eval step %d | epoch %.2f | val %s %.4f",
+                r.step(),
+                r.epoch(),
+                r.valLossKind(),
+                r.valLoss()));
+    for (Map.Entry<String, McResult> t : r.tasks().entrySet()) {
+      McResult m = t.getValue();
+      line.append(
+          String.format(
+              Locale.ROOT,
+              " | %s acc %.3f acc_norm %.3f dNLL %.3f",
+              t.getKey(),
+              m.acc(),
+              m.accNorm(),
+              m.deltaNll()));
+    }
+    System.out.println(line.append(String.format(Locale.ROOT, " | %.1f s", r.seconds())));
+    try {
+      out.write(Json.snakeLine(r));
+      out.write('\n');
+      out.flush();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot append to evals.jsonl", e);
+    }
+  }
+
+  /** The tokenizer of the config, which must be the one the dataset was made with. */
+  private Tokenizer tokenizer(Configuration hadoop) {
+    Tokenizer t = TokenizerSpec.resolve(config.data().tokenizer(), hadoop).open();
+    if (!t.id().equals(dataset.manifest().tokenizer())) {
+      String id = t.id();
+      t.close();
+      throw new ConfigException(
+          "data.tokenizer",
+          "is "
+              + id
+              + " but the dataset was tokenised with "
+              + dataset.manifest().tokenizer()
+              + "; use the same tokenizer (evaluation tokenises task text with it)");
+    }
+    return t;
+  }
+
+  private List<McTasks.Task> tasks(Configuration hadoop) {
+    List<McTasks.Task> out = new ArrayList<>();
+    for (String spec : config.eval().tasks()) {
+      int colon = spec.indexOf(':', spec.indexOf('='));
+      String path = spec.substring(colon + 1);
+      if (!path.contains(":") && !new File(path).isAbsolute() && !new File(path).exists()) {
+        // Relative paths that are not here may be files shipped with the installation.
+        File shipped = new File(Crossover.home(), path);
+        if (shipped.exists()) {
+          spec = spec.substring(0, colon + 1) + shipped.getPath();
+        }
+      }
+      out.add(McTasks.load(spec, config.eval().maxItems(), hadoop));
+    }
+    return out;
+  }
+}

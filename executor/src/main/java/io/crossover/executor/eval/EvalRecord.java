@@ -1,0 +1,25 @@
+package io.crossover.executor.eval;
+
+import java.util.Map;
+
+/**
+ * One line of evals.jsonl.
+ *
+ * @param step steps done (0: before training)
+ * @param epoch tokens seen / unique tokens
+ * @param tokensSeen tokens trained on
+ * @param uniqueTokens U
+ * @param valLoss held-out loss per token
+ * @param valLossKind {@code nll} (AR) or {@code elbo} (MDM): not comparable with each other
+ * @param tasks multiple-choice results by task name
+ * @param seconds time the evaluation took
+ */
+public record EvalRecord(
+    long step,
+    double epoch,
+    long tokensSeen,
+    long uniqueTokens,
+    double valLoss,
+    String valLossKind,
+    Map<String, McResult> tasks,
+    double seconds) {}

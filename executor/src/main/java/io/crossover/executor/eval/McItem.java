@@ -1,0 +1,21 @@
+package io.crossover.executor.eval;
+
+import java.util.List;
+
+/**
+ * One multiple-choice item: a context and candidate continuations, one of them right.
+ *
+ * @param id the item's id in its file
+ * @param context text before the choice
+ * @param choices continuations, each scored after {@code context} (with the delimiter included)
+ * @param answer index of the right choice
+ */
+public record McItem(String id, String context, List<String> choices, int answer) {
+  public McItem {
+    choices = List.copyOf(choices);
+    if (answer < 0 || answer >= choices.size()) {
+      throw new IllegalArgumentException(
+          id + ": answer " + answer + " is not one of " + choices.size() + " choices");
+    }
+  }
+}
