@@ -23,6 +23,8 @@ import picocli.CommandLine.Command;
       PlanCommand.class,
       TrainCommand.class,
       ModelCommand.class,
+      GenerateCommand.class,
+      ExportCommand.class,
       ConfigCommand.class,
       BenchCommand.class,
       CommandLine.HelpCommand.class

@@ -130,7 +130,7 @@ final class TrainSession {
                 manager,
                 metrics,
                 config.train().logEvery(),
-                config.train().maxNonFiniteSteps());
+                config.train().maxNonfiniteSteps());
         long done =
             trainer.train(
                 reader,

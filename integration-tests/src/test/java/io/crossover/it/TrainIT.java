@@ -134,6 +134,36 @@ class TrainIT {
             < Json.MAPPER.readTree(evals.get(0)).path("val_loss").asDouble(),
         "validation loss fell");
 
+    assertEquals(
+        0,
+        Crossover.execute(
+            "generate",
+            "--checkpoint",
+            run.toString(),
+            "--prompt",
+            "The ",
+            "--max-tokens",
+            "16",
+            "--steps",
+            "8"));
+    Path exported = tmp.resolve("export-" + objective);
+    assertEquals(
+        0,
+        Crossover.execute("export", "--checkpoint", run.toString(), "--out", exported.toString()));
+    JsonNode hf = Json.MAPPER.readTree(exported.resolve("config.json").toFile());
+    assertEquals("qwen3", hf.path("model_type").asText());
+    assertEquals(objective, hf.path("crossover_objective").asText());
+    assertEquals(64, hf.path("hidden_size").asInt());
+    java.util.Map<String, io.crossover.executor.checkpoint.SafeTensors.Tensor> tensors;
+    try (var in = Files.newInputStream(exported.resolve("model.safetensors"))) {
+      tensors = io.crossover.executor.checkpoint.SafeTensors.read(in, new java.util.HashMap<>());
+    }
+    // torch Linear layout (out, in): gate_proj maps 64 -> 176.
+    org.junit.jupiter.api.Assertions.assertArrayEquals(
+        new long[] {176, 64}, tensors.get("model.layers.0.mlp.gate_proj.weight").shape());
+    org.junit.jupiter.api.Assertions.assertArrayEquals(
+        new long[] {259, 64}, tensors.get("lm_head.weight").shape());
+
     int again =
         Crossover.execute(
             "train",

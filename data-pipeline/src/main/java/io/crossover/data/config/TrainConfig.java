@@ -5,14 +5,14 @@ package io.crossover.data.config;
  *
  * @param logEvery steps between metric lines (and progress updates)
  * @param threads intra-op threads of libtorch per rank (small models are faster on one)
- * @param maxNonFiniteSteps consecutive steps with a non-finite loss or gradient that are skipped
+ * @param maxNonfiniteSteps consecutive steps with a non-finite loss or gradient that are skipped
  *     before the run stops
  * @param checkpointEvery steps between checkpoints (0: only at the end and when stopping)
  * @param stopAfterSteps stop (with a checkpoint) after this many steps in this session; 0: run to
  *     the end. For time-boxed jobs that resume later.
  */
 public record TrainConfig(
-    int logEvery, int threads, int maxNonFiniteSteps, long checkpointEvery, long stopAfterSteps)
+    int logEvery, int threads, int maxNonfiniteSteps, long checkpointEvery, long stopAfterSteps)
     implements java.io.Serializable {
 
   static TrainConfig from(Keys k) {

@@ -52,6 +52,11 @@ public final class TokenizerSpec implements Serializable {
     }
   }
 
+  /** The tokenizer.json bytes, or null for the byte tokenizer. */
+  public byte[] json() {
+    return json == null ? null : json.clone();
+  }
+
   /** Opens a tokenizer; the caller closes it. */
   public Tokenizer open() {
     return json == null ? new ByteTokenizer() : new HfTokenizer(name, sha256, json);

@@ -105,6 +105,21 @@ public final class Checkpoints {
     return Optional.ofNullable(best);
   }
 
+  /** Loads only the parameters (for scoring, generation, export). */
+  public static void loadModel(FileSystem fs, Path dir, Transformer model) throws IOException {
+    Map<String, SafeTensors.Tensor> params = read(fs, new Path(dir, "model.safetensors"));
+    for (Param p : model.params()) {
+      copy(dir, p.name(), params.get(p.name()), p.array());
+    }
+  }
+
+  /** The resolved config saved with a checkpoint. */
+  public static String configJson(FileSystem fs, Path dir) throws IOException {
+    try (InputStream in = fs.open(new Path(dir, "config.json"))) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+
   /** Loads a checkpoint into an existing model and optimiser of the same shape. */
   public static State load(FileSystem fs, Path dir, Transformer model, AdamW adam)
       throws IOException {

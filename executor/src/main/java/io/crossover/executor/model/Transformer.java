@@ -34,6 +34,7 @@ public final class Transformer implements AutoCloseable {
   private NDArray ropeCos;
   private NDArray ropeSin;
   private int ropeLength;
+  private final java.util.Map<Integer, NDArray> causalMasks = new java.util.HashMap<>();
 
   private record Block(
       NDArray attnNorm,
@@ -173,7 +174,7 @@ public final class Transformer implements AutoCloseable {
                 .getNDArrayInternal()
                 .embedding(tokens, embed, SparseFormat.DENSE)
                 .singletonOrThrow());
-    NDArray mask = causal ? causalMask(step, length) : null;
+    NDArray mask = causal ? causalMask(length) : null;
     NDArray[] rope = rope(step, length);
     float scale = (float) (1.0 / Math.sqrt(headDim));
     for (Block b : blocks) {
@@ -216,14 +217,19 @@ public final class Transformer implements AutoCloseable {
     return x.div(rms).mul(weight);
   }
 
-  private static NDArray causalMask(NDManager step, int length) {
-    float[] mask = new float[length * length];
-    for (int i = 0; i < length; i++) {
-      for (int j = i + 1; j < length; j++) {
-        mask[i * length + j] = -1e9f;
-      }
-    }
-    return step.create(mask, new Shape(length, length));
+  /** The additive causal mask (L, L), built once per length: it is a constant of the model. */
+  private NDArray causalMask(int length) {
+    return causalMasks.computeIfAbsent(
+        length,
+        l -> {
+          float[] mask = new float[l * l];
+          for (int i = 0; i < l; i++) {
+            for (int j = i + 1; j < l; j++) {
+              mask[i * l + j] = -1e9f;
+            }
+          }
+          return manager.create(mask, new Shape(l, l));
+        });
   }
 
   /** cos and sin tables (L, headDim/2) for the first {@code length} positions. */

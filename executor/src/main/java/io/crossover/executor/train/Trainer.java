@@ -39,7 +39,7 @@ public final class Trainer {
   private final NDManager manager;
   private final Consumer<StepMetrics> sink;
   private final int logEvery;
-  private final int maxNonFiniteSteps;
+  private final int maxNonfiniteSteps;
   private long skipped;
   private int consecutiveSkips;
 
@@ -52,7 +52,7 @@ public final class Trainer {
       NDManager manager,
       Consumer<StepMetrics> sink,
       int logEvery,
-      int maxNonFiniteSteps) {
+      int maxNonfiniteSteps) {
     this.trainStep = trainStep;
     this.schedule = schedule;
     this.plan = plan;
@@ -61,7 +61,7 @@ public final class Trainer {
     this.manager = manager;
     this.sink = sink;
     this.logEvery = logEvery;
-    this.maxNonFiniteSteps = maxNonFiniteSteps;
+    this.maxNonfiniteSteps = maxNonfiniteSteps;
   }
 
   /**
@@ -140,7 +140,7 @@ public final class Trainer {
   private float[] skip(long step, float loss) {
     trainStep.zeroGradients();
     skipped++;
-    if (++consecutiveSkips > maxNonFiniteSteps) {
+    if (++consecutiveSkips > maxNonfiniteSteps) {
       throw new IllegalStateException(
           "rank "
               + rank
@@ -149,7 +149,7 @@ public final class Trainer {
               + ": loss or gradients not finite for "
               + consecutiveSkips
               + " consecutive steps (limit train.max-nonfinite-steps="
-              + maxNonFiniteSteps
+              + maxNonfiniteSteps
               + "); lower optim.lr or raise optim.warmup-steps");
     }
     return new float[] {loss, Float.NaN};

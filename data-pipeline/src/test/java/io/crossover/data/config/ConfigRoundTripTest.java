@@ -1,0 +1,23 @@
+package io.crossover.data.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ConfigRoundTripTest {
+  /** config.json (what runs save and executors receive) reads back to the same records. */
+  @Test
+  void everyKeySurvivesJson() {
+    for (String file : new String[] {null, "quickstart"}) {
+      CrossoverConfig config =
+          ConfigLoader.load(
+              file,
+              List.of(
+                  "model.layers=3",
+                  "eval.tasks=[\"a=mc:/x.jsonl\",\"b=mmlu:/y.csv\"]",
+                  "cluster.spark-conf={\"spark.foo\"=\"bar\"}"));
+      assertEquals(config, ConfigLoader.fromJson(ConfigLoader.toJson(config)));
+    }
+  }
+}

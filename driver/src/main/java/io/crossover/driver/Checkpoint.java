@@ -1,0 +1,81 @@
+package io.crossover.driver;
+
+import ai.djl.ndarray.NDManager;
+import io.crossover.data.config.ConfigLoader;
+import io.crossover.data.config.CrossoverConfig;
+import io.crossover.data.tokenize.Tokenizer;
+import io.crossover.data.tokenize.TokenizerSpec;
+import io.crossover.executor.checkpoint.Checkpoints;
+import io.crossover.executor.model.Transformer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * A trained model loaded from a checkpoint (or a run's latest one), with its config and tokenizer.
+ */
+final class Checkpoint implements AutoCloseable {
+  final CrossoverConfig config;
+  final Transformer model;
+  final Tokenizer tokenizer;
+  final TokenizerSpec tokenizerSpec;
+  final Path dir;
+  private final NDManager manager;
+
+  private Checkpoint(
+      CrossoverConfig config,
+      Transformer model,
+      Tokenizer tokenizer,
+      TokenizerSpec spec,
+      Path dir,
+      NDManager manager) {
+    this.config = config;
+    this.model = model;
+    this.tokenizer = tokenizer;
+    this.tokenizerSpec = spec;
+    this.dir = dir;
+    this.manager = manager;
+  }
+
+  /** {@code path} is a checkpoint directory or a run directory (its latest checkpoint is used). */
+  static Checkpoint open(String path, Configuration hadoop) {
+    try {
+      Path p = new Path(path);
+      FileSystem fs = io.crossover.data.shard.Filesystems.of(p, hadoop);
+      if (!fs.exists(new Path(p, "model.safetensors"))) {
+        p =
+            Checkpoints.latest(fs, p)
+                .orElseThrow(
+                    () ->
+                        new IllegalArgumentException(
+                            "--checkpoint: "
+                                + path
+                                + " is neither a checkpoint nor a run with checkpoints"));
+      }
+      CrossoverConfig config = ConfigLoader.fromJson(Checkpoints.configJson(fs, p));
+      TokenizerSpec spec = TokenizerSpec.resolve(config.data().tokenizer(), hadoop);
+      Tokenizer tokenizer = spec.open();
+      NDManager manager = NDManager.newBaseManager();
+      // The vocabulary comes from the tokenizer the run used (the dataset's).
+      Transformer model =
+          new Transformer(config.model(), tokenizer.vocabSize(), config.run().seed(), manager);
+      Checkpoints.loadModel(fs, p, model);
+      return new Checkpoint(config, model, tokenizer, spec, p, manager);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read checkpoint " + path + ": " + e.getMessage(), e);
+    }
+  }
+
+  NDManager manager() {
+    return manager;
+  }
+
+  @Override
+  public void close() {
+    model.close();
+    tokenizer.close();
+    manager.close();
+  }
+}
