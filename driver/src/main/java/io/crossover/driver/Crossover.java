@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
       PlanCommand.class,
       TrainCommand.class,
       ModelCommand.class,
+      EvalCommand.class,
       GenerateCommand.class,
       ExportCommand.class,
       ConfigCommand.class,

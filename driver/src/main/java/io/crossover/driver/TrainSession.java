@@ -187,10 +187,11 @@ final class TrainSession {
       line.append(
           String.format(
               Locale.ROOT,
-              " | %s acc %.3f acc_norm %.3f dNLL %.3f",
+              " | %s acc %.3f acc_norm %.3f acc_mi %.3f dNLL %.3f",
               t.getKey(),
               m.acc(),
               m.accNorm(),
+              m.accMi(),
               m.deltaNll()));
     }
     System.out.println(line.append(String.format(Locale.ROOT, " | %.1f s", r.seconds())));

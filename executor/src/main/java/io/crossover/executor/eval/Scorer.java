@@ -25,7 +25,7 @@ import java.util.SplittableRandom;
  *
  * Sequences longer than {@code maxLength} lose tokens from the left of the context.
  */
-public final class Scorer {
+public final class Scorer implements Likelihood {
   private final Transformer model;
   private final Objective objective;
   private final int maxLength;
@@ -45,7 +45,7 @@ public final class Scorer {
     return objective;
   }
 
-  /** NLL (nats) of each continuation after {@code context}; {@code seed} fixes the MDM noise. */
+  @Override
   public double[] nll(int[] context, List<int[]> continuations, long seed) {
     return objective instanceof MaskedDiffusion mdm
         ? mdmNll(context, continuations, seed, mdm.maskId())

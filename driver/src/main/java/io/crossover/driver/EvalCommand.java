@@ -1,0 +1,122 @@
+package io.crossover.driver;
+
+import io.crossover.data.Json;
+import io.crossover.data.shard.Dataset;
+import io.crossover.executor.eval.EvalRecord;
+import io.crossover.executor.eval.Evaluator;
+import io.crossover.executor.eval.McResult;
+import io.crossover.executor.eval.McTasks;
+import io.crossover.executor.objective.Objective;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.hadoop.conf.Configuration;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code crossover eval}: validation loss and multiple-choice tasks for a checkpoint. */
+@Command(
+    name = "eval",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Evaluate a checkpoint: validation loss on its dataset's held-out split (when reachable)",
+      "and multiple-choice tasks. Prints a table and, with --json, one JSON line."
+    })
+final class EvalCommand implements Callable<Integer> {
+  @Option(
+      names = "--checkpoint",
+      required = true,
+      description = "A checkpoint directory, or a run directory (latest checkpoint).")
+  String checkpoint;
+
+  @Option(
+      names = "--tasks",
+      split = ",",
+      description =
+          "Tasks as name=format:path (format mc, hellaswag, mmlu); default: the run's eval.tasks.")
+  List<String> tasks;
+
+  @Option(names = "--max-items", defaultValue = "0", description = "Items per task (0: all).")
+  int maxItems;
+
+  @Option(names = "--json", description = "Print the result as one JSON line last.")
+  boolean json;
+
+  @Override
+  public Integer call() {
+    Configuration hadoop = new Configuration();
+    try (Checkpoint c = Checkpoint.open(checkpoint, hadoop);
+        RootAllocator allocator = new RootAllocator()) {
+      List<McTasks.Task> loaded = new ArrayList<>();
+      for (String spec : tasks != null ? tasks : c.config.eval().tasks()) {
+        loaded.add(McTasks.load(spec, maxItems, hadoop));
+      }
+      int[][] validation = new int[0][];
+      try {
+        Dataset dataset = Dataset.open(c.config.data().dataset(), hadoop);
+        validation =
+            io.crossover.data.read.ArrowTokenReader.firstSequences(
+                dataset,
+                dataset.manifest().validation(),
+                c.config.eval().validationSequences(),
+                c.config.budget().seqLen(),
+                c.config.reader(),
+                allocator);
+      } catch (IllegalArgumentException e) {
+        System.out.println("no validation loss: " + e.getMessage());
+      }
+      Objective objective = Objective.of(c.config.objective(), c.tokenizer.specials().mask());
+      EvalRecord r =
+          new Evaluator(
+                  c.model,
+                  objective,
+                  c.tokenizer,
+                  validation,
+                  loaded,
+                  c.config.eval(),
+                  c.config.budget().seqLen(),
+                  c.config.run().seed(),
+                  c.manager())
+              .evaluate(0, 0, c.config.budget().uniqueTokens());
+      System.out.printf(
+          Locale.ROOT,
+          "%s (%s): val %s %.4f%n",
+          c.dir,
+          objective.name(),
+          r.valLossKind(),
+          r.valLoss());
+      System.out.printf(
+          Locale.ROOT,
+          "%-12s %6s %8s %8s %8s %10s %10s %10s%n",
+          "task",
+          "items",
+          "acc",
+          "acc_norm",
+          "acc_mi",
+          "nll_right",
+          "nll_wrong",
+          "delta_nll");
+      for (Map.Entry<String, McResult> t : r.tasks().entrySet()) {
+        McResult m = t.getValue();
+        System.out.printf(
+            Locale.ROOT,
+            "%-12s %6d %8.3f %8.3f %8.3f %10.3f %10.3f %10.3f%n",
+            t.getKey(),
+            m.items(),
+            m.acc(),
+            m.accNorm(),
+            m.accMi(),
+            m.nllCorrect(),
+            m.nllWrong(),
+            m.deltaNll());
+      }
+      if (json) {
+        System.out.println(Json.snakeLine(r));
+      }
+    }
+    return 0;
+  }
+}
