@@ -188,9 +188,10 @@ public final class Transformer implements AutoCloseable {
           rmsNorm(h.matMul(b.wk).reshape(batch, length, heads, headDim), b.kNorm)
               .transpose(0, 2, 1, 3);
       NDArray v = h.matMul(b.wv).reshape(batch, length, heads, headDim).transpose(0, 2, 1, 3);
-      q = rotate(q, rope[0], rope[1]);
+      // Scaling q (B,H,L,d_h) is cheaper than scaling the scores (B,H,L,L).
+      q = rotate(q, rope[0], rope[1]).mul(scale);
       k = rotate(k, rope[0], rope[1]);
-      NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale);
+      NDArray scores = q.matMul(k.transpose(0, 1, 3, 2));
       if (mask != null) {
         scores = scores.add(mask);
       }
