@@ -64,12 +64,37 @@ public final class RunDir {
     }
   }
 
+  /** An existing run directory, opened without writing anything (executors use this). */
+  public static RunDir open(String dir, Configuration hadoop) {
+    try {
+      Path path = new Path(dir);
+      FileSystem fs = io.crossover.data.shard.Filesystems.of(path, hadoop);
+      return new RunDir(fs, fs.makeQualified(path));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open run directory " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
   /** Opens a file of the run for appending lines (created if missing). */
   public java.io.Writer appender(String name) {
     Path file = new Path(dir, name);
     try {
-      OutputStream out = fs.exists(file) ? fs.append(file) : fs.create(file, false);
-      return new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8);
+      org.apache.hadoop.fs.FSDataOutputStream stream =
+          fs.exists(file) ? fs.append(file) : fs.create(file, false);
+      // hflush on every flush: the driver (and people) read these logs while the run goes on.
+      OutputStream visible =
+          new java.io.FilterOutputStream(stream) {
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+              stream.write(b, off, len);
+            }
+
+            @Override
+            public void flush() throws IOException {
+              stream.hflush();
+            }
+          };
+      return new java.io.OutputStreamWriter(visible, StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open " + file + ": " + e.getMessage(), e);
     }
@@ -102,7 +127,9 @@ public final class RunDir {
    * returns the step to continue from (0 when there is no checkpoint).
    */
   public long restore(
-      io.crossover.executor.model.Transformer model, io.crossover.executor.optim.AdamW adam) {
+      io.crossover.executor.model.Transformer model,
+      io.crossover.executor.optim.AdamW adam,
+      boolean truncateLogs) {
     try {
       if (fs.exists(new Path(dir, "DONE"))) {
         throw new IllegalArgumentException(
@@ -115,8 +142,10 @@ public final class RunDir {
       }
       long step =
           io.crossover.executor.checkpoint.Checkpoints.load(fs, latest.get(), model, adam).step();
-      truncate("metrics.jsonl", step);
-      truncate("evals.jsonl", step);
+      if (truncateLogs) {
+        truncate("metrics.jsonl", step);
+        truncate("evals.jsonl", step);
+      }
       System.out.println("resume: from " + latest.get() + " (step " + step + ")");
       return step;
     } catch (IOException e) {
@@ -141,6 +170,10 @@ public final class RunDir {
       }
     }
     write(name, kept.toString());
+  }
+
+  FileSystem fs() {
+    return fs;
   }
 
   public Path path() {

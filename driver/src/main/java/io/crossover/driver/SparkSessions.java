@@ -27,6 +27,7 @@ public final class SparkSessions {
     conf.registerKryoClasses(IngestJob.KRYO_CLASSES.toArray(new Class<?>[0]));
     conf.setIfMissing("spark.ui.enabled", "false");
     conf.setIfMissing("spark.executor.memory", cluster.executorMemory());
+    conf.setIfMissing("spark.barrier.sync.timeout", cluster.barrierTimeoutSeconds() + "s");
     // Reproducible MKL results (independent of buffer alignment) on every executor.
     conf.setIfMissing("spark.executorEnv.MKL_CBWR", "AUTO,STRICT");
     for (Map.Entry<String, String> e : cluster.sparkConf().entrySet()) {

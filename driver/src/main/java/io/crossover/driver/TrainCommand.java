@@ -75,7 +75,7 @@ final class TrainCommand implements Callable<Integer> {
       throw new IllegalArgumentException("run.name: --resume and --overwrite exclude each other");
     }
     TrainSession.run(
-        c,
+        QualifiedPaths.of(c, new org.apache.hadoop.conf.Configuration()),
         overwrite
             ? RunDir.Existing.REPLACE
             : resume ? RunDir.Existing.KEEP : RunDir.Existing.REFUSE);

@@ -51,73 +51,92 @@ final class TrainSession {
     this.evalSteps = EvalSchedule.steps(plan, config.eval());
   }
 
-  /** Runs (or resumes) the run a config describes. */
+  /** Runs (or resumes) the run a config describes: in this process for one rank, else on Spark. */
   static void run(CrossoverConfig c, RunDir.Existing existing) {
-    if (c.cluster().worldSize() != 1) {
-      throw new ConfigException(
-          "cluster.world-size",
-          "value "
-              + c.cluster().worldSize()
-              + ": this trainer runs one rank in-process; set --set cluster.world-size=1"
-              + " (data-parallel training runs on the Spark launcher)");
+    Configuration hadoop = new Configuration();
+    Dataset dataset = Dataset.open(c.data().dataset(), hadoop);
+    TokenPlan plan = Plans.plan(c, dataset);
+    RunDir runDir = RunDir.create(c, hadoop, existing);
+    System.out.print(Plans.render(plan, dataset, c, 2));
+    runDir.write("plan.json", Json.write(plan.summary(4)));
+    boolean resume = existing == RunDir.Existing.KEEP;
+    long done =
+        c.cluster().worldSize() == 1
+            ? forRank(c, runDir, hadoop).train(resume, hadoop, 0, Trainer.SINGLE_RANK)
+            : DistributedTrain.run(c, runDir, plan, resume);
+    if (done < plan.steps()) {
+      System.out.println(
+          "stopped after step " + done + " (train.stop-after-steps); resume with --resume");
+      return;
     }
+    runDir.write("DONE", "");
+    System.out.println("done: " + runDir.path());
+  }
+
+  /** The session of one rank (on an executor, or in this process). */
+  static TrainSession forRank(CrossoverConfig c, RunDir runDir, Configuration hadoop) {
     // Before libtorch loads: intra-op threads are fixed at engine start.
     System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(c.train().threads()));
     System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
-    Configuration hadoop = new Configuration();
     Dataset dataset = Dataset.open(c.data().dataset(), hadoop);
-    RunDir runDir = RunDir.create(c, hadoop, existing);
-    TokenPlan plan = Plans.plan(c, dataset);
-    System.out.print(Plans.render(plan, dataset, c, 2));
-    runDir.write("plan.json", Json.write(plan.summary(4)));
-    new TrainSession(c, runDir, dataset, plan).train(existing == RunDir.Existing.KEEP, hadoop);
+    return new TrainSession(c, runDir, dataset, Plans.plan(c, dataset));
   }
 
-  private void train(boolean resume, Configuration hadoop) {
+  /**
+   * Trains this rank from the latest checkpoint (when resuming) to the end of the plan or an early
+   * stop; returns the steps done. Rank 0 alone logs, evaluates and checkpoints.
+   */
+  long train(boolean resume, Configuration hadoop, int rank, Trainer.GradientSync sync) {
+    boolean lead = rank == 0;
     int vocab = dataset.manifest().vocabSize();
     Objective objective = Objective.of(config.objective(), dataset.manifest().specials().mask());
-    System.out.printf(
-        Locale.ROOT,
-        "Training %s, model %s: %s parameters, %.3g FLOPs/token; %s steps of %s tokens;"
-            + " evaluating at %d points%n",
-        objective.name(),
-        config.model().preset(),
-        Counts.grouped(ModelSize.parameters(config.model(), vocab)),
-        ModelSize.trainingFlopsPerToken(config.model(), vocab, config.budget().seqLen()),
-        Counts.grouped(plan.steps()),
-        Counts.grouped(plan.tokensPerStep()),
-        evalSteps.size());
+    if (lead) {
+      System.out.printf(
+          Locale.ROOT,
+          "Training %s, model %s: %s parameters, %.3g FLOPs/token; %s steps of %s tokens on %d"
+              + " rank(s); evaluating at %d points%n",
+          objective.name(),
+          config.model().preset(),
+          Counts.grouped(ModelSize.parameters(config.model(), vocab)),
+          ModelSize.trainingFlopsPerToken(config.model(), vocab, config.budget().seqLen()),
+          Counts.grouped(plan.steps()),
+          Counts.grouped(plan.tokensPerStep()),
+          config.cluster().worldSize(),
+          evalSteps.size());
+    }
     try (NDManager manager = NDManager.newBaseManager();
         Transformer model = new Transformer(config.model(), vocab, config.run().seed(), manager);
         AdamW adam = new AdamW(config.optim(), model.params(), manager);
         BufferAllocator allocator = new RootAllocator();
         Tokenizer tokenizer = tokenizer(hadoop)) {
       Evaluator evaluator =
-          new Evaluator(
-              model,
-              objective,
-              tokenizer,
-              ArrowTokenReader.firstSequences(
-                  dataset,
-                  dataset.manifest().validation(),
-                  config.eval().validationSequences(),
+          lead
+              ? new Evaluator(
+                  model,
+                  objective,
+                  tokenizer,
+                  ArrowTokenReader.firstSequences(
+                      dataset,
+                      dataset.manifest().validation(),
+                      config.eval().validationSequences(),
+                      config.budget().seqLen(),
+                      config.reader(),
+                      allocator),
+                  tasks(hadoop),
+                  config.eval(),
                   config.budget().seqLen(),
-                  config.reader(),
-                  allocator),
-              tasks(hadoop),
-              config.eval(),
-              config.budget().seqLen(),
-              config.run().seed(),
-              manager);
+                  config.run().seed(),
+                  manager)
+              : null;
       // Restore before opening the logs: resuming rewrites them without the lines after the
       // checkpoint.
-      long from = resume ? runDir.restore(model, adam) : 0;
-      try (TrainCommand.MetricsLog metrics = new TrainCommand.MetricsLog(runDir);
-          java.io.Writer evals = runDir.appender("evals.jsonl");
+      long from = resume ? runDir.restore(model, adam, lead) : 0;
+      try (TrainCommand.MetricsLog metrics = lead ? new TrainCommand.MetricsLog(runDir) : null;
+          java.io.Writer evals = lead ? runDir.appender("evals.jsonl") : null;
           ArrowTokenReader reader =
               new ArrowTokenReader(
-                  dataset, plan, 0, from, plan.steps(), config.reader(), allocator)) {
-        if (from == 0) {
+                  dataset, plan, rank, from, plan.steps(), config.reader(), allocator)) {
+        if (lead && from == 0) {
           evaluate(evaluator, 0, evals);
         }
         Trainer trainer =
@@ -125,28 +144,18 @@ final class TrainSession {
                 new TrainStep(model, objective, adam, config.optim().gradClip()),
                 new LrSchedule(config.optim(), plan.steps()),
                 plan,
-                0,
-                Trainer.SINGLE_RANK,
+                rank,
+                sync,
                 manager,
-                metrics,
+                lead ? metrics : m -> {},
                 config.train().logEvery(),
                 config.train().maxNonfiniteSteps());
-        long done =
-            trainer.train(
-                reader,
-                from,
-                stepsDone -> afterStep(stepsDone, from, model, adam, evaluator, evals));
-        if (done < plan.steps()) {
-          System.out.println(
-              "stopped after step " + done + " (train.stop-after-steps); resume with --resume");
-          return;
-        }
+        return trainer.train(
+            reader, from, stepsDone -> afterStep(stepsDone, from, model, adam, evaluator, evals));
       } catch (java.io.IOException e) {
         throw new java.io.UncheckedIOException("cannot write to " + runDir.path(), e);
       }
     }
-    runDir.write("DONE", "");
-    System.out.println("done: " + runDir.path());
   }
 
   /** Evaluates and checkpoints on their schedules; stops early when asked to. */
@@ -157,14 +166,14 @@ final class TrainSession {
       AdamW adam,
       Evaluator evaluator,
       java.io.Writer evals) {
-    if (evalSteps.contains(stepsDone)) {
+    if (evaluator != null && evalSteps.contains(stepsDone)) {
       evaluate(evaluator, stepsDone, evals);
     }
     long every = config.train().checkpointEvery();
     long stopAfter = config.train().stopAfterSteps();
     boolean stop = stopAfter > 0 && stepsDone - from >= stopAfter && stepsDone < plan.steps();
     boolean end = stepsDone == plan.steps();
-    if (stop || end || (every > 0 && stepsDone % every == 0)) {
+    if (evaluator != null && (stop || end || (every > 0 && stepsDone % every == 0))) {
       runDir.checkpoint(stepsDone, stepsDone * plan.tokensPerStep(), config, model, adam);
     }
     return stop;

@@ -10,9 +10,19 @@ import java.util.Map;
  * @param worldSize W, data-parallel ranks (one barrier task each)
  * @param executorMemory memory per executor JVM, e.g. {@code 1g}
  * @param sparkConf any further Spark settings, passed through unchanged
+ * @param allreduceTimeoutSeconds how long a rank waits for data from its ring neighbour before it
+ *     fails the stage (must cover rank 0's evaluations, which the others wait for)
+ * @param allreducePieceBytes size of the pieces a chunk is streamed in
+ * @param barrierTimeoutSeconds bound on the barrier rendezvous (spark.barrier.sync.timeout)
  */
 public record ClusterConfig(
-    String master, int worldSize, String executorMemory, Map<String, String> sparkConf)
+    String master,
+    int worldSize,
+    String executorMemory,
+    Map<String, String> sparkConf,
+    int allreduceTimeoutSeconds,
+    int allreducePieceBytes,
+    int barrierTimeoutSeconds)
     implements java.io.Serializable {
 
   public ClusterConfig {
@@ -30,6 +40,9 @@ public record ClusterConfig(
         k.nonEmpty("cluster.master", "write e.g. local-cluster[2,1,1024] or spark://host:7077"),
         k.integer("cluster.world-size", 1, 65_536),
         memory,
-        k.openMap("cluster.spark-conf"));
+        k.openMap("cluster.spark-conf"),
+        k.integer("cluster.allreduce-timeout-seconds", 1, 86_400),
+        k.integer("cluster.allreduce-piece-bytes", 64, 1 << 30),
+        k.integer("cluster.barrier-timeout-seconds", 1, 86_400));
   }
 }

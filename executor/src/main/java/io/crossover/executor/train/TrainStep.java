@@ -12,7 +12,6 @@ import io.crossover.executor.model.Transformer;
 import io.crossover.executor.objective.Batch;
 import io.crossover.executor.objective.Objective;
 import io.crossover.executor.optim.AdamW;
-import java.util.List;
 
 /**
  * One optimiser step, in phases a data-parallel caller can interleave with an all-reduce: {@link
@@ -76,29 +75,35 @@ public final class TrainStep {
 
   /** All gradients as one flat buffer, in {@link Transformer#params()} order. */
   public float[] gradients() {
-    List<Param> params = model.params();
-    long total = model.parameterCount();
-    float[] flat = new float[Math.toIntExact(total)];
-    int at = 0;
-    for (Param p : params) {
-      try (NDArray g = p.array().getGradient()) {
-        float[] values = g.toFloatArray();
-        System.arraycopy(values, 0, flat, at, values.length);
-        at += values.length;
+    // One flat copy made by libtorch, owned by a scratch manager until it is on the heap.
+    try (NDManager scratch = model.params().get(0).array().getManager().newSubManager()) {
+      ai.djl.ndarray.NDList parts = new ai.djl.ndarray.NDList();
+      for (Param p : model.params()) {
+        NDArray g = p.array().getGradient();
+        g.attach(scratch);
+        parts.add(g.reshape(-1));
       }
+      NDArray flat = ai.djl.ndarray.NDArrays.concat(parts);
+      flat.attach(scratch);
+      return flat.toFloatArray();
     }
-    return flat;
   }
 
   /** Replaces the gradients with a flat buffer (e.g. the all-reduced average). */
   public void setGradients(float[] flat) {
-    int at = 0;
-    for (Param p : model.params()) {
-      int n = Math.toIntExact(p.size());
-      try (NDArray g = p.array().getGradient()) {
-        g.set(java.util.Arrays.copyOfRange(flat, at, at + n));
+    try (NDManager scratch = model.params().get(0).array().getManager().newSubManager()) {
+      NDArray all = scratch.create(flat);
+      long at = 0;
+      for (Param p : model.params()) {
+        long n = p.size();
+        NDArray g = p.array().getGradient();
+        g.attach(scratch);
+        NDArray piece =
+            all.get(new ai.djl.ndarray.index.NDIndex("{}:{}", at, at + n)).reshape(g.getShape());
+        // In place, by libtorch: the parameter's .grad tensor keeps its identity.
+        g.muli(0).addi(piece);
+        at += n;
       }
-      at += n;
     }
   }
 

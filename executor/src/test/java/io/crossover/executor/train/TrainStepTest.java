@@ -82,4 +82,27 @@ class TrainStepTest {
       assertEquals(Math.sqrt(norm), step.globalNorm(scratch), 1e-4 * Math.sqrt(norm));
     }
   }
+
+  @Test
+  void stepsWithGradientsGoingOutAndBackMatchPlainSteps() {
+    float[][] params = new float[2][];
+    for (int variant = 0; variant < 2; variant++) {
+      try (NDManager m = NDManager.newBaseManager();
+          Transformer model = new Transformer(CONFIG.model(), 259, 11, m);
+          AdamW adam = new AdamW(CONFIG.optim(), model.params(), m)) {
+        TrainStep step = new TrainStep(model, new Autoregressive(), adam, 1.0);
+        for (int s = 0; s < 5; s++) {
+          try (NDManager scratch = m.newSubManager()) {
+            step.forwardBackward(scratch, new Autoregressive().prepare(sentence(), null, null));
+            if (variant == 1) {
+              step.setGradients(step.gradients());
+            }
+            step.clipAndUpdate(scratch, 1e-2);
+          }
+        }
+        params[variant] = model.params().get(2).array().toFloatArray();
+      }
+    }
+    assertArrayEquals(params[0], params[1]);
+  }
 }

@@ -1,0 +1,98 @@
+package io.crossover.driver;
+
+import io.crossover.data.config.ConfigException;
+import io.crossover.data.config.ConfigLoader;
+import io.crossover.data.config.CrossoverConfig;
+import io.crossover.data.plan.TokenPlan;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.rdd.RDD;
+import org.apache.spark.sql.SparkSession;
+import scala.reflect.ClassTag$;
+
+/**
+ * Data-parallel training on Spark: one barrier stage with one task per rank. Impossible launches
+ * are refused before the stage; rank 0's metrics are followed live from the run directory. When an
+ * executor dies, Spark retries the whole stage and every rank resumes from the latest checkpoint.
+ */
+final class DistributedTrain {
+  private DistributedTrain() {}
+
+  /** Runs the stage to the end of the plan (or an early stop); returns the steps done. */
+  static long run(CrossoverConfig c, RunDir runDir, TokenPlan plan, boolean resume) {
+    int w = c.cluster().worldSize();
+    SparkSession spark = SparkSessions.create(c.cluster(), "train " + c.run().name());
+    MetricsTail tail = new MetricsTail(runDir, plan.steps());
+    try {
+      JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+      preflight(sc, w);
+      byte[] secret = new byte[32];
+      new SecureRandom().nextBytes(secret);
+      List<Integer> ranks = new ArrayList<>();
+      for (int r = 0; r < w; r++) {
+        ranks.add(r);
+      }
+      tail.start();
+      RDD<String> stage =
+          sc.parallelize(ranks, w)
+              .rdd()
+              .barrier()
+              .mapPartitions(
+                  new RankTask(ConfigLoader.toJson(c), runDir.path().toString(), secret),
+                  false,
+                  ClassTag$.MODULE$.apply(String.class));
+      long done = Long.MAX_VALUE;
+      // A shuffle after the barrier stage makes it a map stage, which Spark retries after a
+      // task failure (a failed barrier result stage would abort the job instead).
+      for (String r : stage.toJavaRDD().repartition(1).collect()) {
+        done = Math.min(done, Long.parseLong(r.substring(r.indexOf(':') + 1)));
+      }
+      return done;
+    } finally {
+      tail.stop();
+      spark.stop();
+    }
+  }
+
+  /** Refuses launches that cannot work, naming the setting. */
+  static void preflight(JavaSparkContext sc, int worldSize) {
+    SparkConf conf = sc.getConf();
+    if (conf.getBoolean("spark.dynamicAllocation.enabled", false)) {
+      throw new ConfigException(
+          "cluster.spark-conf",
+          "\"spark.dynamicAllocation.enabled\" is true; a barrier stage needs a fixed set of"
+              + " executors: set it to false");
+    }
+    int executorCores = conf.getInt("spark.executor.cores", 1);
+    int taskCpus = conf.getInt("spark.task.cpus", 1);
+    if (taskCpus != executorCores) {
+      throw new ConfigException(
+          "cluster.spark-conf",
+          "\"spark.task.cpus\"="
+              + taskCpus
+              + " differs from \"spark.executor.cores\"="
+              + executorCores
+              + "; one training task per executor JVM (libtorch's gradient state is per JVM): set"
+              + " spark.task.cpus to the executor cores");
+    }
+    int executors = sc.sc().getExecutorMemoryStatus().size() - 1;
+    if (executors < worldSize) {
+      throw new ConfigException(
+          "cluster.world-size",
+          "value "
+              + worldSize
+              + " needs "
+              + worldSize
+              + " executors with one task slot each, but"
+              + " the cluster has "
+              + executors
+              + "; lower it or give the job more executors"
+              + " (e.g. --set cluster.master=local-cluster["
+              + worldSize
+              + ",1,1024])");
+    }
+  }
+}

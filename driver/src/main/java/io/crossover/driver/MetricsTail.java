@@ -1,0 +1,121 @@
+package io.crossover.driver;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.crossover.data.Json;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * Follows rank 0's metrics.jsonl and evals.jsonl in the run directory and prints each new line as
+ * progress, while the barrier stage runs: the run directory is the channel from rank 0 to the
+ * driver (it works on HDFS and survives stage retries).
+ */
+final class MetricsTail {
+  private final RunDir run;
+  private final long steps;
+  private Thread thread;
+  private volatile boolean stopped;
+  private long metricsOffset;
+  private long evalsOffset;
+
+  MetricsTail(RunDir run, long steps) {
+    this.run = run;
+    this.steps = steps;
+  }
+
+  void start() {
+    thread = new Thread(this::loop, "crossover-progress");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  void stop() {
+    stopped = true;
+    if (thread != null) {
+      thread.interrupt();
+      try {
+        thread.join(2000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      poll();
+    }
+  }
+
+  private void loop() {
+    while (!stopped) {
+      poll();
+      try {
+        Thread.sleep(1000);
+      } catch (InterruptedException e) {
+        return;
+      }
+    }
+  }
+
+  private synchronized void poll() {
+    metricsOffset = read("metrics.jsonl", metricsOffset, true);
+    evalsOffset = read("evals.jsonl", evalsOffset, false);
+  }
+
+  private long read(String name, long offset, boolean metrics) {
+    FileSystem fs = run.fs();
+    Path file = new Path(run.path(), name);
+    try {
+      if (!fs.exists(file)) {
+        return 0;
+      }
+      long length = fs.getFileStatus(file).getLen();
+      if (length < offset) {
+        offset = 0; // rewritten on a retry: start over
+      }
+      if (length == offset) {
+        return offset;
+      }
+      byte[] bytes = new byte[(int) (length - offset)];
+      try (var in = fs.open(file)) {
+        in.readFully(offset, bytes);
+      }
+      String text = new String(bytes, StandardCharsets.UTF_8);
+      int end = text.lastIndexOf('\n');
+      if (end < 0) {
+        return offset;
+      }
+      for (String line : text.substring(0, end).split("\n")) {
+        print(Json.MAPPER.readTree(line), metrics);
+      }
+      return offset + text.substring(0, end + 1).getBytes(StandardCharsets.UTF_8).length;
+    } catch (IOException e) {
+      return offset; // a line half written, or the file moving: try again next poll
+    }
+  }
+
+  private void print(JsonNode n, boolean metrics) {
+    if (metrics) {
+      System.out.printf(
+          Locale.ROOT,
+          "step %d/%d | epoch %.2f | tokens %,d | loss %.4f | lr %.2e | grad %.3f | %,.0f tok/s | eta %.0f s%n",
+          n.path("step").asLong(),
+          steps,
+          n.path("epoch").asDouble(),
+          n.path("tokens_seen").asLong(),
+          n.path("loss").asDouble(),
+          n.path("lr").asDouble(),
+          n.path("grad_norm").asDouble(),
+          n.path("tokens_per_s").asDouble(),
+          n.path("eta_s").asDouble());
+    } else {
+      System.out.printf(
+          Locale.ROOT,
+          "eval step %d | epoch %.2f | val %s %.4f | %s%n",
+          n.path("step").asLong(),
+          n.path("epoch").asDouble(),
+          n.path("val_loss_kind").asText(),
+          n.path("val_loss").asDouble(),
+          n.path("tasks").toString());
+    }
+  }
+}

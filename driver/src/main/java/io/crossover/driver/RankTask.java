@@ -1,0 +1,85 @@
+package io.crossover.driver;
+
+import io.crossover.data.config.ConfigLoader;
+import io.crossover.data.config.CrossoverConfig;
+import io.crossover.executor.allreduce.RingAllReduce;
+import io.crossover.executor.allreduce.RingGradientSync;
+import java.io.Serializable;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.BarrierTaskContext;
+import scala.jdk.javaapi.CollectionConverters;
+
+/**
+ * The body of one barrier task: one data-parallel rank. The barrier is used once, to learn the
+ * other ranks' addresses; gradients then travel rank to rank over the authenticated ring.
+ */
+final class RankTask
+    extends scala.runtime.AbstractFunction1<
+        scala.collection.Iterator<Integer>, scala.collection.Iterator<String>>
+    implements Serializable {
+  private static final long serialVersionUID = 1L;
+  private final String configJson;
+  private final String runDir;
+  private final String secretHex;
+
+  RankTask(String configJson, String runDir, byte[] secret) {
+    this.configJson = configJson;
+    this.runDir = runDir;
+    this.secretHex = HexFormat.of().formatHex(secret);
+  }
+
+  @Override
+  public scala.collection.Iterator<String> apply(scala.collection.Iterator<Integer> ignored) {
+    BarrierTaskContext ctx = BarrierTaskContext.get();
+    int rank = ctx.partitionId();
+    CrossoverConfig config = ConfigLoader.fromJson(configJson);
+    Configuration hadoop = new Configuration();
+    int timeout =
+        (int) Math.min(Integer.MAX_VALUE, config.cluster().allreduceTimeoutSeconds() * 1000L);
+    try (ServerSocket server = new ServerSocket(0, 16)) {
+      // Rendezvous, once per stage attempt: allGather costs about a second, so never per step.
+      String host = ctx.getTaskInfos()[rank].address().replaceAll(":\\d+$", "");
+      String[] all = ctx.allGather(host + ":" + server.getLocalPort());
+      List<InetSocketAddress> peers = new ArrayList<>();
+      for (String a : all) {
+        int colon = a.lastIndexOf(':');
+        peers.add(
+            new InetSocketAddress(a.substring(0, colon), Integer.parseInt(a.substring(colon + 1))));
+      }
+      try (RingAllReduce ring =
+          RingAllReduce.connect(
+              rank,
+              peers,
+              server,
+              HexFormat.of().parseHex(secretHex),
+              timeout,
+              config.cluster().allreducePieceBytes())) {
+        // Each attempt resumes from the latest checkpoint (there is none on the first one).
+        long done =
+            TrainSession.forRank(config, RunDir.open(runDir, hadoop), hadoop)
+                .train(true, hadoop, rank, new RingGradientSync(ring));
+        Iterator<String> out = List.of(rank + ":" + done).iterator();
+        return CollectionConverters.asScala(out);
+      }
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(
+          "rank " + rank + " (stage attempt " + ctx.stageAttemptNumber() + "): " + e.getMessage(),
+          e);
+    } catch (RuntimeException e) {
+      throw new IllegalStateException(
+          "rank "
+              + rank
+              + " (stage attempt "
+              + ctx.stageAttemptNumber()
+              + ") failed: "
+              + e.getMessage(),
+          e);
+    }
+  }
+}
