@@ -136,8 +136,8 @@ class CliErrorsTest {
             show("optim.min-lr=1"),
             "config key 'optim.min-lr': value 1.0 is above optim.lr=2.0E-4; it is the floor"),
         Arguments.of(
-            new String[] {"train", "--dataset", "DATASET", "--set", "cluster.world-size=2"},
-            "config key 'cluster.world-size': value 2: this trainer runs one rank in-process"),
+            new String[] {"train", "--dataset", "DATASET", "--resume", "--overwrite"},
+            "run.name: --resume and --overwrite exclude each other"),
         Arguments.of(
             show("foo"), "--set expects key=value, got 'foo'; e.g. --set budget.seq-len=256"),
         Arguments.of(
