@@ -73,7 +73,7 @@ class DistributedTrainIT {
                 "--unique-tokens",
                 "8Ki",
                 "--total-tokens",
-                "8Ki",
+                "16Ki",
                 "--seq-len",
                 "64",
                 "--global-batch",
@@ -107,7 +107,7 @@ class DistributedTrainIT {
     try (InputStream in =
         fs.open(
             new org.apache.hadoop.fs.Path(
-                "/runs/" + run + "/checkpoints/step-8/model.safetensors"))) {
+                "/runs/" + run + "/checkpoints/step-16/model.safetensors"))) {
       return SafeTensors.read(in, new HashMap<>());
     }
   }
@@ -125,11 +125,6 @@ class DistributedTrainIT {
   }
 
   @Test
-  @org.junit.jupiter.api.Disabled(
-      "Known bug, open in issue 4: on executor JVMs the local gradients read after backward are"
-          + " now and then garbage (norms of 1e11..1e38 at random steps, once a SIGSEGV in libc),"
-          + " never in-process; the grad norms of 1 and 2 ranks agree to 1e-7 until then. Suspect:"
-          + " native memory corruption around DJL's host<->tensor copies (set/create) on executors.")
   void twoRanksTrainTheSameModelAsOneRankWithTheSameGlobalBatch() throws Exception {
     assertEquals(0, Crossover.execute(train("one", 1)));
     assertEquals(0, Crossover.execute(train("two", 2)));
@@ -144,9 +139,8 @@ class DistributedTrainIT {
       }
     }
     // The two ranks' half-batch gradient means, averaged, equal the full-batch mean up to float
-    // rounding (grad norms agree to ~1e-7 at first). Adam then amplifies those last bits: over 48
-    // steps at lr 3e-3 the parameters drifted apart by 1.6e-2 in one measurement, so the
-    // comparison is kept to 16 steps at lr 1e-3.
+    // rounding (the logged gradient norms agree to ~1e-7); Adam amplifies those last bits a
+    // little over the steps.
     List<JsonNode> n1 = metrics("one");
     List<JsonNode> n2 = metrics("two");
     StringBuilder norms = new StringBuilder();
@@ -165,8 +159,8 @@ class DistributedTrainIT {
     List<JsonNode> m2 = metrics("two");
     assertEquals(m1.size(), m2.size());
     JsonNode last = m2.get(m2.size() - 1);
-    assertEquals(8, last.path("step").asLong());
-    assertEquals(8 * 1024, last.path("tokens_seen").asLong());
+    assertEquals(16, last.path("step").asLong());
+    assertEquals(16 * 1024, last.path("tokens_seen").asLong());
     assertEquals(m1.get(m1.size() - 1).path("loss").asDouble(), last.path("loss").asDouble(), 0.02);
     assertTrue(hdfs.fs.exists(new org.apache.hadoop.fs.Path("/runs/two/DONE")));
   }

@@ -34,6 +34,7 @@ public final class Transformer implements AutoCloseable {
   private NDArray ropeCos;
   private NDArray ropeSin;
   private int ropeLength;
+  private NDArray scale;
   private final java.util.Map<Integer, NDArray> causalMasks = new java.util.HashMap<>();
 
   private record Block(
@@ -176,7 +177,6 @@ public final class Transformer implements AutoCloseable {
                 .singletonOrThrow());
     NDArray mask = causal ? causalMask(length) : null;
     NDArray[] rope = rope(step, length);
-    float scale = (float) (1.0 / Math.sqrt(headDim));
     for (Block b : blocks) {
       // Attention: pre-norm, per-head QK-norm, rotary positions, softmax(q k^T / sqrt(d_h) + mask)
       // v.
@@ -188,8 +188,10 @@ public final class Transformer implements AutoCloseable {
           rmsNorm(h.matMul(b.wk).reshape(batch, length, heads, headDim), b.kNorm)
               .transpose(0, 2, 1, 3);
       NDArray v = h.matMul(b.wv).reshape(batch, length, heads, headDim).transpose(0, 2, 1, 3);
-      // Scaling q (B,H,L,d_h) is cheaper than scaling the scores (B,H,L,L).
-      q = rotate(q, rope[0], rope[1]).mul(scale);
+      // Scaling q (B,H,L,d_h) is cheaper than scaling the scores (B,H,L,L). The factor is a
+      // tensor the model owns: DJL's mul(Number) wraps a Java direct buffer that dies with the
+      // call, while autograd keeps the factor for backward (a GC then corrupts the gradients).
+      q = rotate(q, rope[0], rope[1]).mul(attentionScale(headDim));
       k = rotate(k, rope[0], rope[1]);
       NDArray scores = q.matMul(k.transpose(0, 1, 3, 2));
       if (mask != null) {
@@ -216,6 +218,15 @@ public final class Transformer implements AutoCloseable {
   private NDArray rmsNorm(NDArray x, NDArray weight) {
     NDArray rms = x.square().mean(new int[] {-1}, true).add((float) config.normEps()).sqrt();
     return x.div(rms).mul(weight);
+  }
+
+  private NDArray attentionScale(int headDim) {
+    if (scale == null) {
+      try (NDArray hostBacked = manager.create(new float[] {(float) (1.0 / Math.sqrt(headDim))})) {
+        scale = hostBacked.duplicate(); // memory libtorch allocated, owned by the model
+      }
+    }
+    return scale;
   }
 
   /** The additive causal mask (L, L), built once per length: it is a constant of the model. */

@@ -20,6 +20,8 @@ class TrainStepTest {
   static final CrossoverConfig CONFIG =
       TestModels.config("optim.lr=1e-2", "optim.weight-decay=0", "optim.warmup-steps=0");
 
+  static final int STEPS = 150;
+
   static int[][] sentence() {
     byte[] text = "the quick brown fox jumps over the lazy dog again".getBytes();
     int[][] tokens = new int[1][text.length];
@@ -83,21 +85,52 @@ class TrainStepTest {
     }
   }
 
+  /**
+   * Under constant garbage collection, steps whose gradients go out to the heap and back (as for
+   * the all-reduce) give bitwise the parameters of plain steps, and no gradient turns to garbage.
+   * This caught autograd keeping a scalar whose Java direct buffer the collector had freed.
+   */
   @Test
   void stepsWithGradientsGoingOutAndBackMatchPlainSteps() {
     float[][] params = new float[2][];
+    Thread gc =
+        new Thread(
+            () -> {
+              while (!Thread.currentThread().isInterrupted()) {
+                System.gc();
+                try {
+                  Thread.sleep(5);
+                } catch (InterruptedException e) {
+                  return;
+                }
+              }
+            });
+    gc.setDaemon(true);
+    gc.start();
+    try {
+      run(params);
+    } finally {
+      gc.interrupt();
+    }
+    assertArrayEquals(params[0], params[1]);
+  }
+
+  private static void run(float[][] params) {
     for (int variant = 0; variant < 2; variant++) {
       try (NDManager m = NDManager.newBaseManager();
           Transformer model = new Transformer(CONFIG.model(), 259, 11, m);
           AdamW adam = new AdamW(CONFIG.optim(), model.params(), m)) {
         TrainStep step = new TrainStep(model, new Autoregressive(), adam, 1.0);
-        for (int s = 0; s < 5; s++) {
+        for (int s = 0; s < STEPS; s++) {
           try (NDManager scratch = m.newSubManager()) {
             step.forwardBackward(scratch, new Autoregressive().prepare(sentence(), null, null));
             if (variant == 1) {
               step.setGradients(step.gradients());
             }
-            step.clipAndUpdate(scratch, 1e-2);
+            float norm = step.clipAndUpdate(scratch, 1e-2);
+            if (!(norm < 100)) {
+              throw new AssertionError("garbage gradient norm " + norm + " at step " + s);
+            }
           }
         }
         params[variant] = model.params().get(2).array().toFloatArray();
