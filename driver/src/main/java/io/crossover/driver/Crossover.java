@@ -51,7 +51,8 @@ public final class Crossover implements Runnable {
     return commandLine().execute(args);
   }
 
-  static CommandLine commandLine() {
+  /** The configured command line (tests set its streams). */
+  public static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new Crossover());
     cli.setExecutionExceptionHandler(
         (e, cmd, parsed) -> {

@@ -39,7 +39,7 @@ final class RankTask
     BarrierTaskContext ctx = BarrierTaskContext.get();
     int rank = ctx.partitionId();
     CrossoverConfig config = ConfigLoader.fromJson(configJson);
-    Configuration hadoop = new Configuration();
+    Configuration hadoop = RunDir.hadoopConf();
     int timeout =
         (int) Math.min(Integer.MAX_VALUE, config.cluster().allreduceTimeoutSeconds() * 1000L);
     try (ServerSocket server = new ServerSocket(0, 16)) {

@@ -64,6 +64,18 @@ public final class RunDir {
     }
   }
 
+  /**
+   * The Hadoop configuration for run directories. The logs are appended to while a run goes on;
+   * after a stage retry the new writer must not insist on replacing a datanode it cannot have (on
+   * small clusters, replication below 3, that fails every append).
+   */
+  public static Configuration hadoopConf() {
+    Configuration conf = new Configuration();
+    conf.set("dfs.client.block.write.replace-datanode-on-failure.policy", "NEVER");
+    conf.setBoolean("dfs.client.block.write.replace-datanode-on-failure.best-effort", true);
+    return conf;
+  }
+
   /** An existing run directory, opened without writing anything (executors use this). */
   public static RunDir open(String dir, Configuration hadoop) {
     try {

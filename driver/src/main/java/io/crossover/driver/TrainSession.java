@@ -53,7 +53,7 @@ final class TrainSession {
 
   /** Runs (or resumes) the run a config describes: in this process for one rank, else on Spark. */
   static void run(CrossoverConfig c, RunDir.Existing existing) {
-    Configuration hadoop = new Configuration();
+    Configuration hadoop = RunDir.hadoopConf();
     Dataset dataset = Dataset.open(c.data().dataset(), hadoop);
     TokenPlan plan = Plans.plan(c, dataset);
     RunDir runDir = RunDir.create(c, hadoop, existing);

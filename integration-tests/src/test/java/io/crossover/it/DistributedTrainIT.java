@@ -164,4 +164,106 @@ class DistributedTrainIT {
     assertEquals(m1.get(m1.size() - 1).path("loss").asDouble(), last.path("loss").asDouble(), 0.02);
     assertTrue(hdfs.fs.exists(new org.apache.hadoop.fs.Path("/runs/two/DONE")));
   }
+
+  @Test
+  void aKilledExecutorCostsAStageRetryNotTheRun() throws Exception {
+    String[] longer = {"--set", "train.checkpoint-every=20"};
+    assertEquals(
+        0, Crossover.execute(concat(with(train("steady", 2), "--total-tokens", "160Ki"), longer)));
+    java.util.concurrent.Future<Integer> run =
+        java.util.concurrent.Executors.newSingleThreadExecutor()
+            .submit(
+                () ->
+                    Crossover.execute(
+                        concat(with(train("killed", 2), "--total-tokens", "160Ki"), longer)));
+    // Wait until the run is past its first checkpoint, then kill one executor JVM.
+    org.apache.hadoop.fs.Path checkpoint =
+        new org.apache.hadoop.fs.Path("/runs/killed/checkpoints/step-40");
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(120);
+    while (!hdfs.fs.exists(checkpoint)) {
+      assertTrue(System.nanoTime() < deadline, "the run never reached step 40");
+      Thread.sleep(100);
+    }
+    ProcessHandle executor =
+        ProcessHandle.current()
+            .descendants()
+            .filter(p -> commandLine(p).contains("CoarseGrainedExecutorBackend"))
+            .findFirst()
+            .orElseThrow();
+    assertTrue(executor.destroyForcibly(), "kill executor " + executor.pid());
+    assertEquals(
+        0, run.get(300, java.util.concurrent.TimeUnit.SECONDS), "the run finished after a retry");
+
+    JsonNode steady = metrics("steady").get(metrics("steady").size() - 1);
+    List<JsonNode> killedLog = metrics("killed");
+    JsonNode killed = killedLog.get(killedLog.size() - 1);
+    assertEquals(160, killed.path("step").asLong());
+    assertEquals(
+        160 * 1024,
+        killed.path("tokens_seen").asLong(),
+        "tokens seen = T: nothing skipped or repeated");
+    assertEquals(160, killedLog.size(), "each step logged once");
+    // The retried stage resumes from a checkpoint onto the same deterministic trajectory.
+    assertEquals(steady.path("loss").asDouble(), killed.path("loss").asDouble(), 1e-4);
+  }
+
+  static String commandLine(ProcessHandle p) {
+    try {
+      return new String(
+          java.nio.file.Files.readAllBytes(java.nio.file.Path.of("/proc/" + p.pid() + "/cmdline")));
+    } catch (java.io.IOException e) {
+      return "";
+    }
+  }
+
+  /** The same arguments with the value after {@code option} replaced. */
+  static String[] with(String[] args, String option, String value) {
+    String[] out = args.clone();
+    for (int i = 0; i + 1 < out.length; i++) {
+      if (out[i].equals(option)) {
+        out[i + 1] = value;
+      }
+    }
+    return out;
+  }
+
+  /** The same arguments with Spark in this JVM (local[2]): no executors at all. */
+  static String[] inProcessSpark(String[] args) {
+    String[] out = args.clone();
+    for (int i = 0; i < out.length; i++) {
+      if (out[i].startsWith("cluster.master=")) {
+        out[i] = "cluster.master=local[2]";
+      }
+    }
+    return out;
+  }
+
+  static String[] concat(String[] a, String[] b) {
+    String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
+
+  @Test
+  void impossibleLaunchesAreRefusedWithTheSetting() {
+    java.io.StringWriter err = new java.io.StringWriter();
+    var cli = io.crossover.driver.Crossover.commandLine();
+    cli.setErr(new java.io.PrintWriter(err));
+    int code = cli.execute(inProcessSpark(train("refused", 2)));
+    assertEquals(Crossover.EXIT_USAGE, code, err.toString());
+    assertTrue(
+        err.toString().contains("config key 'cluster.world-size': value 2 needs 2 executors"),
+        err.toString());
+    err.getBuffer().setLength(0);
+    code =
+        cli.execute(
+            concat(
+                inProcessSpark(train("refused", 2)),
+                new String[] {
+                  "--set", "cluster.spark-conf={\"spark.dynamicAllocation.enabled\"=\"true\"}"
+                }));
+    assertEquals(Crossover.EXIT_USAGE, code, err.toString());
+    assertTrue(
+        err.toString().contains("\"spark.dynamicAllocation.enabled\" is true"), err.toString());
+  }
 }
