@@ -15,9 +15,9 @@ import picocli.CommandLine.Option;
     name = "quickstart",
     mixinStandardHelpOptions = true,
     description = {
-      "Ingest the shipped Brown slice and plan a fixed-budget run over it.",
-      "Runs on the embedded Spark cluster with the byte tokenizer; uses conf/quickstart.conf,",
-      "and --set overrides any key."
+      "Ingest the shipped Brown slice, then train AR and MDM tiny models on it and compare them.",
+      "Runs on the embedded Spark cluster (2 ranks) with the byte tokenizer; evaluates on the",
+      "shipped cloze items; uses conf/quickstart.conf, and --set overrides any key."
     })
 final class QuickstartCommand implements Callable<Integer> {
   @Option(
@@ -39,10 +39,24 @@ final class QuickstartCommand implements Callable<Integer> {
     all.addAll(overrides);
     CrossoverConfig config = ConfigLoader.load("quickstart", all);
     System.out.println(
-        "== 1/2 ingest " + config.data().input().path() + " -> " + config.data().dataset());
+        "== 1/4 ingest " + config.data().input().path() + " -> " + config.data().dataset());
     IngestCommand.run(config, true);
-    System.out.println("== 2/2 plan");
+    System.out.println("== 2/4 plan");
     Plans.planAndSave(config, new Configuration(), 4);
+    List<String> runs = new ArrayList<>();
+    int part = 3;
+    for (String objective : List.of("ar", "mdm")) {
+      List<String> withObjective = new ArrayList<>(all);
+      withObjective.add("objective.type=" + objective);
+      withObjective.add("run.name=quickstart-" + objective);
+      CrossoverConfig run = ConfigLoader.load("quickstart", withObjective);
+      System.out.println(
+          "== " + part++ + "/4 train " + objective + " (" + run.cluster().worldSize() + " ranks)");
+      CrossoverConfig qualified = QualifiedPaths.of(run, new Configuration());
+      TrainSession.run(qualified, RunDir.Existing.REPLACE);
+      runs.add(new org.apache.hadoop.fs.Path(qualified.run().root(), run.run().name()).toString());
+    }
+    System.out.print(Comparison.table(runs, new Configuration()));
     System.out.printf("quickstart: done in %.1f s%n", (System.nanoTime() - start) / 1e9);
     return 0;
   }

@@ -57,6 +57,18 @@ class QuickstartIT {
                 "data.dataset=" + tmp.resolve("dataset")));
     assertEquals(expected, saved, "config.json reads back to the config the run used");
 
+    // Then an AR and an MDM run on 2 ranks, compared in a table.
+    for (String objective : List.of("ar", "mdm")) {
+      Path trained = tmp.resolve("runs").resolve("quickstart-" + objective);
+      assertTrue(Files.exists(trained.resolve("DONE")), objective + " run finished");
+      List<String> evals = Files.readAllLines(trained.resolve("evals.jsonl"));
+      JsonNode last = Json.MAPPER.readTree(evals.get(evals.size() - 1));
+      assertEquals(512, last.path("step").asLong());
+      assertEquals(200, last.path("tasks").path("cloze").path("items").asInt());
+      assertTrue(out.contains("quickstart-" + objective + " "), out);
+    }
+    assertTrue(out.contains("not comparable as likelihoods"), out);
+
     JsonNode plan = Json.MAPPER.readTree(run.resolve("plan.json").toFile());
     assertEquals(512, plan.path("steps").asLong());
     assertEquals(262144, plan.path("unique-tokens").asLong());
