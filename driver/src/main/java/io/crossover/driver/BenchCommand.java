@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
       "Each benchmark prints a table; with --json its last line is one JSON object with the",
       "figures and their ratios to the baseline."
     },
-    subcommands = {LoaderBench.class, StepBench.class})
+    subcommands = {LoaderBench.class, StepBench.class, AllReduceBench.class})
 final class BenchCommand implements Callable<Integer> {
   @Override
   public Integer call() {

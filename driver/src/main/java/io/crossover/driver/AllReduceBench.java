@@ -1,0 +1,178 @@
+package io.crossover.driver;
+
+import io.crossover.data.Json;
+import io.crossover.executor.allreduce.RingAllReduce;
+import java.io.BufferedReader;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code crossover bench allreduce}: bus bandwidth of the ring all-reduce between separate
+ * processes on this machine (2(W-1)/W x bytes / time), next to the raw throughput of one loopback
+ * socket pair measured in the same run.
+ */
+@Command(
+    name = "allreduce",
+    mixinStandardHelpOptions = true,
+    description = "Ring all-reduce bus bandwidth between processes vs raw loopback TCP.")
+final class AllReduceBench implements Callable<Integer> {
+  @Option(
+      names = "--ranks",
+      defaultValue = "2",
+      description = "Processes in the ring (default ${DEFAULT-VALUE}).")
+  int ranks;
+
+  @Option(
+      names = "--mb",
+      split = ",",
+      defaultValue = "1,16,64",
+      description = "Buffer sizes in MB (default ${DEFAULT-VALUE}).")
+  List<Integer> sizes;
+
+  @Option(
+      names = "--repeats",
+      defaultValue = "5",
+      description = "All-reduces per size (default ${DEFAULT-VALUE}).")
+  int repeats;
+
+  @Option(
+      names = "--json",
+      description = "Print one JSON object with every figure as the last line.")
+  boolean json;
+
+  @Override
+  public Integer call() throws Exception {
+    byte[] secret = new byte[32];
+    new SecureRandom().nextBytes(secret);
+    List<Process> workers = new ArrayList<>();
+    List<PrintWriter> toWorkers = new ArrayList<>();
+    List<BufferedReader> fromWorkers = new ArrayList<>();
+    Map<String, Object> f = new LinkedHashMap<>();
+    f.put("ranks", ranks);
+    try (ServerSocket server = new ServerSocket(0, 16, InetAddress.getLoopbackAddress())) {
+      List<String> ports = new ArrayList<>(List.of(Integer.toString(server.getLocalPort())));
+      String java = ProcessHandle.current().info().command().orElse("java");
+      for (int r = 1; r < ranks; r++) {
+        Process p =
+            new ProcessBuilder(
+                    java,
+                    "-Xmx1g",
+                    "-cp",
+                    System.getProperty("java.class.path"),
+                    AllReduceWorker.class.getName(),
+                    Integer.toString(r))
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
+        workers.add(p);
+        toWorkers.add(new PrintWriter(p.getOutputStream(), true, StandardCharsets.UTF_8));
+        BufferedReader reader =
+            new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        fromWorkers.add(reader);
+        ports.add(reader.readLine().trim());
+      }
+      for (PrintWriter w : toWorkers) {
+        w.println(HexFormat.of().formatHex(secret));
+        w.println(String.join(",", ports));
+      }
+      List<InetSocketAddress> peers = new ArrayList<>();
+      for (String port : ports) {
+        peers.add(new InetSocketAddress(InetAddress.getLoopbackAddress(), Integer.parseInt(port)));
+      }
+      double raw = rawTcp(64 << 20);
+      f.put("raw_tcp_mb_per_s", raw);
+      System.out.printf(Locale.ROOT, "raw loopback TCP, one socket pair, 64 MB: %.0f MB/s%n", raw);
+      System.out.printf(
+          Locale.ROOT, "%-8s %14s %16s %10s%n", "MB", "time (ms)", "bus MB/s", "vs raw");
+      try (RingAllReduce ring = RingAllReduce.connect(0, peers, server, secret, 60_000, 1 << 20)) {
+        for (int mb : sizes) {
+          int n = (mb << 20) / 4;
+          float[] buffer = new float[n];
+          for (PrintWriter w : toWorkers) {
+            w.println(n + " " + (repeats + 1));
+          }
+          ring.sum(buffer); // warm-up
+          long start = System.nanoTime();
+          for (int r = 0; r < repeats; r++) {
+            ring.sum(buffer);
+          }
+          double seconds = (System.nanoTime() - start) / 1e9 / repeats;
+          for (BufferedReader reader : fromWorkers) {
+            reader.readLine();
+          }
+          double bus = 2.0 * (ranks - 1) / ranks * (mb << 20) / seconds / 1e6;
+          f.put("allreduce_" + mb + "mb_ms", seconds * 1e3);
+          f.put("allreduce_" + mb + "mb_bus_mb_per_s", bus);
+          f.put("allreduce_" + mb + "mb_vs_raw", bus / raw);
+          System.out.printf(
+              Locale.ROOT, "%-8d %14.1f %16.0f %10.3f%n", mb, seconds * 1e3, bus, bus / raw);
+        }
+      }
+      for (PrintWriter w : toWorkers) {
+        w.println("quit");
+      }
+    } finally {
+      for (Process p : workers) {
+        p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+        p.destroyForcibly();
+      }
+    }
+    System.out.println(
+        "(an allGather-based reduce costs about 1 s per call whatever the payload: Spark polls the barrier RPC every second)");
+    if (json) {
+      System.out.println(Json.line(f));
+    }
+    return 0;
+  }
+
+  /** MB/s of one loopback socket pair streaming {@code bytes} in 1 MB writes (in this process). */
+  private static double rawTcp(int bytes) throws Exception {
+    try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      Thread sender =
+          new Thread(
+              () -> {
+                try (Socket s =
+                        new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
+                    DataOutputStream out = new DataOutputStream(s.getOutputStream())) {
+                  byte[] chunk = new byte[1 << 20];
+                  for (int sent = 0; sent < bytes; sent += chunk.length) {
+                    out.write(chunk);
+                  }
+                  out.flush();
+                  s.getInputStream().read();
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              });
+      sender.start();
+      try (Socket s = server.accept();
+          DataInputStream in = new DataInputStream(s.getInputStream())) {
+        byte[] chunk = new byte[1 << 20];
+        long start = System.nanoTime();
+        for (int received = 0; received < bytes; received += chunk.length) {
+          in.readFully(chunk);
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        s.getOutputStream().write(1);
+        sender.join();
+        return bytes / seconds / 1e6;
+      }
+    }
+  }
+}
