@@ -152,7 +152,8 @@ public final class TokenPlan {
     return z ^ (z >>> 31);
   }
 
-  private static int[] permutation(int n, SplittableRandom random) {
+  /** A uniform random permutation of 0..n-1 (Fisher-Yates) drawn from {@code random}. */
+  public static int[] permutation(int n, SplittableRandom random) {
     int[] p = new int[n];
     for (int i = 0; i < n; i++) {
       p[i] = i;

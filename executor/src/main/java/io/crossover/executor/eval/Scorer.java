@@ -87,7 +87,7 @@ public final class Scorer implements Likelihood {
         // Common random numbers: sample s of every choice draws from the same stream.
         SplittableRandom random = Objective.noise(seed, s, 0);
         int k = 1 + (int) ((long) s * n / samples);
-        int[] order = permutation(n, random);
+        int[] order = io.crossover.data.plan.TokenPlan.permutation(n, random);
         inputs[s] = sequence.clone();
         targets[s] = sequence;
         for (int j = 0; j < k; j++) {
@@ -134,19 +134,5 @@ public final class Scorer implements Likelihood {
     return tokens.length <= max
         ? tokens
         : Arrays.copyOfRange(tokens, tokens.length - max, tokens.length);
-  }
-
-  private static int[] permutation(int n, SplittableRandom random) {
-    int[] p = new int[n];
-    for (int i = 0; i < n; i++) {
-      p[i] = i;
-    }
-    for (int i = n - 1; i > 0; i--) {
-      int j = random.nextInt(i + 1);
-      int t = p[i];
-      p[i] = p[j];
-      p[j] = t;
-    }
-    return p;
   }
 }
