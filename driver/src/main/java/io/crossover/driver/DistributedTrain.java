@@ -21,8 +21,11 @@ import scala.reflect.ClassTag$;
 final class DistributedTrain {
   private DistributedTrain() {}
 
-  /** Runs the stage to the end of the plan (or an early stop); returns the steps done. */
-  static long run(CrossoverConfig c, RunDir runDir, TokenPlan plan, boolean resume) {
+  /**
+   * Runs the stage to the end of the plan (or an early stop); returns the steps done. Every attempt
+   * resumes from the run directory's latest checkpoint, which a fresh run does not have.
+   */
+  static long run(CrossoverConfig c, RunDir runDir, TokenPlan plan) {
     int w = c.cluster().worldSize();
     SparkSession spark = SparkSessions.create(c.cluster(), "train " + c.run().name());
     MetricsTail tail = new MetricsTail(runDir, plan.steps());

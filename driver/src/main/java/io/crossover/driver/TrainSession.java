@@ -63,7 +63,7 @@ final class TrainSession {
     long done =
         c.cluster().worldSize() == 1
             ? forRank(c, runDir, hadoop).train(resume, hadoop, 0, Trainer.SINGLE_RANK)
-            : DistributedTrain.run(c, runDir, plan, resume);
+            : DistributedTrain.run(c, runDir, plan);
     if (done < plan.steps()) {
       System.out.println(
           "stopped after step " + done + " (train.stop-after-steps); resume with --resume");
