@@ -2,7 +2,6 @@ package io.crossover.driver;
 
 import io.crossover.data.config.ConfigLoader;
 import io.crossover.data.config.CrossoverConfig;
-import java.io.File;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -31,10 +30,11 @@ final class QuickstartCommand implements Callable<Integer> {
     long start = System.nanoTime();
     List<String> all = new ArrayList<>();
     CrossoverConfig probe = ConfigLoader.load("quickstart", overrides);
-    String input = probe.data().input().path();
-    if (!new File(input).isAbsolute() && !new File(input).exists()) {
-      // Run from anywhere: the shipped corpus lives in the installation, not in the cwd.
-      all.add("data.input.path=" + new File(Crossover.home(), input).getPath());
+    // Run from anywhere: the shipped corpus lives in the installation, not in the cwd.
+    if (overrides.stream().noneMatch(o -> o.startsWith("data.input.path="))) {
+      all.add(
+          "data.input.path="
+              + QualifiedPaths.qualify(probe.data().input().path(), new Configuration()));
     }
     all.addAll(overrides);
     CrossoverConfig config = ConfigLoader.load("quickstart", all);

@@ -22,7 +22,6 @@ import io.crossover.executor.optim.AdamW;
 import io.crossover.executor.optim.LrSchedule;
 import io.crossover.executor.train.TrainStep;
 import io.crossover.executor.train.Trainer;
-import java.io.File;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -62,7 +61,7 @@ final class TrainSession {
     boolean resume = existing == RunDir.Existing.KEEP;
     long done =
         c.cluster().worldSize() == 1
-            ? forRank(c, runDir, hadoop).train(resume, hadoop, 0, Trainer.SINGLE_RANK)
+            ? forRank(c, runDir, dataset, plan).train(resume, hadoop, 0, Trainer.SINGLE_RANK)
             : DistributedTrain.run(c, runDir, plan);
     if (done < plan.steps()) {
       System.out.println(
@@ -75,11 +74,16 @@ final class TrainSession {
 
   /** The session of one rank (on an executor, or in this process). */
   static TrainSession forRank(CrossoverConfig c, RunDir runDir, Configuration hadoop) {
+    Dataset dataset = Dataset.open(c.data().dataset(), hadoop);
+    return forRank(c, runDir, dataset, Plans.plan(c, dataset));
+  }
+
+  private static TrainSession forRank(
+      CrossoverConfig c, RunDir runDir, Dataset dataset, TokenPlan plan) {
     // Before libtorch loads: intra-op threads are fixed at engine start.
     System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(c.train().threads()));
     System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
-    Dataset dataset = Dataset.open(c.data().dataset(), hadoop);
-    return new TrainSession(c, runDir, dataset, Plans.plan(c, dataset));
+    return new TrainSession(c, runDir, dataset, plan);
   }
 
   /**
@@ -230,18 +234,10 @@ final class TrainSession {
     return t;
   }
 
+  /** The config's tasks; their paths were made absolute on the driver ({@link QualifiedPaths}). */
   private List<McTasks.Task> tasks(Configuration hadoop) {
     List<McTasks.Task> out = new ArrayList<>();
     for (String spec : config.eval().tasks()) {
-      int colon = spec.indexOf(':', spec.indexOf('='));
-      String path = spec.substring(colon + 1);
-      if (!path.contains(":") && !new File(path).isAbsolute() && !new File(path).exists()) {
-        // Relative paths that are not here may be files shipped with the installation.
-        File shipped = new File(Crossover.home(), path);
-        if (shipped.exists()) {
-          spec = spec.substring(0, colon + 1) + shipped.getPath();
-        }
-      }
       out.add(McTasks.load(spec, config.eval().maxItems(), hadoop));
     }
     return out;
