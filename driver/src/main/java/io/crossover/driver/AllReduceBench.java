@@ -108,8 +108,25 @@ final class AllReduceBench implements Callable<Integer> {
       f.put("raw_tcp_mb_per_s", raw);
       System.out.printf(
           Locale.ROOT, "raw loopback TCP, one socket pair, 64 MB, best of 3: %.0f MB/s%n", raw);
+      // The ring moves 2(W-1)/W x bytes out of and into every rank at once; on loopback every
+      // byte costs CPU copies on both ends, so the same traffic without any reduction is the
+      // floor this machine allows. Measured, not assumed.
+      double exchange = Math.max(rawRing(64 << 20), rawRing(64 << 20));
+      f.put("raw_ring_exchange_bus_mb_per_s", exchange);
       System.out.printf(
-          Locale.ROOT, "%-8s %14s %16s %10s%n", "MB", "time (ms)", "bus MB/s", "vs raw");
+          Locale.ROOT,
+          "raw ring exchange, %d threads, the ring's traffic without reduction, 64 MB: %.0f"
+              + " MB/s bus%n",
+          ranks,
+          exchange);
+      System.out.printf(
+          Locale.ROOT,
+          "%-8s %14s %16s %10s %14s%n",
+          "MB",
+          "time (ms)",
+          "bus MB/s",
+          "vs raw",
+          "vs exchange");
       try (RingAllReduce ring = RingAllReduce.connect(0, peers, server, secret, 60_000, 1 << 20)) {
         for (int mb : sizes) {
           int n = (mb << 20) / 4;
@@ -130,8 +147,15 @@ final class AllReduceBench implements Callable<Integer> {
           f.put("allreduce_" + mb + "mb_ms", seconds * 1e3);
           f.put("allreduce_" + mb + "mb_bus_mb_per_s", bus);
           f.put("allreduce_" + mb + "mb_vs_raw", bus / raw);
+          f.put("allreduce_" + mb + "mb_vs_exchange", bus / exchange);
           System.out.printf(
-              Locale.ROOT, "%-8d %14.1f %16.0f %10.3f%n", mb, seconds * 1e3, bus, bus / raw);
+              Locale.ROOT,
+              "%-8d %14.1f %16.0f %10.3f %14.3f%n",
+              mb,
+              seconds * 1e3,
+              bus,
+              bus / raw,
+              bus / exchange);
         }
       }
       for (PrintWriter w : toWorkers) {
@@ -189,6 +213,68 @@ final class AllReduceBench implements Callable<Integer> {
       return seconds.stream().mapToDouble(Double::parseDouble).max().orElse(Double.NaN);
     } finally {
       spark.stop();
+    }
+  }
+
+  /**
+   * Bus MB/s of W threads in a loopback ring, each sending and receiving 2(W-1)/W x {@code bytes}
+   * at once in 1 MB writes: the all-reduce's traffic with no arithmetic and no framing.
+   */
+  private double rawRing(int bytes) throws Exception {
+    long perRank = 2L * (ranks - 1) * bytes / ranks;
+    List<ServerSocket> servers = new ArrayList<>();
+    List<Thread> threads = new ArrayList<>();
+    java.util.concurrent.atomic.AtomicReference<Throwable> failure =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    try {
+      for (int r = 0; r < ranks; r++) {
+        servers.add(new ServerSocket(0, 1, InetAddress.getLoopbackAddress()));
+      }
+      long start = System.nanoTime();
+      for (int r = 0; r < ranks; r++) {
+        int next = servers.get((r + 1) % ranks).getLocalPort();
+        ServerSocket own = servers.get(r);
+        threads.add(
+            new Thread(
+                () -> {
+                  try (Socket out = new Socket(InetAddress.getLoopbackAddress(), next)) {
+                    byte[] chunk = new byte[1 << 20];
+                    for (long sent = 0; sent < perRank; sent += chunk.length) {
+                      out.getOutputStream().write(chunk);
+                    }
+                    out.getOutputStream().flush();
+                    out.getInputStream().read();
+                  } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                  }
+                }));
+        threads.add(
+            new Thread(
+                () -> {
+                  try (Socket in = own.accept()) {
+                    DataInputStream data = new DataInputStream(in.getInputStream());
+                    byte[] chunk = new byte[1 << 20];
+                    for (long received = 0; received < perRank; received += chunk.length) {
+                      data.readFully(chunk);
+                    }
+                    in.getOutputStream().write(1);
+                  } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                  }
+                }));
+      }
+      threads.forEach(Thread::start);
+      for (Thread t : threads) {
+        t.join();
+      }
+      if (failure.get() != null) {
+        throw new IllegalStateException("raw ring exchange failed", failure.get());
+      }
+      return bytes / ((System.nanoTime() - start) / 1e9) / 1e6;
+    } finally {
+      for (ServerSocket s : servers) {
+        s.close();
+      }
     }
   }
 

@@ -17,18 +17,18 @@ public final class RingGradientSync implements Trainer.GradientSync {
 
   @Override
   public boolean allReduce(TrainStep step, boolean locallyFinite) {
-    float[] gradients = step.gradients();
-    float[] buffer = java.util.Arrays.copyOf(gradients, gradients.length + 1);
-    buffer[gradients.length] = locallyFinite ? 1f : 0f;
+    float[] buffer = step.gradients(1);
+    int n = buffer.length - 1;
+    buffer[n] = locallyFinite ? 1f : 0f;
     ring.sum(buffer);
     int w = ring.worldSize();
-    boolean allFinite = buffer[gradients.length] == w;
+    boolean allFinite = buffer[n] == w;
     float scale = 1f / w;
-    for (int i = 0; i < gradients.length; i++) {
-      gradients[i] = buffer[i] * scale;
-      allFinite &= Float.isFinite(gradients[i]);
+    for (int i = 0; i < n; i++) {
+      buffer[i] *= scale;
+      allFinite &= Float.isFinite(buffer[i]);
     }
-    step.setGradients(gradients);
+    step.setGradients(buffer);
     return allFinite;
   }
 }

@@ -75,6 +75,14 @@ public final class TrainStep {
 
   /** All gradients as one flat buffer, in {@link Transformer#params()} order. */
   public float[] gradients() {
+    return gradients(0);
+  }
+
+  /**
+   * All gradients as one flat buffer followed by {@code spare} zeros, so that a caller can send
+   * extra values in the same reduction without copying the buffer again.
+   */
+  public float[] gradients(int spare) {
     // One flat copy made by libtorch, owned by a scratch manager until it is on the heap.
     try (NDManager scratch = model.params().get(0).array().getManager().newSubManager()) {
       ai.djl.ndarray.NDList parts = new ai.djl.ndarray.NDList();
@@ -83,13 +91,19 @@ public final class TrainStep {
         g.attach(scratch);
         parts.add(g.reshape(-1));
       }
+      if (spare > 0) {
+        parts.add(scratch.zeros(new ai.djl.ndarray.types.Shape(spare)));
+      }
       NDArray flat = ai.djl.ndarray.NDArrays.concat(parts);
       flat.attach(scratch);
       return flat.toFloatArray();
     }
   }
 
-  /** Replaces the gradients with a flat buffer (e.g. the all-reduced average). */
+  /**
+   * Replaces the gradients with a flat buffer (e.g. the all-reduced average); elements past the
+   * parameters' total size are ignored.
+   */
   public void setGradients(float[] flat) {
     try (NDManager scratch = model.params().get(0).array().getManager().newSubManager()) {
       NDArray all = scratch.create(flat);
