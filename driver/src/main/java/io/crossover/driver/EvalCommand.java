@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
     })
 final class EvalCommand implements Callable<Integer> {
   @Option(
-      names = "--checkpoint",
+      names = {"--checkpoint", "--run"},
       required = true,
       description = "A checkpoint directory, or a run directory (latest checkpoint).")
   String checkpoint;
@@ -79,7 +79,8 @@ final class EvalCommand implements Callable<Integer> {
                   c.config.eval(),
                   c.config.budget().seqLen(),
                   c.config.run().seed(),
-                  c.manager())
+                  c.manager(),
+                  io.crossover.executor.allreduce.Collective.SINGLE)
               .evaluate(0, 0, c.config.budget().uniqueTokens());
       System.out.printf(
           Locale.ROOT,

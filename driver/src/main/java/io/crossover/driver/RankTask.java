@@ -3,7 +3,6 @@ package io.crossover.driver;
 import io.crossover.data.config.ConfigLoader;
 import io.crossover.data.config.CrossoverConfig;
 import io.crossover.executor.allreduce.RingAllReduce;
-import io.crossover.executor.allreduce.RingGradientSync;
 import java.io.Serializable;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -63,7 +62,7 @@ final class RankTask
         // Each attempt resumes from the latest checkpoint (there is none on the first one).
         long done =
             TrainSession.forRank(config, RunDir.open(runDir, hadoop), hadoop)
-                .train(true, hadoop, rank, new RingGradientSync(ring));
+                .train(true, hadoop, ring);
         Iterator<String> out = List.of(rank + ":" + done).iterator();
         return CollectionConverters.asScala(out);
       }

@@ -10,6 +10,8 @@ import io.crossover.data.read.ArrowTokenReader;
 import io.crossover.data.shard.Dataset;
 import io.crossover.data.tokenize.Tokenizer;
 import io.crossover.data.tokenize.TokenizerSpec;
+import io.crossover.executor.allreduce.Collective;
+import io.crossover.executor.allreduce.RingGradientSync;
 import io.crossover.executor.eval.EvalRecord;
 import io.crossover.executor.eval.EvalSchedule;
 import io.crossover.executor.eval.Evaluator;
@@ -61,7 +63,7 @@ final class TrainSession {
     boolean resume = existing == RunDir.Existing.KEEP;
     long done =
         c.cluster().worldSize() == 1
-            ? forRank(c, runDir, dataset, plan).train(resume, hadoop, 0, Trainer.SINGLE_RANK)
+            ? forRank(c, runDir, dataset, plan).train(resume, hadoop, Collective.SINGLE)
             : DistributedTrain.run(c, runDir, plan);
     if (done < plan.steps()) {
       System.out.println(
@@ -88,10 +90,14 @@ final class TrainSession {
 
   /**
    * Trains this rank from the latest checkpoint (when resuming) to the end of the plan or an early
-   * stop; returns the steps done. Rank 0 alone logs, evaluates and checkpoints.
+   * stop; returns the steps done. Every rank evaluates its share; rank 0 alone logs and
+   * checkpoints.
    */
-  long train(boolean resume, Configuration hadoop, int rank, Trainer.GradientSync sync) {
+  long train(boolean resume, Configuration hadoop, Collective ranks) {
+    int rank = ranks.rank();
     boolean lead = rank == 0;
+    Trainer.GradientSync sync =
+        ranks.worldSize() == 1 ? Trainer.SINGLE_RANK : new RingGradientSync(ranks);
     int vocab = dataset.manifest().vocabSize();
     Objective objective = Objective.of(config.objective(), dataset.manifest().specials().mask());
     if (lead) {
@@ -114,24 +120,23 @@ final class TrainSession {
         BufferAllocator allocator = new RootAllocator();
         Tokenizer tokenizer = tokenizer(hadoop)) {
       Evaluator evaluator =
-          lead
-              ? new Evaluator(
-                  model,
-                  objective,
-                  tokenizer,
-                  ArrowTokenReader.firstSequences(
-                      dataset,
-                      dataset.manifest().validation(),
-                      config.eval().validationSequences(),
-                      config.budget().seqLen(),
-                      config.reader(),
-                      allocator),
-                  tasks(hadoop),
-                  config.eval(),
+          new Evaluator(
+              model,
+              objective,
+              tokenizer,
+              ArrowTokenReader.firstSequences(
+                  dataset,
+                  dataset.manifest().validation(),
+                  config.eval().validationSequences(),
                   config.budget().seqLen(),
-                  config.run().seed(),
-                  manager)
-              : null;
+                  config.reader(),
+                  allocator),
+              tasks(hadoop),
+              config.eval(),
+              config.budget().seqLen(),
+              config.run().seed(),
+              manager,
+              ranks);
       // Restore before opening the logs: resuming rewrites them without the lines after the
       // checkpoint.
       long from = resume ? runDir.restore(model, adam, lead) : 0;
@@ -140,7 +145,7 @@ final class TrainSession {
           ArrowTokenReader reader =
               new ArrowTokenReader(
                   dataset, plan, rank, from, plan.steps(), config.reader(), allocator)) {
-        if (lead && from == 0) {
+        if (from == 0) {
           evaluate(evaluator, 0, evals);
         }
         Trainer trainer =
@@ -155,7 +160,9 @@ final class TrainSession {
                 config.train().logEvery(),
                 config.train().maxNonfiniteSteps());
         return trainer.train(
-            reader, from, stepsDone -> afterStep(stepsDone, from, model, adam, evaluator, evals));
+            reader,
+            from,
+            stepsDone -> afterStep(stepsDone, from, lead, model, adam, evaluator, evals));
       } catch (java.io.IOException e) {
         throw new java.io.UncheckedIOException("cannot write to " + runDir.path(), e);
       }
@@ -166,26 +173,31 @@ final class TrainSession {
   private boolean afterStep(
       long stepsDone,
       long from,
+      boolean lead,
       Transformer model,
       AdamW adam,
       Evaluator evaluator,
       java.io.Writer evals) {
-    if (evaluator != null && evalSteps.contains(stepsDone)) {
+    if (evalSteps.contains(stepsDone)) {
       evaluate(evaluator, stepsDone, evals);
     }
     long every = config.train().checkpointEvery();
     long stopAfter = config.train().stopAfterSteps();
     boolean stop = stopAfter > 0 && stepsDone - from >= stopAfter && stepsDone < plan.steps();
     boolean end = stepsDone == plan.steps();
-    if (evaluator != null && (stop || end || (every > 0 && stepsDone % every == 0))) {
+    if (lead && (stop || end || (every > 0 && stepsDone % every == 0))) {
       runDir.checkpoint(stepsDone, stepsDone * plan.tokensPerStep(), config, model, adam);
     }
     return stop;
   }
 
+  /** Every rank evaluates its share; rank 0 (the one with a writer) prints and records. */
   private void evaluate(Evaluator evaluator, long step, java.io.Writer out) {
     EvalRecord r =
         evaluator.evaluate(step, step * plan.tokensPerStep(), plan.spec().uniqueTokens());
+    if (out == null) {
+      return;
+    }
     StringBuilder line =
         new StringBuilder(
             String.format(

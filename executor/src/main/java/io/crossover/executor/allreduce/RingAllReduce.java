@@ -30,7 +30,7 @@ import java.util.logging.Logger;
  * that ends up owning it, and then copied to the others, so every rank ends with bitwise the same
  * values.
  */
-public final class RingAllReduce implements AutoCloseable {
+public final class RingAllReduce implements Collective, AutoCloseable {
   private static final Logger LOG = Logger.getLogger(RingAllReduce.class.getName());
 
   private final int rank;
@@ -170,15 +170,18 @@ public final class RingAllReduce implements AutoCloseable {
     s.setReceiveBufferSize(1 << 20);
   }
 
+  @Override
   public int rank() {
     return rank;
   }
 
+  @Override
   public int worldSize() {
     return worldSize;
   }
 
   /** Replaces {@code buffer} by the element-wise sum over ranks (bitwise equal on every rank). */
+  @Override
   public void sum(float[] buffer) {
     int n = buffer.length;
     try {

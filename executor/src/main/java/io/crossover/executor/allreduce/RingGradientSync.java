@@ -9,9 +9,9 @@ import io.crossover.executor.train.Trainer;
  * step.
  */
 public final class RingGradientSync implements Trainer.GradientSync {
-  private final RingAllReduce ring;
+  private final Collective ring;
 
-  public RingGradientSync(RingAllReduce ring) {
+  public RingGradientSync(Collective ring) {
     this.ring = ring;
   }
 

@@ -3,13 +3,17 @@ package io.crossover.executor.eval;
 import ai.djl.ndarray.NDManager;
 import io.crossover.data.config.EvalConfig;
 import io.crossover.data.tokenize.Tokenizer;
+import io.crossover.executor.allreduce.Collective;
 import io.crossover.executor.model.Transformer;
 import io.crossover.executor.objective.Objective;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Validation loss and multiple-choice tasks for one model, at any point of a run. */
+/**
+ * Validation loss and multiple-choice tasks for one model, at any point of a run, with the work
+ * shared over the ranks.
+ */
 public final class Evaluator {
   private final Transformer model;
   private final Objective objective;
@@ -20,7 +24,12 @@ public final class Evaluator {
   private final int seqLen;
   private final long seed;
   private final NDManager manager;
+  private final Collective ranks;
 
+  /**
+   * An evaluator; with several ranks every rank makes one and calls {@link #evaluate} at the same
+   * points, each doing its share of the work.
+   */
   public Evaluator(
       Transformer model,
       Objective objective,
@@ -30,7 +39,9 @@ public final class Evaluator {
       EvalConfig config,
       int seqLen,
       long seed,
-      NDManager manager) {
+      NDManager manager,
+      Collective ranks) {
+    this.ranks = ranks;
     this.model = model;
     this.objective = objective;
     this.tokenizer = tokenizer;
@@ -50,14 +61,15 @@ public final class Evaluator {
     if (validation.length > 0) {
       ValidationLoss.Result r =
           ValidationLoss.compute(
-              model, objective, validation, config.batch(), config.mdmTPoints(), manager);
+              model, objective, validation, config.batch(), config.mdmTPoints(), manager, ranks);
       valLoss = r.loss();
       kind = r.kind();
     }
     Map<String, McResult> results = new LinkedHashMap<>();
     Scorer scorer = new Scorer(model, objective, seqLen, config.mdmSamples(), manager);
     for (McTasks.Task task : tasks) {
-      results.put(task.name(), MultipleChoice.evaluate(task.items(), tokenizer, scorer, seed));
+      results.put(
+          task.name(), MultipleChoice.evaluate(task.items(), tokenizer, scorer, seed, ranks));
     }
     return new EvalRecord(
         step,

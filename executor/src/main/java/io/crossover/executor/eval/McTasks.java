@@ -13,7 +13,8 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 
 /**
- * Multiple-choice task files, on any Hadoop filesystem, given as {@code name=format:path}:
+ * Multiple-choice task files, on any Hadoop filesystem, given as {@code name=format:path} or {@code
+ * name:path}:
  *
  * <ul>
  *   <li>{@code mc}: JSONL {@code {"id", "context", "choices": [...], "answer": i}}; a choice is
@@ -34,16 +35,24 @@ public final class McTasks {
    */
   public record Task(String name, List<McItem> items) {}
 
-  /** Parses {@code name=format:path} and reads the file; {@code maxItems} 0 reads all. */
+  /**
+   * Parses {@code name=format:path} (or {@code name:path}, the format told by each line: CSV is
+   * mmlu, JSON with {@code endings} hellaswag, other JSON mc) and reads the file; {@code maxItems}
+   * 0 reads all.
+   */
   public static Task load(String spec, int maxItems, Configuration conf) {
     int eq = spec.indexOf('=');
-    int colon = spec.indexOf(':', eq + 1);
-    if (eq <= 0 || colon < 0) {
+    int firstColon = spec.indexOf(':');
+    boolean named = eq > 0 && (firstColon < 0 || eq < firstColon);
+    int colon = named ? spec.indexOf(':', eq + 1) : firstColon;
+    if (colon <= 0 || colon == spec.length() - 1) {
       throw new IllegalArgumentException(
-          "eval.tasks: \"" + spec + "\" is not name=format:path (format: mc, hellaswag or mmlu)");
+          "eval.tasks: \""
+              + spec
+              + "\" is not name=format:path or name:path (format: mc, hellaswag or mmlu)");
     }
-    String name = spec.substring(0, eq);
-    String format = spec.substring(eq + 1, colon);
+    String name = spec.substring(0, named ? eq : colon);
+    String format = named ? spec.substring(eq + 1, colon) : "auto";
     Path path = new Path(spec.substring(colon + 1));
     List<McItem> items = new ArrayList<>();
     try (BufferedReader in =
@@ -57,8 +66,9 @@ public final class McTasks {
           continue;
         }
         try {
+          String lineFormat = format.equals("auto") ? detect(line) : format;
           items.add(
-              switch (format) {
+              switch (lineFormat) {
                 case "mc" -> generic(Json.MAPPER.readTree(line), lineNo);
                 case "hellaswag" -> hellaswag(Json.MAPPER.readTree(line), lineNo);
                 case "mmlu" -> mmlu(line, lineNo);
@@ -90,6 +100,14 @@ public final class McTasks {
           "eval.tasks: " + path + " (task " + name + ") has no items");
     }
     return new Task(name, items);
+  }
+
+  private static String detect(String line) {
+    String t = line.stripLeading();
+    if (!t.startsWith("{")) {
+      return "mmlu";
+    }
+    return t.contains("\"endings\"") ? "hellaswag" : "mc";
   }
 
   private static McItem generic(JsonNode n, int lineNo) {

@@ -1,6 +1,7 @@
 package io.crossover.executor.eval;
 
 import ai.djl.ndarray.NDManager;
+import io.crossover.executor.allreduce.Collective;
 import io.crossover.executor.model.Transformer;
 import io.crossover.executor.objective.Autoregressive;
 import io.crossover.executor.objective.Batch;
@@ -39,24 +40,50 @@ public final class ValidationLoss {
       int batch,
       int tPoints,
       NDManager manager) {
-    double total = 0;
+    return compute(model, objective, sequences, batch, tPoints, manager, Collective.SINGLE);
+  }
+
+  /**
+   * The same, with the batches shared round-robin over the ranks; one sum over the ranks gives
+   * every rank every batch's share, so the result is the same for any W.
+   */
+  public static Result compute(
+      Transformer model,
+      Objective objective,
+      int[][] sequences,
+      int batch,
+      int tPoints,
+      NDManager manager,
+      Collective ranks) {
     int rows = sequences.length;
-    for (int from = 0; from < rows; from += batch) {
+    float[] shares = new float[(rows + batch - 1) / batch];
+    for (int b = 0; b < shares.length; b++) {
+      if (!ranks.owns(b)) {
+        continue;
+      }
+      int from = b * batch;
       int[][] chunk = Arrays.copyOfRange(sequences, from, Math.min(rows, from + batch));
       double share = (double) chunk.length / rows;
+      double part = 0;
       if (objective instanceof MaskedDiffusion mdm) {
         for (int k = 0; k < tPoints; k++) {
           double t = (k + 0.5) / tPoints;
-          total +=
+          part +=
               share
                   / tPoints
                   * loss(model, objective, elboBatch(chunk, t, mdm.maskId(), from, k), manager);
         }
       } else {
-        total +=
+        part =
             share
                 * loss(model, objective, new Autoregressive().prepare(chunk, null, null), manager);
       }
+      shares[b] = (float) part;
+    }
+    ranks.sum(shares);
+    double total = 0;
+    for (float share : shares) {
+      total += share;
     }
     return new Result(total, objective instanceof MaskedDiffusion ? "elbo" : "nll");
   }

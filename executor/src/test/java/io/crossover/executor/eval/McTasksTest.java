@@ -41,6 +41,10 @@ class McTasksTest {
             List.of(" 3", " 4", " 5, or \"five\"", " 6"),
             1),
         c.items().get(0));
+    // name:path tells the format from each line, and a file: URI keeps its own colon.
+    assertEquals(a, McTasks.load("cloze:" + mc, 0, new Configuration()));
+    assertEquals(b.items(), McTasks.load("hs:file://" + hs, 0, new Configuration()).items());
+    assertEquals(c.items(), McTasks.load("mmlu:" + mmlu, 0, new Configuration()).items());
   }
 
   @Test
