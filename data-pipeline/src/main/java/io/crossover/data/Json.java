@@ -37,6 +37,15 @@ public final class Json {
     }
   }
 
+  /** Reads one line written by {@link #snakeLine}. */
+  public static <T> T fromSnakeLine(String line, Class<T> type) {
+    try {
+      return SNAKE.readValue(line, type);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException(e.getOriginalMessage(), e);
+    }
+  }
+
   private static final ObjectMapper SNAKE =
       new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
 

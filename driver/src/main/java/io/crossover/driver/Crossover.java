@@ -22,6 +22,8 @@ import picocli.CommandLine.Command;
       IngestCommand.class,
       PlanCommand.class,
       TrainCommand.class,
+      SweepCommand.class,
+      ReportCommand.class,
       ModelCommand.class,
       EvalCommand.class,
       GenerateCommand.class,

@@ -23,11 +23,13 @@ final class DistributedTrain {
 
   /**
    * Runs the stage to the end of the plan (or an early stop); returns the steps done. Every attempt
-   * resumes from the run directory's latest checkpoint, which a fresh run does not have.
+   * resumes from the run directory's latest checkpoint, which a fresh run does not have. A {@code
+   * shared} session is used and left open; without one the run makes and stops its own.
    */
-  static long run(CrossoverConfig c, RunDir runDir, TokenPlan plan) {
+  static long run(CrossoverConfig c, RunDir runDir, TokenPlan plan, SparkSession shared) {
     int w = c.cluster().worldSize();
-    SparkSession spark = SparkSessions.create(c.cluster(), "train " + c.run().name());
+    SparkSession spark =
+        shared != null ? shared : SparkSessions.create(c.cluster(), "train " + c.run().name());
     MetricsTail tail = new MetricsTail(runDir, plan.steps());
     try {
       JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
@@ -56,7 +58,9 @@ final class DistributedTrain {
       return done;
     } finally {
       tail.stop();
-      spark.stop();
+      if (shared == null) {
+        spark.stop();
+      }
     }
   }
 

@@ -88,7 +88,7 @@ final class StepBench implements Callable<Integer> {
       List<String> objectives =
           objective.equals("both") ? List.of("ar", "mdm") : List.of(objective);
       for (String name : objectives) {
-        double seconds = stepSeconds(c, name, manager);
+        double seconds = stepSeconds(c, name, batch, seqLen, steps, manager);
         double tokensPerS = (double) batch * seqLen / seconds;
         f.put(name + "_step_s", seconds);
         f.put(name + "_tokens_per_s", tokensPerS);
@@ -141,7 +141,8 @@ final class StepBench implements Callable<Integer> {
   }
 
   /** Median seconds per training step (forward, backward, clip, AdamW) after 3 warm-up steps. */
-  private double stepSeconds(CrossoverConfig c, String name, NDManager manager) {
+  static double stepSeconds(
+      CrossoverConfig c, String name, int batch, int seqLen, int steps, NDManager manager) {
     Objective obj =
         Objective.of(
             new ObjectiveConfig(ObjectiveConfig.Type.valueOf(name.toUpperCase(Locale.ROOT)), 0),

@@ -54,6 +54,15 @@ final class TrainSession {
 
   /** Runs (or resumes) the run a config describes: in this process for one rank, else on Spark. */
   static void run(CrossoverConfig c, RunDir.Existing existing) {
+    run(c, existing, null);
+  }
+
+  /**
+   * As {@link #run(CrossoverConfig, RunDir.Existing)}; a multi-rank run uses {@code spark} when
+   * given (a sweep's session, shared by its runs and left open) instead of its own.
+   */
+  static void run(
+      CrossoverConfig c, RunDir.Existing existing, org.apache.spark.sql.SparkSession spark) {
     Configuration hadoop = RunDir.hadoopConf();
     Dataset dataset = Dataset.open(c.data().dataset(), hadoop);
     TokenPlan plan = Plans.plan(c, dataset);
@@ -64,7 +73,7 @@ final class TrainSession {
     long done =
         c.cluster().worldSize() == 1
             ? forRank(c, runDir, dataset, plan).train(resume, hadoop, Collective.SINGLE)
-            : DistributedTrain.run(c, runDir, plan);
+            : DistributedTrain.run(c, runDir, plan, spark);
     if (done < plan.steps()) {
       System.out.println(
           "stopped after step " + done + " (train.stop-after-steps); resume with --resume");

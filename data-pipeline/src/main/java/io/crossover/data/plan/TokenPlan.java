@@ -68,9 +68,17 @@ public final class TokenPlan {
     return new TokenPlan(spec, manifest, trainDocLengths);
   }
 
+  /**
+   * Checks what can be checked without the dataset (divisibility, U <= T); throws {@link
+   * PlanException} naming the key and the nearest valid values.
+   */
+  public static void check(PlanSpec spec) {
+    validate(spec, null);
+  }
+
   private static void validate(PlanSpec s, Manifest m) {
     long l = s.seqLen();
-    long available = m.train().tokens() / l * l;
+    long available = m == null ? Long.MAX_VALUE / l * l : m.train().tokens() / l * l;
     if (s.uniqueTokens() % l != 0) {
       throw new PlanException(
           "budget.unique-tokens",
@@ -80,7 +88,7 @@ public final class TokenPlan {
               + "; nearest valid: "
               + nearest(s.uniqueTokens(), l, l, available));
     }
-    if (s.uniqueTokens() > available) {
+    if (m != null && s.uniqueTokens() > available) {
       throw new PlanException(
           "budget.unique-tokens",
           s.uniqueTokens()

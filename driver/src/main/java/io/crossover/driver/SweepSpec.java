@@ -1,0 +1,214 @@
+package io.crossover.driver;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigUtil;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
+import io.crossover.data.config.ConfigException;
+import java.io.File;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A sweep file (HOCON, in {@code conf/sweeps/} or anywhere): a base config, settings for every run,
+ * and the axes whose product is the grid.
+ *
+ * <pre>
+ * name = "brown-toy"
+ * base = "quickstart"                  # a config file or a name in conf/
+ * root = "runs/sweeps"                 # runs go to root/name/run-name
+ * set { "budget.total-tokens" = 8Mi }  # config keys for every run
+ * axes {
+ *   "objective.type" = [ar, mdm]       # required, with both objectives
+ *   "budget.unique-tokens" = [64Ki, 256Ki, 1Mi]
+ * }
+ * per-objective { mdm { "optim.lr" = 1e-3 } }  # refused unless allow-unmatched = true
+ * parallel = 1                         # barrier stages at once, when the cluster has the slots
+ * continue-on-failure = true
+ * </pre>
+ *
+ * @param name the sweep's directory under root
+ * @param base config file or name under conf/
+ * @param root where the sweep's directory is made
+ * @param set key=value overrides for every run, in file order
+ * @param axes key -> values, in file order
+ * @param perObjective objective -> overrides only its runs get (breaks matched comparisons)
+ * @param allowUnmatched whether per-objective settings are allowed
+ * @param parallel runs at once at most
+ * @param continueOnFailure whether a failed run lets the sweep go on
+ * @param source the file, for messages
+ */
+record SweepSpec(
+    String name,
+    String base,
+    String root,
+    List<String> set,
+    Map<String, List<String>> axes,
+    Map<String, List<String>> perObjective,
+    boolean allowUnmatched,
+    int parallel,
+    boolean continueOnFailure,
+    String source) {
+  static final String OBJECTIVE = "objective.type";
+  static final Set<String> KEYS =
+      Set.of(
+          "name",
+          "base",
+          "root",
+          "set",
+          "axes",
+          "per-objective",
+          "allow-unmatched",
+          "parallel",
+          "continue-on-failure");
+
+  /** Reads a sweep file: a path, or a name in conf/sweeps/ (with or without .conf). */
+  static SweepSpec load(String fileOrName) {
+    File file = new File(fileOrName);
+    ConfigParseOptions strict = ConfigParseOptions.defaults().setAllowMissing(false);
+    Config c;
+    try {
+      if (file.isFile()) {
+        c = ConfigFactory.parseFile(file, strict).resolve();
+      } else {
+        String name = fileOrName.endsWith(".conf") ? fileOrName : fileOrName + ".conf";
+        String resource = "crossover-conf/sweeps/" + name;
+        if (SweepSpec.class.getClassLoader().getResource(resource) == null) {
+          throw new ConfigException(
+              null,
+              "sweep file '"
+                  + fileOrName
+                  + "' not found (neither a file nor a name in conf/sweeps/)");
+        }
+        c = ConfigFactory.parseResources(SweepSpec.class.getClassLoader(), resource, strict);
+        c = c.resolve();
+      }
+    } catch (com.typesafe.config.ConfigException e) {
+      throw new ConfigException(
+          null, "cannot parse sweep file " + fileOrName + ": " + e.getMessage());
+    }
+    return parse(c, fileOrName);
+  }
+
+  static SweepSpec parse(Config c, String source) {
+    for (String key : c.root().keySet()) {
+      if (!KEYS.contains(key)) {
+        throw error(source, key, "is not a sweep setting; known: " + String.join(", ", KEYS));
+      }
+    }
+    for (String key : List.of("name", "base", "axes")) {
+      if (!c.hasPath(key)) {
+        throw error(source, key, "is missing");
+      }
+    }
+    String name = c.getString("name");
+    if (!name.matches("[A-Za-z0-9._-]+")) {
+      throw error(source, "name", "\"" + name + "\" must be letters, digits, '.', '_' or '-'");
+    }
+    Map<String, List<String>> axes = new LinkedHashMap<>();
+    for (Map.Entry<String, ConfigValue> e : flat(c.getConfig("axes"))) {
+      String key = e.getKey();
+      if (e.getValue().valueType() != ConfigValueType.LIST) {
+        throw error(source, "axes." + key, "must be a list of values, e.g. [a, b]");
+      }
+      List<String> values = new ArrayList<>();
+      for (ConfigValue v : (com.typesafe.config.ConfigList) e.getValue()) {
+        values.add(key + "=" + render(v));
+      }
+      if (values.isEmpty()) {
+        throw error(source, "axes." + key, "is empty");
+      }
+      if (key.startsWith("run.name") || key.startsWith("run.root")) {
+        throw error(source, "axes." + key, "is set by the sweep itself; remove it");
+      }
+      axes.put(key, values);
+    }
+    List<String> objectives = axes.get(OBJECTIVE);
+    if (objectives == null
+        || !objectives.contains(OBJECTIVE + "=ar")
+        || !objectives.contains(OBJECTIVE + "=mdm")) {
+      throw error(
+          source,
+          "axes." + OBJECTIVE,
+          "must list both objectives, [ar, mdm]: a sweep compares them");
+    }
+    List<String> set = new ArrayList<>();
+    if (c.hasPath("set")) {
+      for (Map.Entry<String, ConfigValue> e : flat(c.getConfig("set"))) {
+        if (axes.containsKey(e.getKey())) {
+          throw error(source, "set." + e.getKey(), "is also an axis; keep one of them");
+        }
+        set.add(e.getKey() + "=" + render(e.getValue()));
+      }
+    }
+    Map<String, List<String>> perObjective = new LinkedHashMap<>();
+    if (c.hasPath("per-objective")) {
+      Config po = c.getConfig("per-objective");
+      for (String objective : po.root().keySet()) {
+        if (!objective.equals("ar") && !objective.equals("mdm")) {
+          throw error(source, "per-objective." + objective, "must be ar or mdm");
+        }
+        List<String> overrides = new ArrayList<>();
+        for (Map.Entry<String, ConfigValue> e : flat(po.getConfig(objective))) {
+          overrides.add(e.getKey() + "=" + render(e.getValue()));
+        }
+        perObjective.put(objective, overrides);
+      }
+    }
+    boolean allowUnmatched = c.hasPath("allow-unmatched") && c.getBoolean("allow-unmatched");
+    if (!perObjective.isEmpty() && !allowUnmatched) {
+      throw error(
+          source,
+          "per-objective",
+          "gives AR and MDM different settings ("
+              + perObjective
+              + "), so their comparison would not be matched; remove it, or set"
+              + " allow-unmatched = true to run it anyway (the report lists the differences)");
+    }
+    int parallel = c.hasPath("parallel") ? c.getInt("parallel") : 1;
+    if (parallel < 1) {
+      throw error(source, "parallel", "must be at least 1");
+    }
+    return new SweepSpec(
+        name,
+        c.getString("base"),
+        c.hasPath("root") ? c.getString("root") : "runs/sweeps",
+        set,
+        axes,
+        perObjective,
+        allowUnmatched,
+        parallel,
+        !c.hasPath("continue-on-failure") || c.getBoolean("continue-on-failure"),
+        source);
+  }
+
+  /** Leaves with their dotted keys; a quoted "a.b" key and a nested a { b } read the same. */
+  private static List<Map.Entry<String, ConfigValue>> flat(Config c) {
+    List<Map.Entry<String, ConfigValue>> out = new ArrayList<>();
+    for (Map.Entry<String, ConfigValue> e : c.entrySet()) {
+      out.add(Map.entry(String.join(".", ConfigUtil.splitPath(e.getKey())), e.getValue()));
+    }
+    // entrySet has no order; file order is kept by the origin's line numbers.
+    out.sort(
+        java.util.Comparator.comparingInt(
+            (Map.Entry<String, ConfigValue> e) -> e.getValue().origin().lineNumber()));
+    return out;
+  }
+
+  private static String render(ConfigValue v) {
+    if (v.valueType() == ConfigValueType.STRING) {
+      return (String) v.unwrapped();
+    }
+    return v.render(ConfigRenderOptions.concise());
+  }
+
+  private static ConfigException error(String source, String key, String message) {
+    return new ConfigException(null, "sweep " + source + ": " + key + " " + message);
+  }
+}

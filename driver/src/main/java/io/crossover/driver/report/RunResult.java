@@ -1,0 +1,79 @@
+package io.crossover.driver.report;
+
+import io.crossover.data.Json;
+import io.crossover.data.config.ConfigLoader;
+import io.crossover.data.config.CrossoverConfig;
+import io.crossover.executor.eval.EvalRecord;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * What the report reads from one run directory: its saved config and its evaluations.
+ *
+ * @param name the directory's name
+ * @param config the resolved config the run was started with ({@code config.json})
+ * @param evals the lines of {@code evals.jsonl}, in step order
+ * @param done whether {@code DONE} is there
+ */
+public record RunResult(String name, CrossoverConfig config, List<EvalRecord> evals, boolean done) {
+  /** The run in {@code dir}, or empty when it holds no {@code config.json}. */
+  public static Optional<RunResult> load(FileSystem fs, Path dir) throws IOException {
+    Path config = new Path(dir, "config.json");
+    if (!fs.exists(config)) {
+      return Optional.empty();
+    }
+    CrossoverConfig c;
+    try (var in = fs.open(config)) {
+      c = ConfigLoader.fromJson(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+    }
+    List<EvalRecord> evals = new ArrayList<>();
+    Path file = new Path(dir, "evals.jsonl");
+    if (fs.exists(file)) {
+      try (BufferedReader in =
+          new BufferedReader(new InputStreamReader(fs.open(file), StandardCharsets.UTF_8))) {
+        int lineNo = 0;
+        for (String line; (line = in.readLine()) != null; ) {
+          lineNo++;
+          if (line.isBlank()) {
+            continue;
+          }
+          try {
+            evals.add(Json.fromSnakeLine(line, EvalRecord.class));
+          } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(
+                file + " line " + lineNo + ": not an evaluation record (" + e.getMessage() + ")",
+                e);
+          }
+        }
+      }
+    }
+    evals.sort(java.util.Comparator.comparingLong(EvalRecord::step));
+    return Optional.of(new RunResult(dir.getName(), c, evals, fs.exists(new Path(dir, "DONE"))));
+  }
+
+  /** {@code ar} or {@code mdm}. */
+  public String objective() {
+    return config.objective().type().name().toLowerCase(Locale.ROOT);
+  }
+
+  /** The run's name without its leading objective: what its AR/MDM partner shares. */
+  public String pairKey() {
+    String prefix = objective() + "-";
+    return name.startsWith(prefix) ? name.substring(prefix.length()) : name;
+  }
+
+  /** The task names of the evaluations, in file order. */
+  public List<String> tasks() {
+    return evals.isEmpty()
+        ? List.of()
+        : new ArrayList<>(evals.get(evals.size() - 1).tasks().keySet());
+  }
+}
