@@ -2,10 +2,14 @@ package io.crossover.driver;
 
 import io.crossover.data.config.ConfigLoader;
 import io.crossover.data.config.CrossoverConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -14,9 +18,9 @@ import picocli.CommandLine.Option;
     name = "quickstart",
     mixinStandardHelpOptions = true,
     description = {
-      "Ingest the shipped Brown slice, then train AR and MDM tiny models on it and compare them.",
-      "Runs on the embedded Spark cluster (2 ranks) with the byte tokenizer; evaluates on the",
-      "shipped cloze items; uses conf/quickstart.conf, and --set overrides any key."
+      "Ingest the shipped Brown slice, run a tiny sweep on it (AR and MDM at two unique-token",
+      "budgets, 2 ranks on the embedded Spark cluster) and write the crossover report. Uses",
+      "conf/quickstart.conf and conf/sweeps/quickstart.conf; --set overrides any key."
     })
 final class QuickstartCommand implements Callable<Integer> {
   @Option(
@@ -39,25 +43,33 @@ final class QuickstartCommand implements Callable<Integer> {
     all.addAll(overrides);
     CrossoverConfig config = ConfigLoader.load("quickstart", all);
     System.out.println(
-        "== 1/4 ingest " + config.data().input().path() + " -> " + config.data().dataset());
+        "== 1/3 ingest " + config.data().input().path() + " -> " + config.data().dataset());
     IngestCommand.run(config, true);
-    System.out.println("== 2/4 plan");
-    Plans.planAndSave(config, new Configuration(), 4);
-    List<String> runs = new ArrayList<>();
-    int part = 3;
-    for (String objective : List.of("ar", "mdm")) {
-      List<String> withObjective = new ArrayList<>(all);
-      withObjective.add("objective.type=" + objective);
-      withObjective.add("run.name=quickstart-" + objective);
-      CrossoverConfig run = ConfigLoader.load("quickstart", withObjective);
-      System.out.println(
-          "== " + part++ + "/4 train " + objective + " (" + run.cluster().worldSize() + " ranks)");
-      CrossoverConfig qualified = QualifiedPaths.of(run, new Configuration());
-      TrainSession.run(qualified, RunDir.Existing.REPLACE);
-      runs.add(new org.apache.hadoop.fs.Path(qualified.run().root(), run.run().name()).toString());
-    }
-    System.out.print(Comparison.table(runs, new Configuration()));
+
+    SweepSpec spec =
+        SweepSpec.load("quickstart")
+            .withRoot(
+                new Path(QualifiedPaths.qualify(config.run().root(), new Configuration()), "sweeps")
+                    .toString());
+    Path dir = new Path(spec.root(), spec.name());
+    // A fresh start: the dataset was just rebuilt and --set may have changed any setting.
+    delete(dir);
+    System.out.println("== 2/3 sweep " + spec.name() + " into " + dir);
+    int code = SweepCommand.run(spec, all, false, false, true, false);
+    System.out.println("== 3/3 report");
+    io.crossover.driver.report.Report.write(dir.toString(), RunDir.hadoopConf(), System.out);
     System.out.printf("quickstart: done in %.1f s%n", (System.nanoTime() - start) / 1e9);
-    return 0;
+    return code;
+  }
+
+  private static void delete(Path dir) {
+    try {
+      FileSystem fs = dir.getFileSystem(new Configuration());
+      if (fs.exists(dir)) {
+        fs.delete(dir, true);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot delete " + dir + ": " + e.getMessage(), e);
+    }
   }
 }

@@ -60,18 +60,7 @@ final class SweepCommand implements Callable<Integer> {
   public Integer call() {
     SweepSpec spec = SweepSpec.load(file);
     if (root != null) {
-      spec =
-          new SweepSpec(
-              spec.name(),
-              spec.base(),
-              root,
-              spec.set(),
-              spec.axes(),
-              spec.perObjective(),
-              spec.allowUnmatched(),
-              spec.parallel(),
-              spec.continueOnFailure(),
-              spec.source());
+      spec = spec.withRoot(root);
     }
     return run(spec, overrides, dryRun, !noEstimate, failFast, !noReport);
   }

@@ -68,6 +68,21 @@ record SweepSpec(
           "parallel",
           "continue-on-failure");
 
+  /** The same sweep with its runs under another root. */
+  SweepSpec withRoot(String newRoot) {
+    return new SweepSpec(
+        name,
+        base,
+        newRoot,
+        set,
+        axes,
+        perObjective,
+        allowUnmatched,
+        parallel,
+        continueOnFailure,
+        source);
+  }
+
   /** Reads a sweep file: a path, or a name in conf/sweeps/ (with or without .conf). */
   static SweepSpec load(String fileOrName) {
     File file = new File(fileOrName);

@@ -43,35 +43,32 @@ class QuickstartIT {
     original.print(out);
     assertEquals(0, code, out);
     assertTrue(out.contains("125 documents read, 125 kept"), out);
-    assertTrue(out.matches("(?s).*steps\\s+512\\n.*"), out);
-    assertTrue(out.matches("(?s).*epochs T/U\\s+8\\.0000\\n.*"), out);
 
-    Path run = tmp.resolve("runs").resolve("quickstart");
-    CrossoverConfig saved = ConfigLoader.fromJson(Files.readString(run.resolve("config.json")));
-    CrossoverConfig expected =
-        ConfigLoader.load(
-            "quickstart",
-            List.of(
-                "data.input.path=" + saved.data().input().path(),
-                "run.root=" + tmp.resolve("runs"),
-                "data.dataset=" + tmp.resolve("dataset")));
-    assertEquals(expected, saved, "config.json reads back to the config the run used");
-
-    // Then an AR and an MDM run on 2 ranks, compared in a table.
-    for (String objective : List.of("ar", "mdm")) {
-      Path trained = tmp.resolve("runs").resolve("quickstart-" + objective);
-      assertTrue(Files.exists(trained.resolve("DONE")), objective + " run finished");
-      List<String> evals = Files.readAllLines(trained.resolve("evals.jsonl"));
+    // A sweep of four runs on 2 ranks: AR and MDM at 64Ki (32 epochs) and 1Mi (2 epochs).
+    Path sweep = tmp.resolve("runs").resolve("sweeps").resolve("quickstart");
+    for (String run : List.of("ar-u64Ki", "mdm-u64Ki", "ar-u1Mi", "mdm-u1Mi")) {
+      Path dir = sweep.resolve(run);
+      assertTrue(Files.exists(dir.resolve("DONE")), run + " finished");
+      CrossoverConfig saved = ConfigLoader.fromJson(Files.readString(dir.resolve("config.json")));
+      assertEquals(run.startsWith("ar") ? "AR" : "MDM", saved.objective().type().name());
+      assertEquals(2, saved.cluster().worldSize());
+      assertEquals(
+          tmp.resolve("dataset").toUri().getPath(),
+          java.net.URI.create(saved.data().dataset()).getPath());
+      JsonNode plan = Json.MAPPER.readTree(dir.resolve("plan.json").toFile());
+      assertEquals(512, plan.path("steps").asLong());
+      assertEquals(run.endsWith("64Ki") ? 65536 : 1 << 20, plan.path("unique-tokens").asLong());
+      List<String> evals = Files.readAllLines(dir.resolve("evals.jsonl"));
       JsonNode last = Json.MAPPER.readTree(evals.get(evals.size() - 1));
       assertEquals(512, last.path("step").asLong());
       assertEquals(200, last.path("tasks").path("cloze").path("items").asInt());
-      assertTrue(out.contains("quickstart-" + objective + " "), out);
     }
-    assertTrue(out.contains("not comparable as likelihoods"), out);
-
-    JsonNode plan = Json.MAPPER.readTree(run.resolve("plan.json").toFile());
-    assertEquals(512, plan.path("steps").asLong());
-    assertEquals(262144, plan.path("unique-tokens").asLong());
-    assertEquals(4, plan.path("first-sequences-rank0").size());
+    // Then the report: a table on the console, report.html and figures next to the runs.
+    assertTrue(out.contains("Crossover report: 2 AR/MDM pairs"), out);
+    assertTrue(out.matches("(?s).*\\ntiny\\s+64Ki\\s+32\\.0\\s.*"), out);
+    assertTrue(!out.contains("unmatched"), "AR and MDM differ only in the objective");
+    assertTrue(Files.size(sweep.resolve("report.html")) > 1000);
+    assertTrue(Files.size(sweep.resolve("figure-a.png")) > 1000);
+    assertTrue(out.contains("report: file:" + sweep.resolve("report.html")), out);
   }
 }

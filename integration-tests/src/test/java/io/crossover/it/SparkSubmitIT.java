@@ -37,6 +37,7 @@ class SparkSubmitIT {
           "/ai/djl/",
           "/net/java/dev/jna/",
           "/info/picocli/",
+          "/org/jfree/",
           "/com/typesafe/config/",
           "hadoop-client-minicluster",
           "/net/jqwik/",

@@ -52,6 +52,10 @@ public final class Transformer implements AutoCloseable {
 
   /** A freshly initialised model: normal(0, initStd), residual projections / sqrt(2 layers). */
   public Transformer(ModelConfig config, int vocabSize, long seed, NDManager parent) {
+    // libtorch's grad mode is per thread, and DJL turns it off only in the thread that loaded the
+    // engine. A model built in another thread (a sweep's next run, a retried Spark task) must not
+    // record its in-place initialisation, restores and optimiser updates on leaf tensors.
+    ai.djl.pytorch.jni.JniUtils.setGradMode(false);
     this.config = config;
     this.vocabSize = vocabSize;
     this.manager = parent.newSubManager();

@@ -51,6 +51,8 @@ public final class AdamW implements AutoCloseable {
    * live in {@code scratch}, which the caller closes.
    */
   public void update(double lr, NDManager scratch) {
+    // In-place updates of leaf tensors: never under grad mode, whichever thread steps.
+    ai.djl.pytorch.jni.JniUtils.setGradMode(false);
     step++;
     float b1 = (float) config.beta1();
     float b2 = (float) config.beta2();

@@ -138,4 +138,28 @@ class TrainStepTest {
     }
     assertArrayEquals(params[0], params[1]);
   }
+
+  @Test
+  void aModelTrainsInAThreadOtherThanTheOneThatLoadedTheEngine() throws Exception {
+    try (NDManager loaded = NDManager.newBaseManager()) {
+      loaded.zeros(new ai.djl.ndarray.types.Shape(1)); // the engine is up, in this thread
+    }
+    java.util.concurrent.atomic.AtomicReference<Throwable> failure =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    // A fresh thread starts with libtorch's grad mode on (a sweep's next run, a Spark retry).
+    Thread other =
+        new Thread(
+            () -> {
+              try {
+                assertTrue(overfit(new Autoregressive(), 2) > 0);
+              } catch (Throwable t) {
+                failure.set(t);
+              }
+            });
+    other.start();
+    other.join();
+    if (failure.get() != null) {
+      throw new AssertionError("training in a new thread failed", failure.get());
+    }
+  }
 }

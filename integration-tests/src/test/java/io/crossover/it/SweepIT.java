@@ -1,0 +1,147 @@
+package io.crossover.it;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.crossover.driver.Crossover;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code crossover sweep} end to end (in-process ranks, local files): a failed run does not stop
+ * the sweep; a re-run skips finished runs untouched, resumes an interrupted one from its latest
+ * checkpoint to bitwise the same model, retries the failed one, and writes the report.
+ */
+class SweepIT {
+  @TempDir Path tmp;
+
+  String sweep() throws Exception {
+    Path file = tmp.resolve("toy.conf");
+    Files.writeString(
+        file,
+        """
+        name = "toy"
+        base = "quickstart"
+        root = "%s"
+        set {
+          "data.input.path" = "%s"
+          "data.dataset" = "%s"
+          "cluster.master" = "local[1]"
+          "cluster.world-size" = 1
+          "model.preset" = "tiny"
+          "budget.total-tokens" = 16Ki
+          "budget.seq-len" = 64
+          "budget.global-batch" = 8
+          "train.checkpoint-every" = 8
+          "eval.max-items" = 8
+          "eval.min-points" = 2
+          "eval.validation-sequences" = 4
+          "eval.mdm-samples" = 2
+        }
+        axes {
+          "objective.type" = [ar, mdm]
+          "budget.unique-tokens" = [4Ki, 8Ki]
+        }
+        """
+            .formatted(tmp.resolve("runs"), IngestIT.BROWN, tmp.resolve("dataset")));
+    return file.toString();
+  }
+
+  record Result(int code, String out) {}
+
+  static Result crossover(String... args) {
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    PrintStream original = System.out;
+    System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+    int code;
+    try {
+      code = Crossover.execute(args);
+    } finally {
+      System.setOut(original);
+    }
+    String out = captured.toString(StandardCharsets.UTF_8);
+    original.print(out);
+    return new Result(code, out);
+  }
+
+  @Test
+  void anInterruptedSweepCompletesWithoutRerunningFinishedRuns() throws Exception {
+    // The shipped cloze items resolve against the installation, as under bin/crossover.
+    System.setProperty("crossover.home", Path.of("..").toAbsolutePath().normalize().toString());
+    String file = sweep();
+    Path runs = tmp.resolve("runs").resolve("toy");
+    Files.createDirectories(runs);
+    // A file where mdm-u4Ki's directory should go makes that run fail.
+    Files.writeString(runs.resolve("mdm-u4Ki"), "in the way");
+
+    Result first = crossover("sweep", file, "--no-estimate");
+    assertEquals(1, first.code(), "a failed run makes the sweep's exit code 1");
+    assertTrue(first.out().matches("(?s).*mdm-u4Ki\\s+FAILED.*"), first.out());
+    for (String run : List.of("ar-u4Ki", "ar-u8Ki", "mdm-u8Ki")) {
+      assertTrue(Files.exists(runs.resolve(run).resolve("DONE")), run + " ran after the failure");
+    }
+
+    // Interrupt mdm-u8Ki after step 24: no DONE, no final checkpoint.
+    Path interrupted = runs.resolve("mdm-u8Ki");
+    byte[] finalModel =
+        Files.readAllBytes(interrupted.resolve("checkpoints/step-32/model.safetensors"));
+    Files.delete(interrupted.resolve("DONE"));
+    deleteTree(interrupted.resolve("checkpoints/step-32"));
+    FileTime[] before = new FileTime[2];
+    byte[][] metrics = new byte[2][];
+    for (int i = 0; i < 2; i++) {
+      Path m = runs.resolve(List.of("ar-u4Ki", "ar-u8Ki").get(i)).resolve("metrics.jsonl");
+      before[i] = Files.getLastModifiedTime(m);
+      metrics[i] = Files.readAllBytes(m);
+    }
+    Files.delete(runs.resolve("mdm-u4Ki"));
+
+    Result second = crossover("sweep", file, "--no-estimate");
+    assertEquals(0, second.code(), second.out());
+    assertEquals(2, count(second.out(), "DONE already, skipped"), second.out());
+    assertTrue(second.out().contains("mdm-u8Ki: resuming from its latest checkpoint"));
+    for (int i = 0; i < 2; i++) {
+      Path m = runs.resolve(List.of("ar-u4Ki", "ar-u8Ki").get(i)).resolve("metrics.jsonl");
+      assertEquals(before[i], Files.getLastModifiedTime(m), "finished runs are not touched");
+      assertArrayEquals(metrics[i], Files.readAllBytes(m));
+    }
+    assertTrue(Files.exists(runs.resolve("mdm-u4Ki").resolve("DONE")), "the failed run retried");
+    assertTrue(Files.exists(interrupted.resolve("DONE")));
+    assertArrayEquals(
+        finalModel,
+        Files.readAllBytes(interrupted.resolve("checkpoints/step-32/model.safetensors")),
+        "the resumed run ends with bitwise the model of the uninterrupted one");
+    List<String> lines = Files.readAllLines(interrupted.resolve("metrics.jsonl"));
+    assertTrue(lines.get(lines.size() - 1).contains("\"tokens_seen\":16384"), lines.toString());
+
+    assertTrue(Files.exists(runs.resolve("report.html")));
+    assertTrue(Files.exists(runs.resolve("figure-a.png")));
+    assertTrue(second.out().contains("Crossover report: 2 AR/MDM pairs"), second.out());
+    assertFalse(second.out().contains("unmatched"), "AR and MDM differ only in the objective");
+  }
+
+  static int count(String text, String part) {
+    int n = 0;
+    for (int i = text.indexOf(part); i >= 0; i = text.indexOf(part, i + 1)) {
+      n++;
+    }
+    return n;
+  }
+
+  static void deleteTree(Path dir) throws Exception {
+    try (var paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+}
