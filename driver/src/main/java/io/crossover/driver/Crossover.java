@@ -30,6 +30,8 @@ import picocli.CommandLine.Command;
       ExportCommand.class,
       ConfigCommand.class,
       BenchCommand.class,
+      DoctorCommand.class,
+      K8sCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Crossover implements Runnable {
@@ -82,7 +84,7 @@ public final class Crossover implements Runnable {
           || t instanceof io.crossover.data.ingest.InputException
           || (t instanceof IllegalArgumentException
               && t.getMessage() != null
-              && t.getMessage().matches("^[a-z-]+\\.[a-z.-]+: .*"))) {
+              && t.getMessage().matches("(?s)^([a-z-]+\\.[a-z.-]+: |--[a-z-]+ |report: ).*"))) {
         return t;
       }
     }

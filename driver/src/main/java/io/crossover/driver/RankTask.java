@@ -33,6 +33,12 @@ final class RankTask
     this.secretHex = HexFormat.of().formatHex(secret);
   }
 
+  /** The GPU addresses Spark assigned to this task (spark.task.resource.gpu.amount). */
+  private static List<String> gpus(BarrierTaskContext ctx) {
+    org.apache.spark.resource.ResourceInformation gpu = ctx.resourcesJMap().get("gpu");
+    return gpu == null ? List.of() : List.of(gpu.addresses());
+  }
+
   @Override
   public scala.collection.Iterator<String> apply(scala.collection.Iterator<Integer> ignored) {
     BarrierTaskContext ctx = BarrierTaskContext.get();
@@ -62,7 +68,7 @@ final class RankTask
         // Each attempt resumes from the latest checkpoint (there is none on the first one).
         long done =
             TrainSession.forRank(config, RunDir.open(runDir, hadoop), hadoop)
-                .train(true, hadoop, ring);
+                .train(true, hadoop, ring, gpus(ctx));
         Iterator<String> out = List.of(rank + ":" + done).iterator();
         return CollectionConverters.asScala(out);
       }

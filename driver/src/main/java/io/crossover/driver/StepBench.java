@@ -82,7 +82,10 @@ final class StepBench implements Callable<Integer> {
     f.put("seq_len", seqLen);
     f.put("batch", batch);
     f.put("threads", c.train().threads());
-    try (NDManager manager = NDManager.newBaseManager()) {
+    ai.djl.Device device =
+        io.crossover.executor.device.Devices.select(c.train().device(), List.of());
+    f.put("device", device.toString());
+    try (NDManager manager = NDManager.newBaseManager(device)) {
       double matmulFlops = matmulFlops(manager);
       f.put("matmul_flops_per_s", matmulFlops);
       List<String> objectives =
@@ -101,11 +104,13 @@ final class StepBench implements Callable<Integer> {
     }
     System.out.printf(
         Locale.ROOT,
-        "model %s (%,d params), seq-len %d, batch %d, %d thread(s); matmul %dx%d: %.2f GFLOP/s%n",
+        "model %s (%,d params), seq-len %d, batch %d, %s, %d thread(s); matmul %dx%d: %.2f"
+            + " GFLOP/s%n",
         c.model().preset(),
         (long) f.get("parameters"),
         seqLen,
         batch,
+        f.get("device"),
         c.train().threads(),
         matmul,
         matmul,

@@ -12,6 +12,7 @@ import io.crossover.data.tokenize.Tokenizer;
 import io.crossover.data.tokenize.TokenizerSpec;
 import io.crossover.executor.allreduce.Collective;
 import io.crossover.executor.allreduce.RingGradientSync;
+import io.crossover.executor.device.Devices;
 import io.crossover.executor.eval.EvalRecord;
 import io.crossover.executor.eval.EvalSchedule;
 import io.crossover.executor.eval.Evaluator;
@@ -72,7 +73,7 @@ final class TrainSession {
     boolean resume = existing == RunDir.Existing.KEEP;
     long done =
         c.cluster().worldSize() == 1
-            ? forRank(c, runDir, dataset, plan).train(resume, hadoop, Collective.SINGLE)
+            ? forRank(c, runDir, dataset, plan).train(resume, hadoop, Collective.SINGLE, List.of())
             : DistributedTrain.run(c, runDir, plan, spark);
     if (done < plan.steps()) {
       System.out.println(
@@ -100,9 +101,10 @@ final class TrainSession {
   /**
    * Trains this rank from the latest checkpoint (when resuming) to the end of the plan or an early
    * stop; returns the steps done. Every rank evaluates its share; rank 0 alone logs and
-   * checkpoints.
+   * checkpoints. {@code gpus}: the GPU addresses Spark assigned to this rank's task.
    */
-  long train(boolean resume, Configuration hadoop, Collective ranks) {
+  long train(boolean resume, Configuration hadoop, Collective ranks, List<String> gpus) {
+    ai.djl.Device device = Devices.select(config.train().device(), gpus);
     int rank = ranks.rank();
     boolean lead = rank == 0;
     Trainer.GradientSync sync =
@@ -113,7 +115,7 @@ final class TrainSession {
       System.out.printf(
           Locale.ROOT,
           "Training %s, model %s: %s parameters, %.3g FLOPs/token; %s steps of %s tokens on %d"
-              + " rank(s); evaluating at %d points%n",
+              + " rank(s) on %s; evaluating at %d points%n",
           objective.name(),
           config.model().preset(),
           Counts.grouped(ModelSize.parameters(config.model(), vocab)),
@@ -121,9 +123,10 @@ final class TrainSession {
           Counts.grouped(plan.steps()),
           Counts.grouped(plan.tokensPerStep()),
           config.cluster().worldSize(),
+          device,
           evalSteps.size());
     }
-    try (NDManager manager = NDManager.newBaseManager();
+    try (NDManager manager = NDManager.newBaseManager(device);
         Transformer model = new Transformer(config.model(), vocab, config.run().seed(), manager);
         AdamW adam = new AdamW(config.optim(), model.params(), manager);
         BufferAllocator allocator = new RootAllocator();

@@ -184,7 +184,23 @@ class CliErrorsTest {
               "--tokenizer",
               "hf:/nonexistent/tokenizer.json"
             },
-            "data.tokenizer: tokenizer file /nonexistent/tokenizer.json does not exist"));
+            "data.tokenizer: tokenizer file /nonexistent/tokenizer.json does not exist"),
+        Arguments.of(
+            new String[] {"sweep", "no-such-sweep", "--dry-run"},
+            "sweep file 'no-such-sweep' not found (neither a file nor a name in conf/sweeps/)"),
+        Arguments.of(
+            new String[] {"sweep", "quickstart", "--dry-run", "--set", "budget.unique-tokens=1Mi"},
+            "config key 'budget.unique-tokens': is an axis of sweep quickstart; change the sweep"
+                + " file, not --set"),
+        Arguments.of(
+            new String[] {"report", "/nonexistent/sweep"},
+            "report: file:/nonexistent/sweep does not exist"),
+        Arguments.of(
+            new String[] {"report", "/tmp", "--metric", "f1"},
+            "--metric f1 is not one of acc, acc_norm, acc_mi"),
+        Arguments.of(
+            new String[] {"train", "--set", "train.device=cuda:0"},
+            "config key 'train.device': \"cuda:0\" is not allowed; use auto, cpu, gpu or gpu:N"));
   }
 
   @ParameterizedTest

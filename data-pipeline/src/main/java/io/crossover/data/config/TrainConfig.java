@@ -10,9 +10,16 @@ package io.crossover.data.config;
  * @param checkpointEvery steps between checkpoints (0: only at the end and when stopping)
  * @param stopAfterSteps stop (with a checkpoint) after this many steps in this session; 0: run to
  *     the end. For time-boxed jobs that resume later.
+ * @param device {@code auto} (the task's GPU from Spark, else GPU 0 if any, else CPU), {@code cpu},
+ *     {@code gpu} or {@code gpu:N}
  */
 public record TrainConfig(
-    int logEvery, int threads, int maxNonfiniteSteps, long checkpointEvery, long stopAfterSteps)
+    int logEvery,
+    int threads,
+    int maxNonfiniteSteps,
+    long checkpointEvery,
+    long stopAfterSteps,
+    String device)
     implements java.io.Serializable {
 
   static TrainConfig from(Keys k) {
@@ -21,6 +28,16 @@ public record TrainConfig(
         k.integer("train.threads", 1, 1024),
         k.integer("train.max-nonfinite-steps", 0, 1_000_000),
         k.count("train.checkpoint-every", 0, Long.MAX_VALUE / 4),
-        k.count("train.stop-after-steps", 0, Long.MAX_VALUE / 4));
+        k.count("train.stop-after-steps", 0, Long.MAX_VALUE / 4),
+        device(k.string("train.device")));
+  }
+
+  private static String device(String value) {
+    String v = value.trim().toLowerCase(java.util.Locale.ROOT);
+    if (!v.matches("auto|cpu|gpu|gpu:\\d+")) {
+      throw new ConfigException(
+          "train.device", "\"" + value + "\" is not allowed; use auto, cpu, gpu or gpu:N");
+    }
+    return v;
   }
 }

@@ -1,0 +1,134 @@
+package io.crossover.driver;
+
+import io.crossover.data.config.CrossoverConfig;
+import io.crossover.k8s.Manifests;
+import io.crossover.k8s.Target;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code crossover k8s render}: Kubernetes manifests for a run or a sweep, from the config tree.
+ */
+@Command(
+    name = "k8s",
+    mixinStandardHelpOptions = true,
+    description = "Kubernetes deployment.",
+    subcommands = {K8sCommand.Render.class})
+final class K8sCommand {
+  /** Writes the manifests of one run (-c/--set) or one sweep (--sweep). */
+  @Command(
+      name = "render",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Write the manifests of a training run (from -c/--set) or of a sweep (--sweep FILE, run on",
+        "--schedule): RBAC, a ConfigMap with the resolved config, a Spark Operator",
+        "SparkApplication or ScheduledSparkApplication, a GPU executor pod template and the",
+        "equivalent spark-submit script. Apply with kubectl apply -f DIR."
+      })
+  static final class Render implements Callable<Integer> {
+    @Mixin ConfigOptions config;
+
+    @Option(names = "--sweep", description = "A sweep file, or a name in conf/sweeps/.")
+    String sweep;
+
+    @Option(names = "--image", required = true, description = "The Crossover image.")
+    String image;
+
+    @Option(names = "--namespace", defaultValue = "crossover", description = "Default: crossover.")
+    String namespace;
+
+    @Option(names = "--gpu", description = "One GPU per executor (nvidia.com/gpu).")
+    boolean gpu;
+
+    @Option(
+        names = "--scheduler",
+        defaultValue = "yunikorn",
+        description = "Gang scheduler: yunikorn or volcano (default ${DEFAULT-VALUE}).")
+    String scheduler;
+
+    @Option(
+        names = "--schedule",
+        defaultValue = "0 2 * * 6",
+        description = "Cron schedule of a sweep (default \"${DEFAULT-VALUE}\").")
+    String schedule;
+
+    @Option(names = "--driver-memory", defaultValue = "4g", description = "Default: 4g.")
+    String driverMemory;
+
+    @Option(names = "--spark-version", defaultValue = "4.1.3", description = "Default: 4.1.3.")
+    String sparkVersion;
+
+    @Option(names = "--out", description = "Directory to write (default k8s/rendered/NAME).")
+    Path out;
+
+    @Override
+    public Integer call() {
+      Target target =
+          new Target(image, namespace, gpu, scheduler, schedule, driverMemory, sparkVersion);
+      Map<String, String> files;
+      String name;
+      if (sweep == null) {
+        CrossoverConfig c = config.load(List.of());
+        name = kubeName(c.run().name());
+        files = new Manifests(c, target, name).forRun();
+      } else {
+        SweepSpec spec = SweepSpec.load(sweep);
+        // The cluster shape (ranks, threads, memory) of the sweep's runs.
+        CrossoverConfig c = Sweep.expand(spec, config.overrides).get(0).config();
+        name = kubeName("sweep-" + spec.name());
+        files = new Manifests(c, target, name).forSweep(text(sweep));
+      }
+      Path dir = out != null ? out : Path.of("k8s", "rendered", name);
+      try {
+        Files.createDirectories(dir);
+        for (Map.Entry<String, String> f : files.entrySet()) {
+          Files.writeString(dir.resolve(f.getKey()), f.getValue(), StandardCharsets.UTF_8);
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot write " + dir + ": " + e.getMessage(), e);
+      }
+      System.out.println("wrote " + new ArrayList<>(files.keySet()) + " to " + dir);
+      System.out.println(
+          "apply: kubectl apply -n " + namespace + " -f " + dir + " (needs the Spark Operator)");
+      return 0;
+    }
+
+    /** The sweep file's text: a path, or the shipped conf/sweeps/NAME.conf. */
+    private static String text(String sweep) {
+      Path file = Path.of(sweep);
+      try {
+        if (Files.isRegularFile(file)) {
+          return Files.readString(file);
+        }
+        String name = sweep.endsWith(".conf") ? sweep : sweep + ".conf";
+        try (InputStream in =
+            K8sCommand.class
+                .getClassLoader()
+                .getResourceAsStream("crossover-conf/sweeps/" + name)) {
+          return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read " + sweep, e);
+      }
+    }
+
+    /** A run name made fit for Kubernetes object names. */
+    static String kubeName(String name) {
+      String k = name.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9-]+", "-");
+      k = k.replaceAll("^-+|-+$", "");
+      return k.length() > 40 ? k.substring(0, 40).replaceAll("-+$", "") : k;
+    }
+  }
+}

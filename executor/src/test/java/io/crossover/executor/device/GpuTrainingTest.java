@@ -1,0 +1,71 @@
+package io.crossover.executor.device;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import io.crossover.data.config.CrossoverConfig;
+import io.crossover.executor.TestModels;
+import io.crossover.executor.model.Transformer;
+import io.crossover.executor.objective.Batch;
+import io.crossover.executor.objective.MaskedDiffusion;
+import io.crossover.executor.objective.Objective;
+import io.crossover.executor.optim.AdamW;
+import io.crossover.executor.train.TrainStep;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * On a GPU host (bin/gpu-check): the same model, data and noise train to the same losses on the GPU
+ * as on the CPU in FP32, and the flat gradient buffer the all-reduce uses comes back from device
+ * memory intact. Skipped, saying so, where libtorch sees no GPU.
+ */
+class GpuTrainingTest {
+  static final CrossoverConfig CONFIG = TestModels.config("optim.lr=3e-3", "optim.warmup-steps=0");
+
+  static float[] train(Device device, int steps) {
+    try (NDManager m = NDManager.newBaseManager(device);
+        Transformer model = new Transformer(CONFIG.model(), 259, 3, m);
+        AdamW adam = new AdamW(CONFIG.optim(), model.params(), m)) {
+      Objective mdm = new MaskedDiffusion(257, 0);
+      TrainStep step = new TrainStep(model, mdm, adam, 1.0);
+      float[] losses = new float[steps];
+      SplittableRandom data = new SplittableRandom(11);
+      for (int s = 0; s < steps; s++) {
+        int[][] tokens = new int[4][64];
+        for (int[] row : tokens) {
+          for (int i = 0; i < row.length; i++) {
+            row[i] = data.nextInt(256);
+          }
+        }
+        try (NDManager scratch = m.newSubManager()) {
+          Batch b = mdm.prepare(tokens, Objective.noise(1, 0, s), Objective.noise(1, -1, s));
+          losses[s] = step.forwardBackward(scratch, b);
+          // Through host memory and back, as the all-reduce does every step.
+          step.setGradients(step.gradients());
+          step.clipAndUpdate(scratch, 3e-3);
+        }
+      }
+      return losses;
+    }
+  }
+
+  @Test
+  void trainingOnTheGpuMatchesTheCpuInFp32() {
+    boolean required = Boolean.getBoolean("crossover.require-gpu");
+    if (required) {
+      assertEquals(true, Engine.getInstance().getGpuCount() > 0, "bin/gpu-check: no GPU visible");
+    }
+    assumeTrue(
+        Engine.getInstance().getGpuCount() > 0,
+        "libtorch sees no GPU here (CPU natives or no device); bin/gpu-check runs this on GPU"
+            + " hosts with -Pcuda");
+    float[] cpu = train(Device.cpu(), 20);
+    float[] gpu = train(Device.gpu(), 20);
+    for (int s = 0; s < cpu.length; s++) {
+      assertEquals(cpu[s], gpu[s], 1e-3f * Math.max(1f, Math.abs(cpu[s])), "step " + s);
+    }
+  }
+}

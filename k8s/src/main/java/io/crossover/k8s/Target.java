@@ -1,0 +1,44 @@
+package io.crossover.k8s;
+
+/**
+ * Where and how manifests deploy: what the config tree does not say.
+ *
+ * @param image the Crossover image (built from k8s/Dockerfile)
+ * @param namespace the namespace of the job and its RBAC
+ * @param gpu one GPU per executor (and per training task) when true
+ * @param scheduler the gang scheduler, {@code yunikorn} or {@code volcano}, so that a barrier stage
+ *     never starts with only some of its executors
+ * @param schedule cron schedule of the ScheduledSparkApplication (sweeps)
+ * @param driverMemory the driver pod's memory
+ * @param sparkVersion the image's Spark version
+ */
+public record Target(
+    String image,
+    String namespace,
+    boolean gpu,
+    String scheduler,
+    String schedule,
+    String driverMemory,
+    String sparkVersion) {
+  /** The service account the driver runs as (Role and RoleBinding name it). */
+  public static final String SERVICE_ACCOUNT = "crossover";
+
+  /** Where the jar lies in the image. */
+  public static final String JAR = "local:///opt/crossover/crossover.jar";
+
+  /** Where the ConfigMap with config.json (and sweep.conf) is mounted in the driver. */
+  public static final String CONF_DIR = "/etc/crossover";
+
+  public Target {
+    if (!scheduler.equals("yunikorn") && !scheduler.equals("volcano")) {
+      throw new IllegalArgumentException(
+          "--scheduler " + scheduler + " is not yunikorn or volcano (gang scheduling is required)");
+    }
+    if (schedule.trim().split("\\s+").length != 5) {
+      throw new IllegalArgumentException(
+          "--schedule \""
+              + schedule
+              + "\" is not a five-field cron expression, e.g. \"0 2 * * 6\"");
+    }
+  }
+}
