@@ -57,7 +57,8 @@ final class QuickstartCommand implements Callable<Integer> {
     System.out.println("== 2/3 sweep " + spec.name() + " into " + dir);
     int code = SweepCommand.run(spec, all, false, false, true, false);
     System.out.println("== 3/3 report");
-    io.crossover.driver.report.Report.write(dir.toString(), RunDir.hadoopConf(), System.out);
+    io.crossover.driver.report.Report.write(
+        dir.toString(), RunDir.hadoopConf(), System.out, spec.metric());
     System.out.printf("quickstart: done in %.1f s%n", (System.nanoTime() - start) / 1e9);
     return code;
   }

@@ -96,7 +96,7 @@ final class SweepCommand implements Callable<Integer> {
     System.out.println("sweep " + spec.name() + ": " + dir);
     outcome.forEach((name, result) -> System.out.printf(Locale.ROOT, "  %-28s %s%n", name, result));
     if (report) {
-      io.crossover.driver.report.Report.write(dir.toString(), hadoop, System.out);
+      io.crossover.driver.report.Report.write(dir.toString(), hadoop, System.out, spec.metric());
     }
     if (failed > 0) {
       System.out.println(failed + " run(s) failed; re-run the same command to retry them");

@@ -31,6 +31,7 @@ import java.util.Set;
  * per-objective { mdm { "optim.lr" = 1e-3 } }  # refused unless allow-unmatched = true
  * parallel = 1                         # barrier stages at once, when the cluster has the slots
  * continue-on-failure = true
+ * metric = "acc"                       # the report's ranking metric: acc, acc_norm or acc_mi
  * </pre>
  *
  * @param name the sweep's directory under root
@@ -42,6 +43,7 @@ import java.util.Set;
  * @param allowUnmatched whether per-objective settings are allowed
  * @param parallel runs at once at most
  * @param continueOnFailure whether a failed run lets the sweep go on
+ * @param metric what the report's crossover and data potential are computed on
  * @param source the file, for messages
  */
 record SweepSpec(
@@ -54,6 +56,7 @@ record SweepSpec(
     boolean allowUnmatched,
     int parallel,
     boolean continueOnFailure,
+    String metric,
     String source) {
   static final String OBJECTIVE = "objective.type";
   static final Set<String> KEYS =
@@ -66,7 +69,8 @@ record SweepSpec(
           "per-objective",
           "allow-unmatched",
           "parallel",
-          "continue-on-failure");
+          "continue-on-failure",
+          "metric");
 
   /** The same sweep with its runs under another root. */
   SweepSpec withRoot(String newRoot) {
@@ -80,6 +84,7 @@ record SweepSpec(
         allowUnmatched,
         parallel,
         continueOnFailure,
+        metric,
         source);
   }
 
@@ -190,6 +195,16 @@ record SweepSpec(
     if (parallel < 1) {
       throw error(source, "parallel", "must be at least 1");
     }
+    String metric = c.hasPath("metric") ? c.getString("metric") : "acc";
+    if (!io.crossover.driver.report.Curves.METRICS.contains(metric)) {
+      throw error(
+          source,
+          "metric",
+          "\""
+              + metric
+              + "\" is not one of "
+              + String.join(", ", io.crossover.driver.report.Curves.METRICS));
+    }
     return new SweepSpec(
         name,
         c.getString("base"),
@@ -200,6 +215,7 @@ record SweepSpec(
         allowUnmatched,
         parallel,
         !c.hasPath("continue-on-failure") || c.getBoolean("continue-on-failure"),
+        metric,
         source);
   }
 

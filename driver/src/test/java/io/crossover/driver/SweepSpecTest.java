@@ -72,6 +72,7 @@ class SweepSpecTest {
         "name = g\nbase = quickstart\naxes { \"budget.unique-tokens\" = [1Mi] }",
         "axes.objective.type must list both objectives");
     assertMessage(GRID + "paralel = 2\n", "paralel is not a sweep setting");
+    assertMessage(GRID + "metric = f1\n", "metric \"f1\" is not one of acc, acc_norm, acc_mi");
     assertMessage(
         GRID.replace("run.seed = [1, 2]", "run.seed = 3"), "axes.run.seed must be a list");
     assertMessage(
@@ -91,6 +92,8 @@ class SweepSpecTest {
   @Test
   void theShippedSweepsExpand() {
     assertEquals(8, Sweep.expand(SweepSpec.load("brown-toy"), List.of()).size());
+    assertEquals("acc_mi", SweepSpec.load("brown-toy").metric());
+    assertEquals("acc", parse(GRID).metric());
     assertEquals(4, Sweep.expand(SweepSpec.load("quickstart"), List.of()).size());
     List<Sweep.Point> paper = Sweep.expand(SweepSpec.load("paper-1b"), List.of());
     assertEquals(10, paper.size());

@@ -137,6 +137,10 @@ public final class Report {
         m.put("crossover epoch", x == null ? "none" : fmt1(x.epoch()));
         m.put("crossover tokens", x == null ? "none" : Counts.format(x.tokensSeen()));
         m.put("data potential", potential(r, task).map(Object::toString).orElse("-"));
+        if (!metric.equals("acc")) {
+          m.put("AR acc", fmt3(Row.last(r.ar(), task, "acc")));
+          m.put("MDM acc", fmt3(Row.last(r.mdm(), task, "acc")));
+        }
       }
       m.put("AR val nll", fmt3(Row.lastLoss(r.ar())));
       m.put("MDM val elbo", fmt3(Row.lastLoss(r.mdm())));
