@@ -108,12 +108,13 @@ final class SweepCommand implements Callable<Integer> {
   private static Map<String, String> runAll(
       SweepSpec spec, List<Sweep.Point> points, Configuration hadoop, boolean failFast) {
     Map<String, String> outcome = java.util.Collections.synchronizedMap(new java.util.TreeMap<>());
-    int worldSize = points.get(0).config().cluster().worldSize();
+    int minRanks = points.stream().mapToInt(p -> p.config().cluster().worldSize()).min().orElse(1);
+    int maxRanks = points.stream().mapToInt(p -> p.config().cluster().worldSize()).max().orElse(1);
     // Runs share a JVM only through Spark: in-process (W = 1) runs go one at a time, since
     // libtorch keeps one gradient state per JVM.
-    int parallel = worldSize > 1 ? spec.parallel() : 1;
+    int parallel = minRanks > 1 ? spec.parallel() : 1;
     SparkSession spark =
-        worldSize > 1
+        maxRanks > 1
             ? SparkSessions.create(points.get(0).config().cluster(), "sweep " + spec.name())
             : null;
     ExecutorService pool = Executors.newFixedThreadPool(parallel);

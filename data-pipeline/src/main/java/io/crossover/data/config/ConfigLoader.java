@@ -37,11 +37,16 @@ public final class ConfigLoader {
     return merged.withFallback(defaults()).resolve();
   }
 
-  /** Reads a resolved config saved as JSON (config.json in a run, or the copy shipped to tasks). */
+  /**
+   * Reads a resolved config saved as JSON (config.json in a run, or the copy shipped to tasks).
+   * Keys added to Crossover after the file was written take their defaults, so older runs stay
+   * readable.
+   */
   public static CrossoverConfig fromJson(String json) {
     return bind(
         ConfigFactory.parseString(
-            json, ConfigParseOptions.defaults().setOriginDescription("config.json")));
+                json, ConfigParseOptions.defaults().setOriginDescription("config.json"))
+            .withFallback(defaults()));
   }
 
   /** The resolved config as JSON; {@link #fromJson} reads it back to an equal record. */

@@ -20,4 +20,17 @@ class ConfigRoundTripTest {
       assertEquals(config, ConfigLoader.fromJson(ConfigLoader.toJson(config)));
     }
   }
+
+  /** A config.json written before a key existed reads back with that key's default. */
+  @Test
+  void anOlderConfigJsonTakesDefaultsForNewerKeys() throws Exception {
+    CrossoverConfig config = ConfigLoader.load(null, List.of("train.device=cpu"));
+    com.fasterxml.jackson.databind.node.ObjectNode tree =
+        (com.fasterxml.jackson.databind.node.ObjectNode)
+            io.crossover.data.Json.MAPPER.readTree(ConfigLoader.toJson(config));
+    ((com.fasterxml.jackson.databind.node.ObjectNode) tree.get("train")).remove("device");
+    CrossoverConfig old = ConfigLoader.fromJson(tree.toString());
+    assertEquals("auto", old.train().device());
+    assertEquals(config.budget(), old.budget());
+  }
 }

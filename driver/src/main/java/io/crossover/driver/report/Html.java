@@ -50,7 +50,10 @@ final class Html {
         .append(" log(unique tokens) between the budgets run (&gt;: AR never reached it, a lower")
         .append(" bound; &lt;=: AR reached it at the smallest budget).</li>")
         .append("<li><b>val nll / val elbo</b>: AR's validation NLL and MDM's negative ELBO (an")
-        .append(" upper bound on its NLL), in nats per token; not the same quantity.</li></ul>\n");
+        .append(" upper bound on its NLL), in nats per token; not the same quantity.</li>")
+        .append("<li><b>val crossover epoch</b>: the first evaluation from which MDM's ELBO stays")
+        .append(" below AR's NLL. Since the ELBO bounds MDM's NLL from above, MDM's likelihood is")
+        .append(" then the better one.</li></ul>\n");
     for (Row r : report.rows()) {
       for (String d : r.differences()) {
         h.append("<p><b>Unmatched</b> ")

@@ -144,6 +144,8 @@ public final class Report {
       }
       m.put("AR val nll", fmt3(Row.lastLoss(r.ar())));
       m.put("MDM val elbo", fmt3(Row.lastLoss(r.mdm())));
+      EvalRecord lx = r.lossCrossover();
+      m.put("val crossover epoch", lx == null ? "none" : fmt1(lx.epoch()));
       m.put("state", r.ar().done() && r.mdm().done() ? "done" : "running/incomplete");
       out.add(m);
     }
@@ -219,6 +221,8 @@ public final class Report {
   Path writeFiles(Path dir, Configuration hadoop) {
     try {
       FileSystem fs = dir.getFileSystem(hadoop);
+      // No .crc files beside the report on local disks: people open these files directly.
+      fs.setWriteChecksum(false);
       if (!rows.isEmpty()) {
         put(fs, new Path(dir, "figure-a.png"), Figures.figureA(rows, tasks, metric));
         put(fs, new Path(dir, "delta-nll.png"), Figures.deltaNll(rows, tasks));

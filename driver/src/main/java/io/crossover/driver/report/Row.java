@@ -53,6 +53,22 @@ public record Row(RunResult ar, RunResult mdm, List<String> differences) {
     return i < 0 ? null : both.get(i)[1];
   }
 
+  /**
+   * The evaluation from which MDM's validation ELBO stays below AR's validation NLL, or null. The
+   * ELBO bounds MDM's NLL from above, so below AR's NLL means MDM's likelihood is the better one.
+   */
+  public EvalRecord lossCrossover() {
+    List<EvalRecord[]> both = common();
+    double[] a = new double[both.size()];
+    double[] m = new double[both.size()];
+    for (int i = 0; i < both.size(); i++) {
+      a[i] = -both.get(i)[0].valLoss();
+      m[i] = -both.get(i)[1].valLoss();
+    }
+    int i = Crossovers.crossoverIndex(a, m);
+    return i < 0 ? null : both.get(i)[1];
+  }
+
   static double last(RunResult r, String task, String metric) {
     return r.evals().isEmpty()
         ? Double.NaN

@@ -91,6 +91,8 @@ class ReportTest {
     // AR's best is 0.31 at 16Ki, 0.33 at 32Ki, 0.40 at 64Ki; MDM's best at 16Ki is 0.36:
     // log2(U/16Ki) = 1 + (0.36 - 0.33) / (0.40 - 0.33) -> 2^(1 + 3/7) = 2.69x.
     assertEquals(String.format("%.2fx", Math.pow(2, 1 + 3.0 / 7)), u16.get("data potential"));
+    // Both runs' validation losses are 3.0 - 0.1 i: equal is not below, so no loss crossover.
+    assertEquals("none", u16.get("val crossover epoch"));
     Map<String, String> u64 = summary.get(2);
     assertEquals("none", u64.get("crossover epoch"));
     assertEquals("0.400", u64.get("AR acc"));
