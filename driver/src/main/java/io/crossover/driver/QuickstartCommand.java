@@ -55,7 +55,9 @@ final class QuickstartCommand implements Callable<Integer> {
     // A fresh start: the dataset was just rebuilt and --set may have changed any setting.
     delete(dir);
     System.out.println("== 2/3 sweep " + spec.name() + " into " + dir);
-    int code = SweepCommand.run(spec, all, false, false, true, false);
+    // The sweep names each run's directory itself; run.root went into its root above.
+    List<String> perRun = all.stream().filter(o -> !o.startsWith("run.root=")).toList();
+    int code = SweepCommand.run(spec, perRun, false, false, true, false);
     System.out.println("== 3/3 report");
     io.crossover.driver.report.Report.write(
         dir.toString(), RunDir.hadoopConf(), System.out, spec.metric());

@@ -75,6 +75,10 @@ final class SweepCommand implements Callable<Integer> {
       boolean report) {
     for (String o : overrides) {
       String key = o.contains("=") ? o.substring(0, o.indexOf('=')).trim() : o;
+      if (key.equals("run.root") || key.equals("run.name")) {
+        throw new io.crossover.data.config.ConfigException(
+            key, "is set by the sweep for each run; use --root to move the sweep");
+      }
       if (spec.axes().containsKey(key)) {
         throw new io.crossover.data.config.ConfigException(
             key, "is an axis of sweep " + spec.name() + "; change the sweep file, not --set");

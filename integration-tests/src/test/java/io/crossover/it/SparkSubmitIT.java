@@ -32,6 +32,7 @@ class SparkSubmitIT {
   static final List<String> NOT_IN_SPARK =
       List.of(
           "/io/crossover/",
+          "/crossover-", // our module jars, in ~/.m2 or in a reactor's target/
           "/target/classes",
           "/target/test-classes",
           "/ai/djl/",
