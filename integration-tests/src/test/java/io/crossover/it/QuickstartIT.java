@@ -53,8 +53,7 @@ class QuickstartIT {
       assertEquals(run.startsWith("ar") ? "AR" : "MDM", saved.objective().type().name());
       assertEquals(2, saved.cluster().worldSize());
       assertEquals(
-          tmp.resolve("dataset").toUri().getPath(),
-          java.net.URI.create(saved.data().dataset()).getPath());
+          tmp.resolve("dataset").toString(), java.net.URI.create(saved.data().dataset()).getPath());
       JsonNode plan = Json.MAPPER.readTree(dir.resolve("plan.json").toFile());
       assertEquals(512, plan.path("steps").asLong());
       assertEquals(run.endsWith("64Ki") ? 65536 : 1 << 20, plan.path("unique-tokens").asLong());
