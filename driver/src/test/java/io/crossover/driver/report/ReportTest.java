@@ -29,6 +29,16 @@ class ReportTest {
   /** A run directory with a saved config and evaluations at epochs 0..4 with these scores. */
   void run(String name, String objective, String unique, double[] acc, String... extra)
       throws Exception {
+    double[] loss = new double[acc.length];
+    for (int i = 0; i < acc.length; i++) {
+      loss[i] = 3.0 - 0.1 * i;
+    }
+    run(name, objective, unique, acc, loss, extra);
+  }
+
+  void run(
+      String name, String objective, String unique, double[] acc, double[] loss, String... extra)
+      throws Exception {
     Path dir = Files.createDirectories(root.resolve(name));
     List<String> overrides =
         new ArrayList<>(
@@ -53,7 +63,7 @@ class ReportTest {
                       (double) tokens / u,
                       tokens,
                       u,
-                      3.0 - 0.1 * i,
+                      loss[i],
                       objective.equals("ar") ? "nll" : "elbo",
                       Map.of("cloze", m),
                       1.0)))
@@ -61,6 +71,18 @@ class ReportTest {
     }
     Files.writeString(dir.resolve("evals.jsonl"), lines);
     Files.writeString(dir.resolve("DONE"), "");
+  }
+
+  @Test
+  void theValidationLossCrossoverIsWhereMdmsElboStaysBelowArsNll() throws Exception {
+    double[] acc = {0.25, 0.25, 0.25, 0.25, 0.25};
+    // AR overfits (NLL 2.0 -> 2.6 from epoch 1); MDM's ELBO passes below it at epoch 3.
+    run("ar-u16Ki", "ar", "16Ki", acc, new double[] {5.0, 2.0, 2.3, 2.6, 3.0});
+    run("mdm-u16Ki", "mdm", "16Ki", acc, new double[] {5.0, 3.0, 2.7, 2.5, 2.4});
+    Map<String, String> row =
+        Report.read(root.toString(), new Configuration(), "acc").summary().get(0);
+    assertEquals("3.0", row.get("val crossover epoch"));
+    assertEquals("none", row.get("crossover epoch"), "equal accuracies never cross");
   }
 
   @Test
