@@ -98,35 +98,7 @@ class ContainerClusterIT {
       master.copyFileToContainer(MountableFile.forHostPath(jar), "/tmp/crossover.jar");
 
       submit(master, "ingest", "--input", FS + "/corpus", "--dataset", FS + "/datasets/brown");
-      submit(
-          master,
-          "train",
-          "--objective",
-          "mdm",
-          "--preset",
-          "tiny",
-          "--dataset",
-          FS + "/datasets/brown",
-          "--unique-tokens",
-          "4Ki",
-          "--total-tokens",
-          "8Ki",
-          "--seq-len",
-          "64",
-          "--global-batch",
-          "16",
-          "--run",
-          "containers",
-          "--set",
-          "cluster.world-size=2",
-          "--set",
-          "eval.min-points=0",
-          "--set",
-          "eval.every-epoch=false",
-          "--set",
-          "eval.validation-sequences=4",
-          "--set",
-          "run.root=" + FS + "/runs");
+      submit(master, SparkSubmitIT.trainArgs(FS + "/datasets/brown", FS + "/runs", "containers"));
 
       exec(namenode, "hdfs", "dfs", "-test", "-e", "/runs/containers/DONE");
       String metrics = exec(namenode, "hdfs", "dfs", "-cat", "/runs/containers/metrics.jsonl");

@@ -54,34 +54,7 @@ class SparkSubmitIT {
       String dataset = hdfs.uri("/datasets/brown");
 
       submit("ingest", "--input", hdfs.uri("/corpus"), "--dataset", dataset);
-      submit(
-          "train",
-          "--objective",
-          "mdm",
-          "--preset",
-          "tiny",
-          "--dataset",
-          dataset,
-          "--unique-tokens",
-          "4Ki",
-          "--total-tokens",
-          "8Ki",
-          "--seq-len",
-          "64",
-          "--global-batch",
-          "16",
-          "--run",
-          "submitted",
-          "--set",
-          "cluster.world-size=2",
-          "--set",
-          "eval.min-points=0",
-          "--set",
-          "eval.every-epoch=false",
-          "--set",
-          "eval.validation-sequences=4",
-          "--set",
-          "run.root=" + hdfs.uri("/runs"));
+      submit(trainArgs(dataset, hdfs.uri("/runs"), "submitted"));
 
       FileSystem fs = hdfs.fs;
       assertTrue(fs.exists(new org.apache.hadoop.fs.Path("/runs/submitted/DONE")));
@@ -95,6 +68,39 @@ class SparkSubmitIT {
       assertEquals(8 * 1024, last.get("tokens_seen").asLong());
       assertEquals(8, last.get("step").asInt());
     }
+  }
+
+  /** A 2-rank MDM run of 8 steps (8Ki tokens, 4Ki unique) of the tiny model, without evals. */
+  static String[] trainArgs(String dataset, String runRoot, String run) {
+    return new String[] {
+      "train",
+      "--objective",
+      "mdm",
+      "--preset",
+      "tiny",
+      "--dataset",
+      dataset,
+      "--unique-tokens",
+      "4Ki",
+      "--total-tokens",
+      "8Ki",
+      "--seq-len",
+      "64",
+      "--global-batch",
+      "16",
+      "--run",
+      run,
+      "--set",
+      "cluster.world-size=2",
+      "--set",
+      "eval.min-points=0",
+      "--set",
+      "eval.every-epoch=false",
+      "--set",
+      "eval.validation-sequences=4",
+      "--set",
+      "run.root=" + runRoot
+    };
   }
 
   /** Runs one crossover subcommand through spark-submit and fails with its output if it fails. */
