@@ -84,7 +84,7 @@ public final class Crossover implements Runnable {
           || t instanceof io.crossover.data.ingest.InputException
           || (t instanceof IllegalArgumentException
               && t.getMessage() != null
-              && t.getMessage().matches("(?s)^([a-z-]+\\.[a-z.-]+: |--[a-z-]+ |report: ).*"))) {
+              && t.getMessage().matches("^[a-z-]+\\.[a-z.-]+: .*"))) {
         return t;
       }
     }

@@ -4,7 +4,6 @@ import io.crossover.data.config.CrossoverConfig;
 import io.crossover.k8s.Manifests;
 import io.crossover.k8s.Target;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,7 +15,10 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code crossover k8s render}: Kubernetes manifests for a run or a sweep, from the config tree.
@@ -39,6 +41,8 @@ final class K8sCommand {
       })
   static final class Render implements Callable<Integer> {
     @Mixin ConfigOptions config;
+
+    @Spec CommandSpec spec;
 
     @Option(names = "--sweep", description = "A sweep file, or a name in conf/sweeps/.")
     String sweep;
@@ -75,8 +79,12 @@ final class K8sCommand {
 
     @Override
     public Integer call() {
-      Target target =
-          new Target(image, namespace, gpu, scheduler, schedule, driverMemory, sparkVersion);
+      Target target;
+      try {
+        target = new Target(image, namespace, gpu, scheduler, schedule, driverMemory, sparkVersion);
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+      }
       Map<String, String> files;
       String name;
       if (sweep == null) {
@@ -88,7 +96,7 @@ final class K8sCommand {
         // The cluster shape (ranks, threads, memory) of the sweep's runs.
         CrossoverConfig c = Sweep.expand(spec, config.overrides).get(0).config();
         name = kubeName("sweep-" + spec.name());
-        files = new Manifests(c, target, name).forSweep(text(sweep));
+        files = new Manifests(c, target, name).forSweep(SweepSpec.text(sweep));
       }
       Path dir = out != null ? out : Path.of("k8s", "rendered", name);
       try {
@@ -103,25 +111,6 @@ final class K8sCommand {
       System.out.println(
           "apply: kubectl apply -n " + namespace + " -f " + dir + " (needs the Spark Operator)");
       return 0;
-    }
-
-    /** The sweep file's text: a path, or the shipped conf/sweeps/NAME.conf. */
-    private static String text(String sweep) {
-      Path file = Path.of(sweep);
-      try {
-        if (Files.isRegularFile(file)) {
-          return Files.readString(file);
-        }
-        String name = sweep.endsWith(".conf") ? sweep : sweep + ".conf";
-        try (InputStream in =
-            K8sCommand.class
-                .getClassLoader()
-                .getResourceAsStream("crossover-conf/sweeps/" + name)) {
-          return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot read " + sweep, e);
-      }
     }
 
     /** A run name made fit for Kubernetes object names. */

@@ -4,8 +4,11 @@ import io.crossover.driver.report.Curves;
 import io.crossover.driver.report.Report;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /** {@code crossover report ROOT}: the crossover report of a directory of runs. */
 @Command(
@@ -25,14 +28,23 @@ final class ReportCommand implements Callable<Integer> {
       description = "acc, acc_norm or acc_mi (default ${DEFAULT-VALUE}).")
   String metric;
 
+  @Spec CommandSpec spec;
+
   @Override
   public Integer call() {
     if (!Curves.METRICS.contains(metric)) {
-      throw new IllegalArgumentException(
+      throw new ParameterException(
+          spec.commandLine(),
           "--metric " + metric + " is not one of " + String.join(", ", Curves.METRICS));
     }
-    Report.write(
-        QualifiedPaths.qualify(root, RunDir.hadoopConf()), RunDir.hadoopConf(), System.out, metric);
+    String qualified = QualifiedPaths.qualify(root, RunDir.hadoopConf());
+    Report report;
+    try {
+      report = Report.read(qualified, RunDir.hadoopConf(), metric);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage(), e, null, root);
+    }
+    report.publish(qualified, RunDir.hadoopConf(), System.out);
     return 0;
   }
 }

@@ -8,7 +8,7 @@ import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import io.crossover.data.config.ConfigException;
-import java.io.File;
+import io.crossover.data.config.ConfigLoader;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -90,30 +90,41 @@ record SweepSpec(
 
   /** Reads a sweep file: a path, or a name in conf/sweeps/ (with or without .conf). */
   static SweepSpec load(String fileOrName) {
-    File file = new File(fileOrName);
-    ConfigParseOptions strict = ConfigParseOptions.defaults().setAllowMissing(false);
     Config c;
     try {
-      if (file.isFile()) {
-        c = ConfigFactory.parseFile(file, strict).resolve();
-      } else {
-        String name = fileOrName.endsWith(".conf") ? fileOrName : fileOrName + ".conf";
-        String resource = "crossover-conf/sweeps/" + name;
-        if (SweepSpec.class.getClassLoader().getResource(resource) == null) {
-          throw new ConfigException(
-              null,
-              "sweep file '"
-                  + fileOrName
-                  + "' not found (neither a file nor a name in conf/sweeps/)");
-        }
-        c = ConfigFactory.parseResources(SweepSpec.class.getClassLoader(), resource, strict);
-        c = c.resolve();
-      }
+      c =
+          ConfigFactory.parseString(
+                  text(fileOrName), ConfigParseOptions.defaults().setOriginDescription(fileOrName))
+              .resolve();
     } catch (com.typesafe.config.ConfigException e) {
       throw new ConfigException(
           null, "cannot parse sweep file " + fileOrName + ": " + e.getMessage());
     }
     return parse(c, fileOrName);
+  }
+
+  /** The text of a sweep file: a path, or a name in conf/sweeps/ shipped in the jar. */
+  static String text(String fileOrName) {
+    java.nio.file.Path file = java.nio.file.Path.of(fileOrName);
+    String name = fileOrName.endsWith(".conf") ? fileOrName : fileOrName + ".conf";
+    try {
+      if (java.nio.file.Files.isRegularFile(file)) {
+        return java.nio.file.Files.readString(file);
+      }
+      try (java.io.InputStream in =
+          SweepSpec.class
+              .getClassLoader()
+              .getResourceAsStream(ConfigLoader.CONF_RESOURCE_DIR + "sweeps/" + name)) {
+        if (in != null) {
+          return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+      }
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot read sweep file " + fileOrName, e);
+    }
+    throw new ConfigException(
+        null,
+        "sweep file '" + fileOrName + "' not found (neither a file nor a name in conf/sweeps/)");
   }
 
   static SweepSpec parse(Config c, String source) {

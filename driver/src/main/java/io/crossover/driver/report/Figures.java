@@ -45,40 +45,43 @@ final class Figures {
    * then the validation loss (AR NLL and MDM ELBO, labelled: not the same quantity).
    */
   static byte[] figureA(List<Row> rows, List<String> tasks, String metric) {
-    java.util.List<java.util.List<Panel>> grid = new java.util.ArrayList<>();
-    for (Row row : rows) {
-      java.util.List<Panel> panels = new java.util.ArrayList<>();
-      for (String task : tasks) {
-        panels.add(
-            new Panel(
-                title(row) + " - " + task,
-                task + " " + metric,
-                row,
-                e -> Curves.value(e, task, metric)));
-      }
-      panels.add(
-          new Panel(
-              title(row) + " - validation",
-              "val loss (AR: NLL, MDM: ELBO)",
-              row,
-              EvalRecord::valLoss));
-      grid.add(panels);
-    }
-    return render(grid);
+    return render(
+        rows, tasks, task -> task + " " + metric, task -> e -> Curves.value(e, task, metric), true);
   }
 
   /** Delta-NLL (right minus wrong choices) vs epochs: rising loss with sharper preferences. */
   static byte[] deltaNll(List<Row> rows, List<String> tasks) {
+    return render(
+        rows,
+        tasks,
+        task -> "delta NLL (right - wrong)",
+        task -> e -> Curves.value(e, task, "delta_nll"),
+        false);
+  }
+
+  /**
+   * One row of panels per (model, unique tokens), one panel per task, and with {@code validation} a
+   * last panel of the validation loss (AR NLL and MDM ELBO, labelled: not the same quantity).
+   */
+  private static byte[] render(
+      List<Row> rows,
+      List<String> tasks,
+      java.util.function.Function<String, String> yLabel,
+      java.util.function.Function<String, ToDoubleFunction<EvalRecord>> y,
+      boolean validation) {
     java.util.List<java.util.List<Panel>> grid = new java.util.ArrayList<>();
     for (Row row : rows) {
       java.util.List<Panel> panels = new java.util.ArrayList<>();
       for (String task : tasks) {
+        panels.add(new Panel(title(row) + " - " + task, yLabel.apply(task), row, y.apply(task)));
+      }
+      if (validation) {
         panels.add(
             new Panel(
-                title(row) + " - " + task,
-                "delta NLL (right - wrong)",
+                title(row) + " - validation",
+                "val loss (AR: NLL, MDM: ELBO)",
                 row,
-                e -> Curves.value(e, task, "delta_nll")));
+                EvalRecord::valLoss));
       }
       grid.add(panels);
     }

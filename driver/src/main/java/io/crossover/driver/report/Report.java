@@ -68,7 +68,10 @@ public final class Report {
     tasks = new ArrayList<>(names);
   }
 
-  /** Reads every run directory under {@code root}. */
+  /**
+   * Reads every run directory under {@code root}; an {@link IllegalArgumentException} says that
+   * root is missing or holds no runs.
+   */
   public static Report read(String root, Configuration hadoop, String metric) {
     Path dir = new Path(root);
     List<RunResult> runs = new ArrayList<>();
@@ -99,9 +102,13 @@ public final class Report {
 
   /** As {@link #write(String, Configuration, PrintStream)}, ranking by {@code metric}. */
   public static Path write(String root, Configuration hadoop, PrintStream console, String metric) {
-    Report report = read(root, hadoop, metric);
-    console.print(report.table());
-    Path html = report.writeFiles(new Path(root), hadoop);
+    return read(root, hadoop, metric).publish(root, hadoop, console);
+  }
+
+  /** Prints the summary to {@code console}; writes report.html and the figures into root. */
+  public Path publish(String root, Configuration hadoop, PrintStream console) {
+    console.print(table());
+    Path html = writeFiles(new Path(root), hadoop);
     console.println("report: " + html);
     return html;
   }

@@ -42,15 +42,7 @@ public record Row(RunResult ar, RunResult mdm, List<String> differences) {
 
   /** The evaluation at which MDM starts to stay above AR on a task's metric, or null. */
   public EvalRecord crossover(String task, String metric) {
-    List<EvalRecord[]> both = common();
-    double[] a = new double[both.size()];
-    double[] m = new double[both.size()];
-    for (int i = 0; i < both.size(); i++) {
-      a[i] = Curves.value(both.get(i)[0], task, metric);
-      m[i] = Curves.value(both.get(i)[1], task, metric);
-    }
-    int i = Crossovers.crossoverIndex(a, m);
-    return i < 0 ? null : both.get(i)[1];
+    return crossoverBy(e -> Curves.value(e, task, metric));
   }
 
   /**
@@ -58,12 +50,17 @@ public record Row(RunResult ar, RunResult mdm, List<String> differences) {
    * ELBO bounds MDM's NLL from above, so below AR's NLL means MDM's likelihood is the better one.
    */
   public EvalRecord lossCrossover() {
+    return crossoverBy(e -> -e.valLoss());
+  }
+
+  /** The MDM evaluation from which MDM's {@code score} stays above AR's (higher is better). */
+  private EvalRecord crossoverBy(java.util.function.ToDoubleFunction<EvalRecord> score) {
     List<EvalRecord[]> both = common();
     double[] a = new double[both.size()];
     double[] m = new double[both.size()];
     for (int i = 0; i < both.size(); i++) {
-      a[i] = -both.get(i)[0].valLoss();
-      m[i] = -both.get(i)[1].valLoss();
+      a[i] = score.applyAsDouble(both.get(i)[0]);
+      m[i] = score.applyAsDouble(both.get(i)[1]);
     }
     int i = Crossovers.crossoverIndex(a, m);
     return i < 0 ? null : both.get(i)[1];

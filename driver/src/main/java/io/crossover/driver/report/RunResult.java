@@ -48,7 +48,7 @@ public record RunResult(String name, CrossoverConfig config, List<EvalRecord> ev
           try {
             evals.add(Json.fromSnakeLine(line, EvalRecord.class));
           } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(
+            throw new IOException(
                 file + " line " + lineNo + ": not an evaluation record (" + e.getMessage() + ")",
                 e);
           }
