@@ -77,12 +77,14 @@ class ScoringTest {
           AdamW adam = new AdamW(CONFIG.optim(), model.params(), m)) {
         TrainStep step = new TrainStep(model, objective, adam, 1.0);
         int[][] sentence = {BYTES.encode("the cat sat on the mat")};
-        for (int s = 0; s < 200; s++) {
+        // 400 steps at 3e-3: at 200 steps and 1e-2 the MDM run still sat at loss ~2 on an Intel
+        // CPU (mat 7.99 vs hat 7.81 nats), so the outcome depended on the machine's kernels.
+        for (int s = 0; s < 400; s++) {
           try (NDManager scratch = m.newSubManager()) {
             Batch b =
                 objective.prepare(sentence, Objective.noise(1, 0, s), new SplittableRandom(s));
             step.forwardBackward(scratch, b);
-            step.clipAndUpdate(scratch, 1e-2);
+            step.clipAndUpdate(scratch, 3e-3);
           }
         }
         McItem item =
