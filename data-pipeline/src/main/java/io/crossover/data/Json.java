@@ -57,4 +57,35 @@ public final class Json {
       throw new UncheckedIOException(e);
     }
   }
+
+  /**
+   * Every leaf of a JSON object as {@code dotted.key -> value} (strings as they are, other values
+   * as JSON), in key order: how two configs are compared key by key.
+   */
+  public static java.util.SortedMap<String, String> flatten(String json) {
+    java.util.SortedMap<String, String> out = new java.util.TreeMap<>();
+    try {
+      flatten("", MAPPER.readTree(json), out);
+    } catch (JsonProcessingException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out;
+  }
+
+  private static void flatten(
+      String prefix,
+      com.fasterxml.jackson.databind.JsonNode node,
+      java.util.Map<String, String> out) {
+    if (node.isObject()) {
+      node.fields()
+          .forEachRemaining(
+              e ->
+                  flatten(
+                      prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey(),
+                      e.getValue(),
+                      out));
+    } else {
+      out.put(prefix, node.isTextual() ? node.asText() : node.toString());
+    }
+  }
 }

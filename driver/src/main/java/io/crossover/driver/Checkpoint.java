@@ -1,6 +1,8 @@
 package io.crossover.driver;
 
 import ai.djl.ndarray.NDManager;
+import io.crossover.data.Failure;
+import io.crossover.data.UserException;
 import io.crossover.data.config.ConfigLoader;
 import io.crossover.data.config.CrossoverConfig;
 import io.crossover.data.tokenize.Tokenizer;
@@ -8,7 +10,6 @@ import io.crossover.data.tokenize.TokenizerSpec;
 import io.crossover.executor.checkpoint.Checkpoints;
 import io.crossover.executor.model.Transformer;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -44,15 +45,26 @@ final class Checkpoint implements AutoCloseable {
     try {
       Path p = new Path(path);
       FileSystem fs = io.crossover.data.shard.Filesystems.of(p, hadoop);
+      if (!fs.exists(p)) {
+        throw new UserException("--checkpoint: " + path + " does not exist");
+      }
       if (!fs.exists(new Path(p, "model.safetensors"))) {
         p =
             Checkpoints.latest(fs, p)
                 .orElseThrow(
                     () ->
-                        new IllegalArgumentException(
+                        new UserException(
                             "--checkpoint: "
                                 + path
-                                + " is neither a checkpoint nor a run with checkpoints"));
+                                + " is neither a checkpoint (a directory with model.safetensors)"
+                                + " nor a run directory with checkpoints/step-N"));
+      }
+      if (!fs.exists(new Path(p, "config.json"))) {
+        throw new UserException(
+            "--checkpoint: "
+                + p
+                + " has model.safetensors but no config.json; it was not written"
+                + " by crossover train");
       }
       CrossoverConfig config = ConfigLoader.fromJson(Checkpoints.configJson(fs, p));
       TokenizerSpec spec = TokenizerSpec.resolve(config.data().tokenizer(), hadoop);
@@ -61,10 +73,17 @@ final class Checkpoint implements AutoCloseable {
       // The vocabulary comes from the tokenizer the run used (the dataset's).
       Transformer model =
           new Transformer(config.model(), tokenizer.vocabSize(), config.run().seed(), manager);
-      Checkpoints.loadModel(fs, p, model);
+      try {
+        Checkpoints.loadModel(fs, p, model);
+      } catch (IOException | RuntimeException e) {
+        model.close();
+        tokenizer.close();
+        manager.close();
+        throw e;
+      }
       return new Checkpoint(config, model, tokenizer, spec, p, manager);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read checkpoint " + path + ": " + e.getMessage(), e);
+      throw new Failure("cannot read checkpoint " + path + ": " + e.getMessage(), e);
     }
   }
 

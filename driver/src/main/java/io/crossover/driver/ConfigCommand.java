@@ -1,7 +1,6 @@
 package io.crossover.driver;
 
 import io.crossover.data.config.ConfigLoader;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -30,7 +29,7 @@ final class ConfigCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      System.out.println(ConfigLoader.toJson(config.load(List.of())));
+      System.out.println(ConfigLoader.toJson(config.load()));
       return 0;
     }
   }

@@ -20,26 +20,33 @@ public final class ConfigOptions {
       description = "Override one config key, e.g. --set budget.seq-len=512 (repeatable).")
   List<String> overrides = new ArrayList<>();
 
-  /** Loads the config with the command's own options (as key=value) before the --set ones. */
-  public CrossoverConfig load(List<String> fromOptions) {
-    List<String> all = new ArrayList<>(fromOptions);
-    all.addAll(overrides);
-    return ConfigLoader.load(file, all);
+  /** Loads the config with the command's own options before the --set ones. */
+  public CrossoverConfig load(Sugar fromOptions) {
+    List<ConfigLoader.Setting> all = new ArrayList<>(fromOptions.settings);
+    for (String o : overrides) {
+      all.add(ConfigLoader.Setting.ofSet(o));
+    }
+    return ConfigLoader.loadOverrides(file, all);
   }
 
-  /** Collects {@code key=value} for the options that were given. */
-  public static final class Sugar {
-    private final List<String> pairs = new ArrayList<>();
+  /** Loads the config from the file and the --set overrides alone. */
+  public CrossoverConfig load() {
+    return load(new Sugar());
+  }
 
-    public Sugar put(String key, Object value) {
+  /**
+   * The config keys that a command's own options set, each remembering the option, so that an error
+   * about {@code --objective} says "(from --objective)".
+   */
+  public static final class Sugar {
+    private final List<ConfigLoader.Setting> settings = new ArrayList<>();
+
+    /** Records {@code option}'s value for {@code key} when the option was given. */
+    public Sugar put(String option, String key, Object value) {
       if (value != null) {
-        pairs.add(key + "=" + value);
+        settings.add(new ConfigLoader.Setting(key, String.valueOf(value), option));
       }
       return this;
-    }
-
-    public List<String> pairs() {
-      return pairs;
     }
   }
 }

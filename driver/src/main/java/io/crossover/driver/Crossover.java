@@ -1,12 +1,16 @@
 package io.crossover.driver;
 
-import io.crossover.data.config.ConfigException;
-import io.crossover.data.plan.PlanException;
-import io.crossover.data.shard.CorruptShardException;
+import io.crossover.data.Failure;
+import io.crossover.data.UserException;
 import java.io.File;
 import java.io.PrintWriter;
+import java.util.List;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 
 /** The {@code crossover} command line. */
 @Command(
@@ -15,7 +19,10 @@ import picocli.CommandLine.Command;
     version = "crossover 0.1.0",
     description = {
       "Train autoregressive and masked-diffusion language models on one fixed token",
-      "budget, vary the share of unique tokens, and find where diffusion overtakes AR."
+      "budget, vary the share of unique tokens, and find where diffusion overtakes AR.",
+      "",
+      "Exit codes: 0 done; 2 a mistake you can fix (config, argument, budget, input file);",
+      "1 a failure while working (I/O, corrupt data, a lost executor); 130 interrupted."
     },
     subcommands = {
       QuickstartCommand.class,
@@ -35,11 +42,22 @@ import picocli.CommandLine.Command;
       CommandLine.HelpCommand.class
     })
 public final class Crossover implements Runnable {
-  /** Exit code for a bad config, argument or budget. */
+  /** Exit code for a mistake the user can fix: a bad config, argument, budget or input file. */
   public static final int EXIT_USAGE = 2;
 
   /** Exit code for a failure while working (I/O, corrupt data, a failed Spark job). */
   public static final int EXIT_FAILURE = 1;
+
+  private static final Logger LOG = LogManager.getLogger(Crossover.class);
+
+  /** The arguments of this invocation, for messages that print a command to run next. */
+  private static volatile List<String> arguments = List.of();
+
+  @Option(
+      names = "--verbose",
+      scope = ScopeType.INHERIT,
+      description = "Print stack traces and third-party warnings on the console too.")
+  boolean verbose;
 
   @Override
   public void run() {
@@ -52,7 +70,23 @@ public final class Crossover implements Runnable {
 
   /** Runs the CLI and returns its exit code (tests call this). */
   public static int execute(String... args) {
-    return commandLine().execute(args);
+    return run(commandLine(), args);
+  }
+
+  /** Runs {@code cli} (from {@link #commandLine()}) on {@code args}; returns the exit code. */
+  public static int run(CommandLine cli, String... args) {
+    arguments = List.of(args);
+    boolean verbose = List.of(args).contains("--verbose");
+    if (verbose) {
+      Logs.showThirdPartyWarnings();
+    }
+    try {
+      return cli.execute(args);
+    } catch (Error e) {
+      // picocli handles exceptions only: an Error (FSError on a full local disk, out of memory)
+      // gets the same one-line treatment.
+      return report(e, cli.getErr(), commandName(args), verbose);
+    }
   }
 
   /** The configured command line (tests set its streams). */
@@ -60,35 +94,157 @@ public final class Crossover implements Runnable {
     CommandLine cli = new CommandLine(new Crossover());
     cli.setExecutionExceptionHandler(
         (e, cmd, parsed) -> {
-          PrintWriter err = cmd.getErr();
-          Throwable root = userFacing(e);
-          if (root != null) {
-            err.println(cmd.getCommandSpec().qualifiedName() + ": error: " + root.getMessage());
-            err.flush();
-            return root instanceof CorruptShardException ? EXIT_FAILURE : EXIT_USAGE;
+          boolean verbose = false;
+          for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) {
+            verbose |= p.hasMatchedOption("--verbose");
           }
-          err.println(cmd.getCommandSpec().qualifiedName() + ": failed: " + e);
-          e.printStackTrace(err);
+          return report(e, cmd.getErr(), cmd.getCommandSpec().qualifiedName(), verbose);
+        });
+    cli.setParameterExceptionHandler(
+        (e, args) -> {
+          CommandLine cmd = e.getCommandLine();
+          PrintWriter err = cmd.getErr();
+          String name = cmd.getCommandSpec().qualifiedName();
+          err.println(name + ": error: " + firstLine(e.getMessage()));
+          CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+          err.println("usage: " + name + " --help");
           err.flush();
-          return EXIT_FAILURE;
+          return EXIT_USAGE;
         });
     return cli;
   }
 
-  /** The first cause that is a user's mistake with a message written for them, or null. */
-  static Throwable userFacing(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof ConfigException
-          || t instanceof PlanException
-          || t instanceof CorruptShardException
-          || t instanceof io.crossover.data.ingest.InputException
-          || (t instanceof IllegalArgumentException
-              && t.getMessage() != null
-              && t.getMessage().matches("^[a-z-]+\\.[a-z.-]+: .*"))) {
-        return t;
+  /**
+   * The one place a failure becomes an exit code: a {@link UserException} anywhere in the causes is
+   * the user's to fix (2); anything else failed while working (1). The console gets one line (two
+   * for a failure: where the trace is); the trace goes to the log file, and with --verbose here.
+   */
+  static int report(Throwable e, PrintWriter err, String command, boolean verbose) {
+    LOG.error(command + " failed", e);
+    if (Interrupts.interrupted()) {
+      return 130; // The interrupt hook has said where the work stopped; the rest is its echo.
+    }
+    if (verbose) {
+      e.printStackTrace(err);
+    }
+    UserException user = find(e, UserException.class);
+    if (user != null) {
+      err.println(command + ": error: " + user.getMessage());
+      err.flush();
+      return EXIT_USAGE;
+    }
+    err.println(command + ": failed: " + describe(e));
+    if (!verbose) {
+      String log = Logs.file();
+      err.println(
+          command
+              + ": "
+              + (log != null ? "the full trace is in " + log + "; " : "")
+              + "--verbose prints it here");
+    }
+    err.flush();
+    return EXIT_FAILURE;
+  }
+
+  /** What {@link #report} would print for {@code e}, without the command's name. */
+  static String describeForUser(Throwable e) {
+    UserException user = find(e, UserException.class);
+    return user != null ? user.getMessage() : describe(e);
+  }
+
+  /**
+   * The message a user should read: a {@link Failure}'s, else the first message in the causes that
+   * is not a Spark or Scala wrapper (those repeat a remote stack trace as text).
+   */
+  static String describe(Throwable e) {
+    Failure failure = find(e, Failure.class);
+    if (failure != null) {
+      return firstLine(failure.getMessage());
+    }
+    Throwable last = e;
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      last = t;
+      String type = t.getClass().getName();
+      if (t.getMessage() != null
+          && !type.startsWith("org.apache.spark.")
+          && !type.startsWith("scala.")) {
+        return firstLine(
+            BUG_TYPES.contains(t.getClass())
+                ? t.getClass().getSimpleName() + ": " + t.getMessage()
+                : t.getMessage());
+      }
+    }
+    return last.getClass().getSimpleName();
+  }
+
+  /** Exceptions whose message makes no sense without their type. */
+  private static final List<Class<?>> BUG_TYPES =
+      List.of(
+          NullPointerException.class,
+          ClassCastException.class,
+          IndexOutOfBoundsException.class,
+          ArrayIndexOutOfBoundsException.class,
+          ArithmeticException.class,
+          UnsupportedOperationException.class,
+          OutOfMemoryError.class,
+          StackOverflowError.class);
+
+  private static <T extends Throwable> T find(Throwable e, Class<T> type) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (type.isInstance(t)) {
+        return type.cast(t);
       }
     }
     return null;
+  }
+
+  private static String firstLine(String s) {
+    if (s == null) {
+      return "";
+    }
+    int nl = s.indexOf('\n');
+    return nl < 0 ? s : s.substring(0, nl);
+  }
+
+  private static String commandName(String[] args) {
+    for (String a : args) {
+      if (!a.startsWith("-")) {
+        return "crossover " + a;
+      }
+    }
+    return "crossover";
+  }
+
+  /**
+   * This invocation as a command to type again, with {@code drop} options removed and {@code add}
+   * appended, e.g. the resume command printed after an interrupt.
+   */
+  static String commandLineWith(List<String> drop, String... add) {
+    StringBuilder out = new StringBuilder(launcher());
+    for (String a : arguments) {
+      if (!drop.contains(a)) {
+        out.append(' ').append(quote(a));
+      }
+    }
+    for (String a : add) {
+      out.append(' ').append(a);
+    }
+    return out.toString();
+  }
+
+  private static String launcher() {
+    String home = System.getProperty("crossover.home");
+    if (home == null) {
+      return "crossover";
+    }
+    File launcher = new File(home, "bin/crossover");
+    String cwd = new File("").getAbsolutePath();
+    String path = launcher.getAbsolutePath();
+    return path.startsWith(cwd + File.separator) ? path.substring(cwd.length() + 1) : path;
+  }
+
+  private static String quote(String a) {
+    return a.matches("[A-Za-z0-9_./:=@,+-]+") ? a : "'" + a.replace("'", "'\\''") + "'";
   }
 
   /** The installation directory (set by bin/crossover), else the working directory. */

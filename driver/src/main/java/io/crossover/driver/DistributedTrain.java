@@ -22,15 +22,21 @@ final class DistributedTrain {
   private DistributedTrain() {}
 
   /**
-   * Runs the stage to the end of the plan (or an early stop); returns the steps done. Every attempt
-   * resumes from the run directory's latest checkpoint, which a fresh run does not have. A {@code
-   * shared} session is used and left open; without one the run makes and stops its own.
+   * Runs the stage to the end of the plan (or an early stop); returns the steps done, and tells
+   * {@code progress} each step rank 0 logs. Every attempt resumes from the run directory's latest
+   * checkpoint, which a fresh run does not have. A {@code shared} session is used and left open;
+   * without one the run makes and stops its own.
    */
-  static long run(CrossoverConfig c, RunDir runDir, TokenPlan plan, SparkSession shared) {
+  static long run(
+      CrossoverConfig c,
+      RunDir runDir,
+      TokenPlan plan,
+      SparkSession shared,
+      java.util.function.LongConsumer progress) {
     int w = c.cluster().worldSize();
     SparkSession spark =
         shared != null ? shared : SparkSessions.create(c.cluster(), "train " + c.run().name());
-    MetricsTail tail = new MetricsTail(runDir, plan.steps());
+    MetricsTail tail = new MetricsTail(runDir, plan.steps(), progress);
     try {
       JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
       preflight(sc, w);

@@ -45,7 +45,7 @@ final class DoctorCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    CrossoverConfig c = config.load(List.of());
+    CrossoverConfig c = config.load();
     System.out.println("== this JVM (driver)");
     print(report(c.train().device(), List.of()));
     if (executors) {

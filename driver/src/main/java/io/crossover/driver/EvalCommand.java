@@ -15,7 +15,10 @@ import java.util.concurrent.Callable;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.hadoop.conf.Configuration;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /** {@code crossover eval}: validation loss and multiple-choice tasks for a checkpoint. */
 @Command(
@@ -45,8 +48,14 @@ final class EvalCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print the result as one JSON line last.")
   boolean json;
 
+  @Spec CommandSpec spec;
+
   @Override
   public Integer call() {
+    if (maxItems < 0) {
+      throw new ParameterException(
+          spec.commandLine(), "--max-items " + maxItems + " must be >= 0 (0: every item)");
+    }
     Configuration hadoop = new Configuration();
     try (Checkpoint c = Checkpoint.open(checkpoint, hadoop);
         RootAllocator allocator = new RootAllocator()) {

@@ -5,7 +5,10 @@ import io.crossover.executor.generate.Generator;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /** {@code crossover generate}: sample text from a trained model. */
 @Command(
@@ -22,7 +25,10 @@ final class GenerateCommand implements Callable<Integer> {
       description = "A checkpoint directory, or a run directory (latest checkpoint).")
   String checkpoint;
 
-  @Option(names = "--prompt", defaultValue = "", description = "Text to continue.")
+  @Option(
+      names = "--prompt",
+      defaultValue = "",
+      description = "Text to continue (default: none, i.e. the start of a document).")
   String prompt;
 
   @Option(
@@ -61,13 +67,37 @@ final class GenerateCommand implements Callable<Integer> {
       description = "Sampling seed (default ${DEFAULT-VALUE}).")
   long seed;
 
+  @Spec CommandSpec spec;
+
   @Override
   public Integer call() {
+    check(maxTokens >= 1, "--max-tokens " + maxTokens + " must be at least 1");
+    check(temperature >= 0, "--temperature " + temperature + " must be >= 0 (0 is greedy)");
+    check(topP > 0 && topP <= 1, "--top-p " + topP + " must be in (0, 1]");
+    check(steps >= 1, "--steps " + steps + " must be at least 1");
+    check(block >= 0, "--block " + block + " must be >= 0 (0: one block)");
     try (Checkpoint c = Checkpoint.open(checkpoint, new Configuration())) {
       Generator g = new Generator(c.model, c.config.budget().seqLen(), c.manager());
-      int[] context = c.tokenizer.encode(prompt);
+      // A document starts after EOD in training, so generation starts there too: an empty
+      // prompt samples the beginning of a document.
+      int[] text = c.tokenizer.encode(prompt);
+      int[] context = new int[text.length + 1];
+      context[0] = c.tokenizer.specials().eod();
+      System.arraycopy(text, 0, context, 1, text.length);
+      boolean ar = c.config.objective().type() == ObjectiveConfig.Type.AR;
+      if (!ar && context.length + maxTokens > c.config.budget().seqLen()) {
+        throw new ParameterException(
+            spec.commandLine(),
+            "--max-tokens "
+                + maxTokens
+                + " plus the prompt's "
+                + context.length
+                + " tokens (with the document start) exceed the model's sequence length "
+                + c.config.budget().seqLen()
+                + "; an MDM generates inside one sequence");
+      }
       int[] out =
-          c.config.objective().type() == ObjectiveConfig.Type.AR
+          ar
               ? g.autoregressive(
                   context, maxTokens, temperature, topP, c.tokenizer.specials().eod(), seed)
               : g.maskedDiffusion(
@@ -81,5 +111,11 @@ final class GenerateCommand implements Callable<Integer> {
       System.out.println(prompt + c.tokenizer.decode(out));
     }
     return 0;
+  }
+
+  private void check(boolean ok, String message) {
+    if (!ok) {
+      throw new ParameterException(spec.commandLine(), message);
+    }
   }
 }

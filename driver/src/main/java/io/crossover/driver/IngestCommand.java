@@ -52,22 +52,32 @@ final class IngestCommand implements Callable<Integer> {
     CrossoverConfig c =
         config.load(
             new ConfigOptions.Sugar()
-                .put("data.input.path", input)
-                .put("data.input.format", format)
-                .put("data.input.text-field", textField)
-                .put("data.dataset", output)
-                .put("data.tokenizer", tokenizer)
-                .put("cluster.master", master)
-                .pairs());
+                .put("--input", "data.input.path", input)
+                .put("--format", "data.input.format", format)
+                .put("--text-field", "data.input.text-field", textField)
+                .put("--output", "data.dataset", output)
+                .put("--tokenizer", "data.tokenizer", tokenizer)
+                .put("--master", "cluster.master", master));
     run(c, overwrite);
     return 0;
   }
 
   static Manifest run(CrossoverConfig c, boolean overwrite) {
     long start = System.nanoTime();
+    org.apache.hadoop.conf.Configuration hadoop = new org.apache.hadoop.conf.Configuration();
+    org.apache.hadoop.fs.Path output =
+        new org.apache.hadoop.fs.Path(QualifiedPaths.qualify(c.data().dataset(), hadoop));
+    IngestJob.recoverInterrupted(output, hadoop, System.out::println);
     // Fail on a bad path, an existing output or a broken tokenizer before starting Spark.
-    io.crossover.data.ingest.IngestInputs.check(
-        c.data(), overwrite, new org.apache.hadoop.conf.Configuration());
+    io.crossover.data.ingest.IngestInputs.check(c.data(), overwrite, hadoop);
+    boolean existed = exists(output, hadoop);
+    Interrupts.onInterrupt(
+        () ->
+            "crossover ingest: interrupted; "
+                + output
+                + (existed ? " is as it was" : " was not written")
+                + " (the partial output is removed by the next ingest of it). Run again: "
+                + Crossover.commandLineWith(java.util.List.of()));
     SparkSession spark = SparkSessions.create(c.cluster(), "ingest");
     try {
       Manifest m =
@@ -79,7 +89,17 @@ final class IngestCommand implements Callable<Integer> {
       System.out.printf("ingest: done in %.1f s%n", (System.nanoTime() - start) / 1e9);
       return m;
     } finally {
+      Interrupts.onInterrupt(null);
       spark.stop();
+    }
+  }
+
+  private static boolean exists(
+      org.apache.hadoop.fs.Path p, org.apache.hadoop.conf.Configuration c) {
+    try {
+      return p.getFileSystem(c).exists(p);
+    } catch (java.io.IOException e) {
+      return false;
     }
   }
 }

@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -88,7 +87,7 @@ final class K8sCommand {
       Map<String, String> files;
       String name;
       if (sweep == null) {
-        CrossoverConfig c = config.load(List.of());
+        CrossoverConfig c = config.load();
         name = kubeName(c.run().name());
         files = new Manifests(c, target, name).forRun();
       } else {

@@ -84,9 +84,40 @@ final class LoaderBench implements Callable<Integer> {
       description = "Print one JSON object with every figure as the last line.")
   boolean json;
 
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
   @Override
   public Integer call() throws Exception {
-    long target = io.crossover.data.config.Counts.parse(tokens);
+    long target;
+    try {
+      target = io.crossover.data.config.Counts.parse(tokens);
+    } catch (NumberFormatException e) {
+      throw usage("--tokens " + tokens + " is not a count; write e.g. 32Mi or 50M");
+    }
+    if (seqLen < 2 || batch < 1 || repeats < 1) {
+      throw usage(
+          "--seq-len must be >= 2, --batch and --repeats >= 1 (got "
+              + seqLen
+              + ", "
+              + batch
+              + ", "
+              + repeats
+              + ")");
+    }
+    if (target < (long) seqLen * batch) {
+      throw usage(
+          "--tokens "
+              + tokens
+              + " is less than one step of --batch "
+              + batch
+              + " x --seq-len "
+              + seqLen
+              + " tokens; a benchmark needs at least that");
+    }
+    if (corpus != null && !new File(corpus).isFile()) {
+      throw usage(
+          "--corpus " + corpus + " is not a file; give a JSONL corpus (.jsonl or .jsonl.gz)");
+    }
     java.nio.file.Path work = Files.createTempDirectory("crossover-bench-loader");
     Map<String, Object> figures = new LinkedHashMap<>();
     try {
@@ -126,6 +157,10 @@ final class LoaderBench implements Callable<Integer> {
       System.out.println(Json.line(figures));
     }
     return 0;
+  }
+
+  private picocli.CommandLine.ParameterException usage(String message) {
+    return new picocli.CommandLine.ParameterException(spec.commandLine(), message);
   }
 
   private Manifest buildDataset(FileSystem fs, Path dir, long target) throws IOException {

@@ -21,9 +21,12 @@ final class MetricsTail {
   private long metricsOffset;
   private long evalsOffset;
 
-  MetricsTail(RunDir run, long steps) {
+  private final java.util.function.LongConsumer progress;
+
+  MetricsTail(RunDir run, long steps, java.util.function.LongConsumer progress) {
     this.run = run;
     this.steps = steps;
+    this.progress = progress;
   }
 
   void start() {
@@ -95,6 +98,7 @@ final class MetricsTail {
 
   private void print(JsonNode n, boolean metrics) {
     if (metrics) {
+      progress.accept(n.path("step").asLong());
       System.out.printf(
           Locale.ROOT,
           "step %d/%d | epoch %.2f | tokens %,d | loss %.4f | lr %.2e | grad %.3f | %,.0f tok/s | eta %.0f s%n",

@@ -29,7 +29,8 @@ final class ModelCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    CrossoverConfig c = config.load(new ConfigOptions.Sugar().put("model.preset", preset).pairs());
+    CrossoverConfig c =
+        config.load(new ConfigOptions.Sugar().put("--preset", "model.preset", preset));
     ModelConfig m = c.model();
     int seqLen = c.budget().seqLen();
     System.out.printf(

@@ -13,7 +13,8 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = {
       "Plan a fixed-budget run: unique set, epochs, steps, what each rank reads.",
-      "Prints the plan and writes config.json and plan.json into run.root/run.name."
+      "Prints the plan and makes the run directory run.root/run.name (config.json,",
+      "identity.json, plan.json), which must not exist yet; --dry-run only prints."
     })
 final class PlanCommand implements Callable<Integer> {
   @Mixin ConfigOptions config;
@@ -60,21 +61,23 @@ final class PlanCommand implements Callable<Integer> {
       description = "Sequences of rank 0 to show (default ${DEFAULT-VALUE}).")
   int show;
 
+  @Option(names = "--dry-run", description = "Print the plan without making the run directory.")
+  boolean dryRun;
+
   @Override
   public Integer call() {
     CrossoverConfig c =
         config.load(
             new ConfigOptions.Sugar()
-                .put("data.dataset", dataset)
-                .put("budget.unique-tokens", unique)
-                .put("budget.total-tokens", total)
-                .put("budget.seq-len", seqLen)
-                .put("budget.global-batch", globalBatch)
-                .put("cluster.world-size", worldSize)
-                .put("run.seed", seed)
-                .put("run.name", run)
-                .pairs());
-    Plans.planAndSave(c, new Configuration(), show);
+                .put("--dataset", "data.dataset", dataset)
+                .put("--unique-tokens", "budget.unique-tokens", unique)
+                .put("--total-tokens", "budget.total-tokens", total)
+                .put("--seq-len", "budget.seq-len", seqLen)
+                .put("--global-batch", "budget.global-batch", globalBatch)
+                .put("--world-size", "cluster.world-size", worldSize)
+                .put("--seed", "run.seed", seed)
+                .put("--run", "run.name", run));
+    Plans.planAndSave(QualifiedPaths.of(c, new Configuration()), new Configuration(), show, dryRun);
     return 0;
   }
 }

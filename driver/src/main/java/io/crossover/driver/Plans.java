@@ -26,13 +26,25 @@ final class Plans {
     }
   }
 
-  /** Plans, prints the plan, writes config.json and plan.json into the run directory. */
-  static TokenPlan planAndSave(CrossoverConfig config, Configuration hadoop, int show) {
+  /**
+   * Plans and prints the plan; unless {@code dryRun}, makes the run directory with config.json,
+   * identity.json and plan.json. An existing run directory is refused before any work: a plan never
+   * changes a run.
+   */
+  static TokenPlan planAndSave(
+      CrossoverConfig config, Configuration hadoop, int show, boolean dryRun) {
     Dataset dataset = Dataset.open(config.data().dataset(), hadoop);
+    RunIdentity.Hashes hashes =
+        dryRun ? null : RunIdentity.Hashes.of(config, dataset.manifestSha256(), hadoop);
+    if (!dryRun) {
+      RunDir.refuseExistingForPlan(config, hadoop);
+    }
     TokenPlan plan = plan(config, dataset);
     System.out.print(render(plan, dataset, config, show));
-    RunDir run = RunDir.create(config, hadoop);
-    System.out.println("wrote " + run.write("plan.json", Json.write(plan.summary(show))));
+    if (!dryRun) {
+      RunDir run = RunDir.create(config, hashes, hadoop, RunDir.Existing.KEEP, "planning it");
+      System.out.println("wrote " + run.write("plan.json", Json.write(plan.summary(show))));
+    }
     return plan;
   }
 

@@ -47,6 +47,7 @@ final class RankTask
     Configuration hadoop = RunDir.hadoopConf();
     int timeout =
         (int) Math.min(Integer.MAX_VALUE, config.cluster().allreduceTimeoutSeconds() * 1000L);
+    long[] stepsDone = {-1};
     try (ServerSocket server = new ServerSocket(0, 16)) {
       // Rendezvous, once per stage attempt: allGather costs about a second, so never per step.
       String host = ctx.getTaskInfos()[rank].address().replaceAll(":\\d+$", "");
@@ -68,23 +69,31 @@ final class RankTask
         // Each attempt resumes from the latest checkpoint (there is none on the first one).
         long done =
             TrainSession.forRank(config, RunDir.open(runDir, hadoop), hadoop)
-                .train(true, hadoop, ring, gpus(ctx));
+                .train(true, hadoop, ring, gpus(ctx), step -> stepsDone[0] = step);
         Iterator<String> out = List.of(rank + ":" + done).iterator();
         return CollectionConverters.asScala(out);
       }
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(
-          "rank " + rank + " (stage attempt " + ctx.stageAttemptNumber() + "): " + e.getMessage(),
-          e);
-    } catch (RuntimeException e) {
-      throw new IllegalStateException(
-          "rank "
-              + rank
-              + " (stage attempt "
-              + ctx.stageAttemptNumber()
-              + ") failed: "
-              + e.getMessage(),
-          e);
+    } catch (java.io.IOException | RuntimeException e) {
+      throw failure(rank, stepsDone[0], ctx.stageAttemptNumber(), e);
     }
+  }
+
+  /**
+   * The failure as the driver should read it: with the rank, its step and the stage attempt; a
+   * user's mistake stays one (so the CLI exits 2), anything else is a failure of this rank.
+   */
+  private static RuntimeException failure(int rank, long stepsDone, int attempt, Exception e) {
+    String where =
+        "rank "
+            + rank
+            + (stepsDone < 0 ? ", before it finished a step" : ", after step " + stepsDone)
+            + " (stage attempt "
+            + attempt
+            + "): ";
+    if (e instanceof io.crossover.data.UserException) {
+      return new io.crossover.data.UserException(where + e.getMessage(), e);
+    }
+    String why = e instanceof io.crossover.data.Failure ? e.getMessage() : e.toString();
+    return new io.crossover.data.Failure(where + why, e);
   }
 }

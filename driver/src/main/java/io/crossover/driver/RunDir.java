@@ -1,16 +1,29 @@
 package io.crossover.driver;
 
+import io.crossover.data.Failure;
+import io.crossover.data.UserException;
 import io.crossover.data.config.ConfigLoader;
 import io.crossover.data.config.CrossoverConfig;
+import io.crossover.executor.checkpoint.Checkpoints;
+import io.crossover.executor.model.Transformer;
+import io.crossover.executor.optim.AdamW;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
-/** A run directory, {@code run.root/run.name}, on any Hadoop filesystem. */
+/**
+ * A run directory, {@code run.root/run.name}, on any Hadoop filesystem. Its {@code config.json} and
+ * {@code identity.json} are written once, when the run is made, and never changed: a run that goes
+ * on (resumed, or trained after {@code plan} made it) must have the same identity ({@link
+ * RunIdentity}).
+ */
 public final class RunDir {
   private final FileSystem fs;
   private final Path dir;
@@ -20,47 +33,109 @@ public final class RunDir {
     this.dir = dir;
   }
 
-  /** The run directory of a config, created if missing, with config.json written into it. */
-  public static RunDir create(CrossoverConfig config, Configuration hadoop) {
-    return create(config, hadoop, Existing.KEEP);
-  }
-
-  /** What to do with a directory that already holds a training run. */
+  /** What to do with a directory that already holds a run. */
   public enum Existing {
-    /** Refuse to touch it. */
+    /** Refuse a trained run; go on with a planned one of the same identity. */
     REFUSE,
     /** Delete it and start afresh. */
     REPLACE,
-    /** Keep it (to resume, or for commands that only add files). */
+    /** Go on with it (resume), if its identity is the same. */
     KEEP
   }
 
+  /** What a run directory holds. */
+  enum State {
+    /** Nothing yet (or not there). */
+    NEW,
+    /** config.json from {@code plan}, never trained. */
+    PLANNED,
+    /** Training started (metrics.jsonl) or finished (DONE). */
+    TRAINED
+  }
+
   /**
-   * As {@link #create(CrossoverConfig, Configuration)}, saying what happens to a directory that
-   * already holds training results.
+   * Opens the run directory of {@code config} for training, or creates it: writes config.json and
+   * identity.json for a new run, checks them for an existing one (a difference is a {@link
+   * UserException} naming each key).
    */
-  public static RunDir create(CrossoverConfig config, Configuration hadoop, Existing existing) {
-    Path dir = new Path(config.run().root(), config.run().name());
+  static RunDir create(
+      CrossoverConfig config,
+      RunIdentity.Hashes hashes,
+      Configuration hadoop,
+      Existing existing,
+      String action) {
+    Path path = new Path(config.run().root(), config.run().name());
     try {
-      FileSystem fs = io.crossover.data.shard.Filesystems.of(dir, hadoop);
-      boolean trained =
-          fs.exists(new Path(dir, "metrics.jsonl")) || fs.exists(new Path(dir, "DONE"));
-      if (trained && existing == Existing.REFUSE) {
-        throw new IllegalArgumentException(
+      FileSystem fs = io.crossover.data.shard.Filesystems.of(path, hadoop);
+      RunDir run = new RunDir(fs, fs.makeQualified(path));
+      State state = run.state();
+      if (state == State.TRAINED && existing == Existing.REFUSE) {
+        throw new UserException(
             "run.name: "
-                + fs.makeQualified(dir)
+                + run.dir
                 + " already holds a training run; pass --resume to continue it, --overwrite to"
                 + " replace it, or choose another --run name");
       }
-      if (trained && existing == Existing.REPLACE) {
-        fs.delete(dir, true);
+      if (state != State.NEW && existing == Existing.REPLACE) {
+        fs.delete(run.dir, true);
+        state = State.NEW;
       }
-      fs.mkdirs(dir);
-      RunDir run = new RunDir(fs, fs.makeQualified(dir));
-      run.write("config.json", ConfigLoader.toJson(config));
+      if (state == State.NEW) {
+        fs.mkdirs(run.dir);
+        run.write(RunIdentity.FILE, RunIdentity.toJson(hashes));
+        run.write("config.json", ConfigLoader.toJson(config));
+      } else {
+        run.checkIdentity(config, hashes, action);
+      }
       return run;
     } catch (IOException e) {
-      throw new UncheckedIOException("run.root: cannot create " + dir + ": " + e.getMessage(), e);
+      throw new Failure("run.root: cannot create " + path + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Refuses (before any work) to plan into a run directory that exists: plan never changes one. */
+  static void refuseExistingForPlan(CrossoverConfig config, Configuration hadoop) {
+    Path path = new Path(config.run().root(), config.run().name());
+    try {
+      FileSystem fs = io.crossover.data.shard.Filesystems.of(path, hadoop);
+      if (fs.exists(path)
+          && (!fs.getFileStatus(path).isDirectory() || fs.listStatus(path).length > 0)) {
+        throw new UserException(
+            "run.name: "
+                + fs.makeQualified(path)
+                + " already exists, and plan never changes a run directory; choose another --run"
+                + " NAME, or add --dry-run to print the plan without saving it");
+      }
+    } catch (IOException e) {
+      throw new Failure("run.root: cannot read " + path + ": " + e.getMessage(), e);
+    }
+  }
+
+  private State state() throws IOException {
+    if (fs.exists(new Path(dir, "metrics.jsonl")) || fs.exists(new Path(dir, "DONE"))) {
+      return State.TRAINED;
+    }
+    return fs.exists(new Path(dir, "config.json")) ? State.PLANNED : State.NEW;
+  }
+
+  private void checkIdentity(CrossoverConfig config, RunIdentity.Hashes hashes, String action)
+      throws IOException {
+    Path identity = new Path(dir, RunIdentity.FILE);
+    RunIdentity.Hashes saved = fs.exists(identity) ? RunIdentity.fromJson(read(identity)) : null;
+    List<String> differences =
+        RunIdentity.differences(read(new Path(dir, "config.json")), saved, config, hashes);
+    if (!differences.isEmpty()) {
+      throw RunIdentity.refusal(dir.toString(), differences, action);
+    }
+    if (saved == null) {
+      // Made before runs recorded their hashes: record them now, from the same dataset.
+      write(RunIdentity.FILE, RunIdentity.toJson(hashes));
+    }
+  }
+
+  private String read(Path file) throws IOException {
+    try (var in = fs.open(file)) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
   }
 
@@ -112,25 +187,81 @@ public final class RunDir {
     }
   }
 
-  /** Saves a checkpoint of {@code steps} steps done. */
+  /**
+   * Saves a checkpoint of {@code steps} steps done. A failure (a full disk) leaves the previous
+   * checkpoints as they were, and says so with the command that resumes from the last of them.
+   */
   public Path checkpoint(
-      long steps,
-      long tokensSeen,
-      CrossoverConfig config,
-      io.crossover.executor.model.Transformer model,
-      io.crossover.executor.optim.AdamW adam) {
+      long steps, long tokensSeen, CrossoverConfig config, Transformer model, AdamW adam) {
     try {
-      return io.crossover.executor.checkpoint.Checkpoints.save(
+      return Checkpoints.save(
           fs,
           dir,
-          new io.crossover.executor.checkpoint.Checkpoints.State(
-              steps, adam.step(), tokensSeen, config.run().seed()),
+          new Checkpoints.State(steps, adam.step(), tokensSeen, config.run().seed()),
           model,
           adam,
           ConfigLoader.toJson(config));
+    } catch (IOException | org.apache.hadoop.fs.FSError e) {
+      String previous;
+      try {
+        previous =
+            Checkpoints.latest(fs, dir)
+                .map(p -> "the previous checkpoint " + p.getName() + " is intact")
+                .orElse("there is no earlier checkpoint");
+      } catch (IOException | RuntimeException listing) {
+        previous = "the earlier checkpoints were not touched";
+      }
+      Throwable why =
+          e instanceof org.apache.hadoop.fs.FSError && e.getCause() != null ? e.getCause() : e;
+      throw new CheckpointFailure(
+          "cannot write checkpoint step-"
+              + steps
+              + " to "
+              + new Path(dir, Checkpoints.DIR)
+              + " ("
+              + String.valueOf(why.getMessage()).lines().findFirst().orElse("")
+              + "); "
+              + previous,
+          e);
+    }
+  }
+
+  /** A checkpoint that could not be written; the ones before it are intact. */
+  static final class CheckpointFailure extends Failure {
+    private static final long serialVersionUID = 1L;
+
+    CheckpointFailure(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  /**
+   * Before a run goes on: removes what interrupted checkpoint saves left, and finds the newest
+   * intact checkpoint (broken newer ones are reported and moved aside). Says what it did to {@code
+   * out}.
+   */
+  void prepareResume(Consumer<String> out) {
+    try {
+      List<String> removed = Checkpoints.removeUnfinished(fs, dir);
+      if (!removed.isEmpty()) {
+        out.accept(
+            "resume: removed "
+                + removed.size()
+                + " unfinished checkpoint save(s) of an interrupted run: "
+                + String.join(", ", removed));
+      }
+      Checkpoints.newestIntact(fs, dir, out);
     } catch (IOException e) {
-      throw new UncheckedIOException(
-          "cannot write a checkpoint to " + dir + ": " + e.getMessage(), e);
+      throw new Failure("cannot check the checkpoints of " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The newest checkpoint, if any (for messages). */
+  Optional<Path> latestCheckpoint() {
+    try {
+      return Checkpoints.latest(fs, dir);
+    } catch (IOException e) {
+      return Optional.empty();
     }
   }
 
@@ -138,22 +269,17 @@ public final class RunDir {
    * Loads the latest checkpoint into the model and optimiser and drops metrics logged after it;
    * returns the step to continue from (0 when there is no checkpoint).
    */
-  public long restore(
-      io.crossover.executor.model.Transformer model,
-      io.crossover.executor.optim.AdamW adam,
-      boolean truncateLogs) {
+  public long restore(Transformer model, AdamW adam, boolean truncateLogs) {
     try {
       if (fs.exists(new Path(dir, "DONE"))) {
-        throw new IllegalArgumentException(
-            "run.name: " + dir + " is complete (DONE); nothing to resume");
+        throw new UserException("run.name: " + dir + " is complete (DONE); nothing to resume");
       }
-      var latest = io.crossover.executor.checkpoint.Checkpoints.latest(fs, dir);
+      var latest = Checkpoints.latest(fs, dir);
       if (latest.isEmpty()) {
         System.out.println("resume: no checkpoint in " + dir + "; starting from step 0");
         return 0;
       }
-      long step =
-          io.crossover.executor.checkpoint.Checkpoints.load(fs, latest.get(), model, adam).step();
+      long step = Checkpoints.load(fs, latest.get(), model, adam).step();
       if (truncateLogs) {
         truncate("metrics.jsonl", step);
         truncate("evals.jsonl", step);
@@ -161,7 +287,7 @@ public final class RunDir {
       System.out.println("resume: from " + latest.get() + " (step " + step + ")");
       return step;
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot resume from " + dir + ": " + e.getMessage(), e);
+      throw new Failure("cannot resume from " + dir + ": " + e.getMessage(), e);
     }
   }
 
@@ -176,7 +302,9 @@ public final class RunDir {
         new java.io.BufferedReader(
             new java.io.InputStreamReader(fs.open(file), StandardCharsets.UTF_8))) {
       for (String line; (line = in.readLine()) != null; ) {
-        if (io.crossover.data.Json.MAPPER.readTree(line).path("step").asLong() <= step) {
+        // A line cut short by a crash is dropped with the lines after the checkpoint.
+        if (line.endsWith("}")
+            && io.crossover.data.Json.MAPPER.readTree(line).path("step").asLong() <= step) {
           kept.append(line).append('\n');
         }
       }
@@ -186,6 +314,15 @@ public final class RunDir {
 
   FileSystem fs() {
     return fs;
+  }
+
+  /** Whether the run directory has a file of this name. */
+  boolean exists(String name) {
+    try {
+      return fs.exists(new Path(dir, name));
+    } catch (IOException e) {
+      throw new Failure("cannot read " + dir + ": " + e.getMessage(), e);
+    }
   }
 
   public Path path() {
@@ -206,7 +343,7 @@ public final class RunDir {
       }
       return target;
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
+      throw new Failure("cannot write " + target + ": " + e.getMessage(), e);
     }
   }
 }

@@ -69,9 +69,29 @@ final class StepBench implements Callable<Integer> {
       description = "Print one JSON object with every figure as the last line.")
   boolean json;
 
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
   @Override
   public Integer call() {
-    CrossoverConfig c = config.load(new ConfigOptions.Sugar().put("model.preset", preset).pairs());
+    if (batch < 1 || steps < 1 || seqLen < 2 || matmul < 1) {
+      throw new picocli.CommandLine.ParameterException(
+          spec.commandLine(),
+          "--batch, --steps and --matmul must be >= 1 and --seq-len >= 2 (got --batch "
+              + batch
+              + ", --steps "
+              + steps
+              + ", --seq-len "
+              + seqLen
+              + ", --matmul "
+              + matmul
+              + ")");
+    }
+    if (!List.of("ar", "mdm", "both").contains(objective)) {
+      throw new picocli.CommandLine.ParameterException(
+          spec.commandLine(), "--objective " + objective + " is not ar, mdm or both");
+    }
+    CrossoverConfig c =
+        config.load(new ConfigOptions.Sugar().put("--preset", "model.preset", preset));
     System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(c.train().threads()));
     System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
     int vocab = 259;

@@ -17,6 +17,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
+import org.apache.logging.log4j.LogManager;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -180,14 +181,16 @@ final class SweepCommand implements Callable<Integer> {
       TrainSession.run(
           p.config(),
           state == Sweep.State.RESTART ? RunDir.Existing.REPLACE : RunDir.Existing.KEEP,
-          spark);
+          spark,
+          Crossover.commandLineWith(List.of()));
       double s = (System.nanoTime() - start) / 1e9;
       return (state == Sweep.State.RESUME ? "resumed, done" : "done")
           + String.format(Locale.ROOT, " in %.0f s", s);
     } catch (RuntimeException e) {
-      System.out.println("== " + label + " FAILED: " + e.getMessage());
-      e.printStackTrace(System.out);
-      return "FAILED: " + e.getMessage();
+      String why = Crossover.describeForUser(e);
+      LogManager.getLogger(SweepCommand.class).error("run " + label + " failed", e);
+      System.out.println("== " + label + " FAILED: " + why);
+      return "FAILED: " + why;
     }
   }
 

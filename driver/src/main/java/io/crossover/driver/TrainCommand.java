@@ -4,19 +4,23 @@ import io.crossover.data.Json;
 import io.crossover.data.config.Counts;
 import io.crossover.data.config.CrossoverConfig;
 import io.crossover.executor.train.StepMetrics;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code crossover train}: one run, on one rank in this process. */
+/** {@code crossover train}: one run, in this process (one rank) or on a Spark barrier stage. */
 @Command(
     name = "train",
     mixinStandardHelpOptions = true,
     description = {
-      "Train one model (AR or MDM) on a fixed token budget, on one rank in this process.",
-      "Writes config.json, plan.json, metrics.jsonl and DONE into run.root/run.name."
+      "Train one model (AR or MDM) on a fixed token budget: in this process when",
+      "cluster.world-size is 1, else data-parallel on a Spark barrier stage of that many ranks.",
+      "Writes config.json, plan.json, metrics.jsonl, evals.jsonl, checkpoints and DONE into",
+      "run.root/run.name. --resume goes on from the newest intact checkpoint; the run's",
+      "identity (data, budget, model, objective, optim, seed, world size, eval) must not change."
     })
 final class TrainCommand implements Callable<Integer> {
   @Mixin ConfigOptions config;
@@ -61,24 +65,25 @@ final class TrainCommand implements Callable<Integer> {
     CrossoverConfig c =
         config.load(
             new ConfigOptions.Sugar()
-                .put("objective.type", objective)
-                .put("model.preset", preset)
-                .put("data.dataset", dataset)
-                .put("budget.unique-tokens", unique)
-                .put("budget.total-tokens", total)
-                .put("budget.seq-len", seqLen)
-                .put("budget.global-batch", globalBatch)
-                .put("optim.lr", lr)
-                .put("run.name", run)
-                .pairs());
+                .put("--objective", "objective.type", objective)
+                .put("--preset", "model.preset", preset)
+                .put("--dataset", "data.dataset", dataset)
+                .put("--unique-tokens", "budget.unique-tokens", unique)
+                .put("--total-tokens", "budget.total-tokens", total)
+                .put("--seq-len", "budget.seq-len", seqLen)
+                .put("--global-batch", "budget.global-batch", globalBatch)
+                .put("--lr", "optim.lr", lr)
+                .put("--run", "run.name", run));
     if (resume && overwrite) {
-      throw new IllegalArgumentException("run.name: --resume and --overwrite exclude each other");
+      throw new io.crossover.data.UserException(
+          "run.name: --resume and --overwrite exclude each other");
     }
     TrainSession.run(
         QualifiedPaths.of(c, new org.apache.hadoop.conf.Configuration()),
         overwrite
             ? RunDir.Existing.REPLACE
-            : resume ? RunDir.Existing.KEEP : RunDir.Existing.REFUSE);
+            : resume ? RunDir.Existing.KEEP : RunDir.Existing.REFUSE,
+        Crossover.commandLineWith(List.of("--overwrite", "--resume"), "--resume"));
     return 0;
   }
 

@@ -54,34 +54,95 @@ final class TrainSession {
   }
 
   /** Runs (or resumes) the run a config describes: in this process for one rank, else on Spark. */
-  static void run(CrossoverConfig c, RunDir.Existing existing) {
-    run(c, existing, null);
+  static void run(CrossoverConfig c, RunDir.Existing existing, String resumeCommand) {
+    run(c, existing, null, resumeCommand);
   }
 
   /**
-   * As {@link #run(CrossoverConfig, RunDir.Existing)}; a multi-rank run uses {@code spark} when
-   * given (a sweep's session, shared by its runs and left open) instead of its own.
+   * As {@link #run(CrossoverConfig, RunDir.Existing, String)}; a multi-rank run uses {@code spark}
+   * when given (a sweep's session, shared by its runs and left open) instead of its own. {@code
+   * resumeCommand} is what a user types to go on after an interrupt or a failed checkpoint.
    */
   static void run(
-      CrossoverConfig c, RunDir.Existing existing, org.apache.spark.sql.SparkSession spark) {
+      CrossoverConfig c,
+      RunDir.Existing existing,
+      org.apache.spark.sql.SparkSession spark,
+      String resumeCommand) {
     Configuration hadoop = RunDir.hadoopConf();
     Dataset dataset = Dataset.open(c.data().dataset(), hadoop);
     TokenPlan plan = Plans.plan(c, dataset);
-    RunDir runDir = RunDir.create(c, hadoop, existing);
-    System.out.print(Plans.render(plan, dataset, c, 2));
-    runDir.write("plan.json", Json.write(plan.summary(4)));
     boolean resume = existing == RunDir.Existing.KEEP;
-    long done =
-        c.cluster().worldSize() == 1
-            ? forRank(c, runDir, dataset, plan).train(resume, hadoop, Collective.SINGLE, List.of())
-            : DistributedTrain.run(c, runDir, plan, spark);
+    RunDir runDir =
+        RunDir.create(
+            c,
+            RunIdentity.Hashes.of(c, dataset.manifestSha256(), hadoop),
+            hadoop,
+            existing,
+            resume ? "resuming it" : "training it");
+    if (resume) {
+      runDir.prepareResume(System.out::println);
+    }
+    System.out.print(Plans.render(plan, dataset, c, 2));
+    if (!runDir.exists("plan.json")) {
+      runDir.write("plan.json", Json.write(plan.summary(4)));
+    }
+    java.util.concurrent.atomic.AtomicLong stepsDone = new java.util.concurrent.atomic.AtomicLong();
+    Interrupts.onInterrupt(() -> interrupted(runDir, plan, stepsDone.get(), resumeCommand));
+    long done;
+    try {
+      done =
+          c.cluster().worldSize() == 1
+              ? forRank(c, runDir, dataset, plan)
+                  .train(resume, hadoop, Collective.SINGLE, List.of(), stepsDone::set)
+              : DistributedTrain.run(c, runDir, plan, spark, stepsDone::set);
+    } catch (RuntimeException e) {
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        if (t instanceof RunDir.CheckpointFailure f) {
+          throw new io.crossover.data.Failure(
+              f.getMessage()
+                  + ". Free space (or fix the filesystem), then resume: "
+                  + resumeCommand,
+              e);
+        }
+      }
+      throw e;
+    } finally {
+      Interrupts.onInterrupt(null);
+    }
     if (done < plan.steps()) {
       System.out.println(
-          "stopped after step " + done + " (train.stop-after-steps); resume with --resume");
+          "stopped after step " + done + " (train.stop-after-steps); resume: " + resumeCommand);
       return;
     }
     runDir.write("DONE", "");
     System.out.println("done: " + runDir.path());
+  }
+
+  /** What Ctrl-C prints: where the run stopped, what a resume starts from, the command. */
+  private static String interrupted(
+      RunDir runDir, TokenPlan plan, long stepsDone, String resumeCommand) {
+    String from =
+        runDir
+            .latestCheckpoint()
+            .map(
+                p ->
+                    "the last checkpoint is "
+                        + p.getName()
+                        + " ("
+                        + p
+                        + "): a resume continues from there, exactly")
+            .orElse(
+                "there is no checkpoint yet (train.checkpoint-every sets how often): a resume starts"
+                    + " from step 0");
+    return String.format(
+        Locale.ROOT,
+        "crossover: interrupted %s after step %d of %d (epoch %.2f); %s.%nResume: %s",
+        runDir.path(),
+        stepsDone,
+        plan.steps(),
+        (double) stepsDone * plan.tokensPerStep() / plan.spec().uniqueTokens(),
+        from,
+        resumeCommand);
   }
 
   /** The session of one rank (on an executor, or in this process). */
@@ -103,7 +164,12 @@ final class TrainSession {
    * stop; returns the steps done. Every rank evaluates its share; rank 0 alone logs and
    * checkpoints. {@code gpus}: the GPU addresses Spark assigned to this rank's task.
    */
-  long train(boolean resume, Configuration hadoop, Collective ranks, List<String> gpus) {
+  long train(
+      boolean resume,
+      Configuration hadoop,
+      Collective ranks,
+      List<String> gpus,
+      java.util.function.LongConsumer progress) {
     ai.djl.Device device = Devices.select(config.train().device(), gpus);
     int rank = ranks.rank();
     boolean lead = rank == 0;
@@ -174,7 +240,10 @@ final class TrainSession {
         return trainer.train(
             reader,
             from,
-            stepsDone -> afterStep(stepsDone, from, lead, model, adam, evaluator, evals));
+            stepsDone -> {
+              progress.accept(stepsDone);
+              return afterStep(stepsDone, from, lead, model, adam, evaluator, evals);
+            });
       } catch (java.io.IOException e) {
         throw new java.io.UncheckedIOException("cannot write to " + runDir.path(), e);
       }

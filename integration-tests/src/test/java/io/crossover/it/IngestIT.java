@@ -308,6 +308,35 @@ class IngestIT {
         e.getMessage()
             .endsWith(".parquet: no column 'text' (columns: id, body); set data.input.text-field"),
         e.getMessage());
+
+    // A column of another type is named with its type, and the string columns are offered.
+    Path numbers = tmp.resolve("numbers");
+    StructType typed =
+        new StructType().add("title", DataTypes.StringType).add("text", DataTypes.LongType);
+    spark
+        .createDataFrame(List.of(RowFactory.create("a", 1L), RowFactory.create("b", 2L)), typed)
+        .coalesce(1)
+        .write()
+        .parquet(numbers.toString());
+    InputException wrongType =
+        assertThrows(
+            InputException.class,
+            () ->
+                IngestJob.run(
+                    sc,
+                    data(
+                        numbers.toString(),
+                        tmp.resolve("n").toString(),
+                        "data.input.format=parquet"),
+                    false,
+                    s -> {}));
+    assertTrue(
+        wrongType
+            .getMessage()
+            .endsWith(
+                ".parquet: column 'text' is INT64, not a string; set data.input.text-field to a"
+                    + " string column (string columns: title)"),
+        wrongType.getMessage());
   }
 
   @Test

@@ -30,15 +30,16 @@ public record Target(
   public static final String CONF_DIR = "/etc/crossover";
 
   public Target {
+    KubeSyntax.image("--image", image);
+    KubeSyntax.label("--namespace", namespace);
     if (!scheduler.equals("yunikorn") && !scheduler.equals("volcano")) {
       throw new IllegalArgumentException(
           "--scheduler " + scheduler + " is not yunikorn or volcano (gang scheduling is required)");
     }
-    if (schedule.trim().split("\\s+").length != 5) {
+    KubeSyntax.cron("--schedule", schedule);
+    if (!driverMemory.matches("[0-9]+[kmgtKMGT]?")) {
       throw new IllegalArgumentException(
-          "--schedule \""
-              + schedule
-              + "\" is not a five-field cron expression, e.g. \"0 2 * * 6\"");
+          "--driver-memory \"" + driverMemory + "\" is not a JVM memory size; write e.g. 4g");
     }
   }
 }

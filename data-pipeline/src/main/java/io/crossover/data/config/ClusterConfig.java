@@ -37,12 +37,35 @@ public record ClusterConfig(
           "value \"" + memory + "\" is not a JVM memory size; write e.g. 1024m or 4g");
     }
     return new ClusterConfig(
-        k.nonEmpty("cluster.master", "write e.g. local-cluster[2,1,1024] or spark://host:7077"),
+        master(
+            k.nonEmpty(
+                "cluster.master", "write e.g. local-cluster[2,1,1024] or spark://host:7077")),
         k.integer("cluster.world-size", 1, 65_536),
         memory,
         k.openMap("cluster.spark-conf"),
         k.integer("cluster.allreduce-timeout-seconds", 1, 86_400),
         k.integer("cluster.allreduce-piece-bytes", 64, 1 << 30),
         k.integer("cluster.barrier-timeout-seconds", 1, 86_400));
+  }
+
+  /** The master URL forms Spark 4 accepts; anything else fails before a session starts. */
+  private static final java.util.regex.Pattern MASTER =
+      java.util.regex.Pattern.compile(
+          "local(\\[(\\*|[1-9][0-9]*)(,[1-9][0-9]*)?])?"
+              + "|local-cluster\\[ *[1-9][0-9]* *, *[1-9][0-9]* *, *[1-9][0-9]* *]"
+              + "|spark://[^/\\s:,]+:[0-9]+(,[^/\\s:,]+:[0-9]+)*"
+              + "|yarn"
+              + "|k8s://(https?://)?[^/\\s:]+(:[0-9]+)?/?");
+
+  static String master(String value) {
+    if (!MASTER.matcher(value).matches()) {
+      throw new ConfigException(
+          "cluster.master",
+          "value \""
+              + value
+              + "\" is not a Spark master URL; use local[N], local-cluster[W,cores,MB],"
+              + " spark://host:7077, yarn or k8s://https://host:443");
+    }
+    return value;
   }
 }

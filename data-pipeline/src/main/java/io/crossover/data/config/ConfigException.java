@@ -4,7 +4,8 @@ package io.crossover.data.config;
  * A configuration that cannot be used. The message always names the key, the value found and what
  * is allowed, so that a user can fix it without reading code.
  */
-public final class ConfigException extends IllegalArgumentException {
+public final class ConfigException extends io.crossover.data.UserException {
+  private static final long serialVersionUID = 1L;
   private final String key;
 
   public ConfigException(String key, String message) {

@@ -23,18 +23,54 @@ public final class ConfigLoader {
 
   private ConfigLoader() {}
 
-  /** Loads defaults + optional user file (null for none) + overrides. */
+  /**
+   * One {@code key=value} from the command line, with what the user typed to give it (an option
+   * such as {@code --objective}, or {@code --set key}), which error messages quote.
+   */
+  public record Setting(String key, String value, String origin) {
+    /** Parses {@code key=value} as given to {@code --set}. */
+    public static Setting ofSet(String pair) {
+      int eq = pair.indexOf('=');
+      if (eq <= 0) {
+        throw new ConfigException(
+            null, "--set expects key=value, got '" + pair + "'; e.g. --set budget.seq-len=256");
+      }
+      String key = pair.substring(0, eq).trim();
+      return new Setting(key, pair.substring(eq + 1).trim(), "--set " + key);
+    }
+  }
+
+  /** Loads defaults + optional user file (null for none) + {@code --set key=value} overrides. */
   public static CrossoverConfig load(String userFile, List<String> overrides) {
+    List<Setting> parsed = new ArrayList<>();
+    for (String o : overrides) {
+      parsed.add(Setting.ofSet(o));
+    }
+    return loadOverrides(userFile, parsed);
+  }
+
+  /** Loads defaults + optional user file (null for none) + overrides that know their origin. */
+  public static CrossoverConfig loadOverrides(String userFile, List<Setting> overrides) {
     return bind(layers(userFile, overrides));
   }
 
   /** The merged HOCON tree before binding. */
-  static Config layers(String userFile, List<String> overrides) {
+  static Config layers(String userFile, List<Setting> overrides) {
     Config merged = parseOverrides(overrides);
     if (userFile != null) {
       merged = merged.withFallback(userLayer(userFile));
     }
-    return merged.withFallback(defaults()).resolve();
+    try {
+      return merged.withFallback(defaults()).resolve();
+    } catch (com.typesafe.config.ConfigException.UnresolvedSubstitution e) {
+      throw new ConfigException(
+          null,
+          e.getMessage().replace("Could not resolve substitution to a value", "unresolved")
+              + "; define it in the file, export it as an environment variable, or write ${?NAME}"
+              + " for an optional one");
+    } catch (com.typesafe.config.ConfigException e) {
+      throw new ConfigException(null, "cannot resolve the config: " + e.getMessage());
+    }
   }
 
   /**
@@ -93,39 +129,44 @@ public final class ConfigLoader {
         null, "config file '" + userFile + "' not found (neither a file nor a name in conf/)");
   }
 
-  /** Parses {@code key=value} pairs. Values are HOCON where they parse, plain strings otherwise. */
-  static Config parseOverrides(List<String> overrides) {
+  /** Parses overrides. Values are HOCON where they parse, plain strings otherwise. */
+  static Config parseOverrides(List<Setting> overrides) {
     Config out = ConfigFactory.empty();
-    List<String> seen = new ArrayList<>();
-    for (String override : overrides) {
-      int eq = override.indexOf('=');
-      if (eq <= 0) {
-        throw new ConfigException(
-            null, "--set expects key=value, got '" + override + "'; e.g. --set budget.seq-len=256");
-      }
-      String key = override.substring(0, eq).trim();
-      String value = override.substring(eq + 1).trim();
+    java.util.Map<String, String> seen = new java.util.HashMap<>();
+    for (Setting override : overrides) {
+      String key = override.key();
+      String value = override.value();
       try {
         ConfigUtil.splitPath(key);
       } catch (com.typesafe.config.ConfigException e) {
         throw new ConfigException(
-            null, "--set " + override + ": '" + key + "' is not a config key");
+            null, override.origin() + "=" + value + ": '" + key + "' is not a config key");
       }
-      if (seen.contains(key)) {
-        throw new ConfigException(key, "is set twice on the command line; keep one --set " + key);
+      String first = seen.putIfAbsent(key, override.origin());
+      if (first != null) {
+        throw new ConfigException(
+            key,
+            first.equals(override.origin())
+                ? "is set twice on the command line; keep one " + first
+                : "is set by both " + first + " and " + override.origin() + "; keep one");
       }
-      seen.add(key);
       // Only lists, objects and quoted strings are parsed as HOCON: a bare value stays a
       // string, so "/data//x" is not cut at "//" (a HOCON comment). Keys convert numbers.
       ConfigParseOptions origin =
-          ConfigParseOptions.defaults().setOriginDescription("--set " + key);
-      ConfigValue parsed = ConfigValueFactory.fromAnyRef(value, "--set " + key);
+          ConfigParseOptions.defaults().setOriginDescription(override.origin());
+      ConfigValue parsed = ConfigValueFactory.fromAnyRef(value, override.origin());
       if (value.startsWith("[") || value.startsWith("{") || value.startsWith("\"")) {
         try {
           parsed = ConfigFactory.parseString("v = " + value, origin).getValue("v");
         } catch (com.typesafe.config.ConfigException e) {
           throw new ConfigException(
-              key, "value " + value + " (from --set) is not valid HOCON: " + e.getMessage());
+              key,
+              "value "
+                  + value
+                  + " (from "
+                  + override.origin()
+                  + ") is not valid HOCON: "
+                  + e.getMessage());
         }
       }
       Config layer = ConfigFactory.empty().withValue(key, parsed);

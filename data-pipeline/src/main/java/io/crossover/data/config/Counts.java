@@ -37,8 +37,12 @@ public final class Counts {
         break;
       }
     }
-    java.math.BigDecimal value =
-        new java.math.BigDecimal(digits).multiply(java.math.BigDecimal.valueOf(multiplier));
+    java.math.BigDecimal value;
+    try {
+      value = new java.math.BigDecimal(digits).multiply(java.math.BigDecimal.valueOf(multiplier));
+    } catch (NumberFormatException e) {
+      throw new NumberFormatException("not a number");
+    }
     try {
       return value.longValueExact();
     } catch (ArithmeticException e) {

@@ -56,6 +56,15 @@ final class Keys {
 
   /** A count such as {@code 4096}, {@code 96B} or {@code 256Ki}, within [min, max]. */
   long count(String key, long min, long max) {
+    return whole(key, min, max, "write e.g. 4096, 64k, 96B or 256Ki");
+  }
+
+  /** A plain whole number (a seed, a thread count) within [min, max]; suffixes are accepted. */
+  long number(String key, long min, long max) {
+    return whole(key, min, max, "write a whole number, e.g. " + Math.max(min, Math.min(max, 42)));
+  }
+
+  private long whole(String key, long min, long max, String hint) {
     ConfigValue v = value(key);
     long n;
     try {
@@ -72,10 +81,13 @@ final class Keys {
         throw new NumberFormatException("not a number");
       }
     } catch (NumberFormatException e) {
+      String reason = String.valueOf(e.getMessage());
       throw bad(
           key,
           v,
-          "is not a whole count (" + e.getMessage() + "); write e.g. 4096, 64k, 96B or 256Ki");
+          (reason.startsWith("not ") ? "is " + reason : "is not a whole number (" + reason + ")")
+              + "; "
+              + hint);
     }
     if (n < min || n > max) {
       throw bad(
@@ -94,7 +106,7 @@ final class Keys {
   }
 
   int integer(String key, int min, int max) {
-    return (int) count(key, min, max);
+    return (int) number(key, min, max);
   }
 
   double fraction(String key, double min, double max) {

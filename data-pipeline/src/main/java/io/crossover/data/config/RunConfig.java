@@ -19,7 +19,7 @@ public record RunConfig(long seed, String root, String name) implements java.io.
               + "\" is not a valid directory name; use letters, digits, '.', '_' and '-'");
     }
     return new RunConfig(
-        k.count("run.seed", 0, Long.MAX_VALUE),
+        k.number("run.seed", 0, Long.MAX_VALUE),
         k.nonEmpty("run.root", "give a directory, e.g. runs or hdfs:///crossover/runs"),
         name);
   }

@@ -10,7 +10,6 @@ import io.crossover.data.shard.WrittenShard;
 import io.crossover.data.tokenize.Tokenizer;
 import io.crossover.data.tokenize.TokenizerSpec;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Iterator;
@@ -81,7 +80,7 @@ public final class IngestJob {
     try {
       return new IngestJob(sc, data, inputs, log).run(overwrite);
     } catch (IOException e) {
-      throw new UncheckedIOException("ingest failed: " + e.getMessage(), e);
+      throw new io.crossover.data.Failure("ingest failed: " + e.getMessage(), e);
     } catch (Exception e) {
       // Spark throws its checked SparkException undeclared. A task's InputException names the
       // file and line: surface it rather than Spark's wrapper.
@@ -93,7 +92,7 @@ public final class IngestJob {
       if (e instanceof RuntimeException r) {
         throw r;
       }
-      throw new IllegalStateException("ingest failed: " + e.getMessage(), e);
+      throw new io.crossover.data.Failure("ingest failed: " + e.getMessage(), e);
     }
   }
 
@@ -187,7 +186,7 @@ public final class IngestJob {
             "ingest: %,d documents read, %,d kept (%,d tokens), %,d empty, %,d not valid UTF-8",
             stats.read, stats.kept, stats.keptTokens, stats.empty, stats.invalidUtf8));
     if (stats.kept == 0) {
-      throw new IllegalArgumentException(
+      throw new io.crossover.data.UserException(
           String.format(
               "data.input.path: %s has no document with text (%d read, %d empty, %d not valid"
                   + " UTF-8)",
@@ -230,7 +229,7 @@ public final class IngestJob {
       }
     }
     String key = validation.tokens() > 0 ? "data.validation.tokens" : "data.validation.fraction";
-    throw new IllegalArgumentException(
+    throw new io.crossover.data.UserException(
         String.format(
             "%s: holding out %d tokens leaves no training document (the corpus has %d tokens in %d"
                 + " documents); lower it",
@@ -322,7 +321,7 @@ public final class IngestJob {
     Path old = null;
     if (fs.exists(output)) {
       if (!overwrite) {
-        throw new IllegalArgumentException(
+        throw new io.crossover.data.UserException(
             "data.dataset: "
                 + output
                 + " appeared while ingesting; pass --overwrite to replace it");
@@ -338,6 +337,49 @@ public final class IngestJob {
     }
     if (old != null) {
       fs.delete(old, true);
+    }
+  }
+
+  /**
+   * Cleans up after an ingest of {@code output} that was killed: partial outputs ({@code
+   * .NAME.tmp-*}) are removed; a previous dataset moved aside by {@code --overwrite} ({@code
+   * .NAME.old-*}) is put back when the new one never replaced it, else removed. Tells {@code log}
+   * what it did.
+   */
+  public static void recoverInterrupted(Path output, Configuration conf, Consumer<String> log) {
+    try {
+      FileSystem fs = Filesystems.of(output, conf);
+      Path parent = output.getParent();
+      if (parent == null || !fs.exists(parent)) {
+        return;
+      }
+      String prefix = "." + output.getName() + ".";
+      List<Path> old = new ArrayList<>();
+      for (org.apache.hadoop.fs.FileStatus s : fs.listStatus(parent)) {
+        String name = s.getPath().getName();
+        if (name.startsWith(prefix + "tmp-")) {
+          fs.delete(s.getPath(), true);
+          log.accept("ingest: removed " + name + ", the partial output of an interrupted ingest");
+        } else if (name.startsWith(prefix + "old-")) {
+          old.add(s.getPath());
+        }
+      }
+      for (Path p : old) {
+        if (!fs.exists(output) && fs.rename(p, output)) {
+          log.accept(
+              "ingest: put back the previous "
+                  + output.getName()
+                  + " from "
+                  + p.getName()
+                  + " (an interrupted --overwrite had moved it aside)");
+        } else {
+          fs.delete(p, true);
+          log.accept("ingest: removed " + p.getName() + ", left by an interrupted --overwrite");
+        }
+      }
+    } catch (IOException e) {
+      throw new io.crossover.data.Failure(
+          "cannot clean up after an earlier ingest of " + output + ": " + e.getMessage(), e);
     }
   }
 

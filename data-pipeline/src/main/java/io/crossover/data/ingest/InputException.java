@@ -3,7 +3,9 @@ package io.crossover.data.ingest;
 /**
  * Input that cannot be ingested as configured (malformed JSON, a missing field). Names the file.
  */
-public final class InputException extends IllegalArgumentException {
+public final class InputException extends io.crossover.data.UserException {
+  private static final long serialVersionUID = 1L;
+
   public InputException(String message) {
     super(message);
   }

@@ -156,9 +156,46 @@ final class RawDocuments {
                   + "); set data.input.text-field");
         }
         int idx = row.getType().getFieldIndex(column);
+        org.apache.parquet.schema.Type type = row.getType().getType(idx);
+        if (!type.isPrimitive()
+            || type.asPrimitiveType().getPrimitiveTypeName()
+                != org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName.BINARY) {
+          throw new InputException(
+              display
+                  + ": column '"
+                  + column
+                  + "' is "
+                  + describe(type)
+                  + ", not a string; set data.input.text-field to a string column"
+                  + stringColumns(row.getType()));
+        }
         sink.accept(
             row.getFieldRepetitionCount(idx) == 0 ? new byte[0] : row.getBinary(idx, 0).getBytes());
       }
     }
+  }
+
+  private static String describe(org.apache.parquet.schema.Type type) {
+    if (!type.isPrimitive()) {
+      return "a group (" + type.asGroupType().getFieldCount() + " fields)";
+    }
+    org.apache.parquet.schema.PrimitiveType p = type.asPrimitiveType();
+    return p.getLogicalTypeAnnotation() == null
+        ? p.getPrimitiveTypeName().name()
+        : p.getPrimitiveTypeName() + " (" + p.getLogicalTypeAnnotation() + ")";
+  }
+
+  private static String stringColumns(org.apache.parquet.schema.GroupType schema) {
+    List<String> names = new ArrayList<>();
+    for (org.apache.parquet.schema.Type f : schema.getFields()) {
+      if (f.isPrimitive()
+          && f.asPrimitiveType().getPrimitiveTypeName()
+              == org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName.BINARY) {
+        names.add(f.getName());
+      }
+    }
+    return names.isEmpty()
+        ? " (this file has none)"
+        : " (string columns: " + String.join(", ", names) + ")";
   }
 }

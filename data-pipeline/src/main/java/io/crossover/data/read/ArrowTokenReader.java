@@ -107,7 +107,7 @@ public final class ArrowTokenReader implements Iterator<StepBatch>, AutoCloseabl
       }
       put(END);
     } catch (Throwable t) {
-      put(new Failure(step, t));
+      put(new ReadError(step, t));
     }
   }
 
@@ -134,10 +134,13 @@ public final class ArrowTokenReader implements Iterator<StepBatch>, AutoCloseabl
           "the reader is at step " + toStep + ", the end of its range");
     }
     head = null;
-    if (item instanceof Failure f) {
+    if (item instanceof ReadError f) {
       head = f;
-      throw new IllegalStateException(
-          "rank " + rank + " cannot read step " + f.step + ": " + f.cause.getMessage(), f.cause);
+      String where = "rank " + rank + " cannot read step " + f.step + ": ";
+      if (f.cause instanceof io.crossover.data.UserException) {
+        throw new io.crossover.data.UserException(where + f.cause.getMessage(), f.cause);
+      }
+      throw new io.crossover.data.Failure(where + f.cause.getMessage(), f.cause);
     }
     nextStep++;
     return (StepBatch) item;
@@ -174,5 +177,5 @@ public final class ArrowTokenReader implements Iterator<StepBatch>, AutoCloseabl
     allocator.close();
   }
 
-  private record Failure(long step, Throwable cause) {}
+  private record ReadError(long step, Throwable cause) {}
 }

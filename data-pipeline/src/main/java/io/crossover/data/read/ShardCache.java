@@ -90,6 +90,7 @@ final class ShardCache implements AutoCloseable {
       return values;
     }
     values = file(shard).readBatch(batch);
+    checkVocabulary(shard, batch, values);
     if (cacheTokens > 0) {
       batches.put(key, values);
       cachedTokens += values.length;
@@ -104,6 +105,31 @@ final class ShardCache implements AutoCloseable {
       }
     }
     return values;
+  }
+
+  /**
+   * Ids outside the vocabulary would reach libtorch as "index out of range in self"; they can only
+   * come from shards that do not match the manifest (checksums off, or an edited manifest).
+   */
+  private void checkVocabulary(int shard, int batch, int[] values) {
+    int vocab = dataset.manifest().vocabSize();
+    for (int i = 0; i < values.length; i++) {
+      if (values[i] < 0 || values[i] >= vocab) {
+        throw new io.crossover.data.UserException(
+            Dataset.displayName(split, split.shards().get(shard).file())
+                + " holds token id "
+                + values[i]
+                + " (record batch "
+                + batch
+                + ", row "
+                + i
+                + "), outside the vocabulary of "
+                + vocab
+                + " ids of tokenizer "
+                + dataset.manifest().tokenizer()
+                + "; the shards do not match the manifest: ingest the corpus again");
+      }
+    }
   }
 
   private IntColumnFile file(int shard) {

@@ -26,11 +26,13 @@ public final class Dataset {
   private final FileSystem fs;
   private final Path root;
   private final Manifest manifest;
+  private final String manifestSha256;
 
-  private Dataset(FileSystem fs, Path root, Manifest manifest) {
+  private Dataset(FileSystem fs, Path root, Manifest manifest, String manifestSha256) {
     this.fs = fs;
     this.root = root;
     this.manifest = manifest;
+    this.manifestSha256 = manifestSha256;
   }
 
   /** Opens a dataset and checks its manifest's format version. */
@@ -40,10 +42,11 @@ public final class Dataset {
     String display = file.toString();
     try {
       FileSystem fs = Filesystems.of(root, conf);
-      JsonNode tree;
+      byte[] bytes;
       try (InputStream in = fs.open(file)) {
-        tree = Json.MAPPER.readTree(in);
+        bytes = in.readAllBytes();
       }
+      JsonNode tree = Json.MAPPER.readTree(bytes);
       int version = tree.path("format-version").asInt(-1);
       if (version != Manifest.FORMAT_VERSION) {
         throw new CorruptShardException(
@@ -59,9 +62,9 @@ public final class Dataset {
               .copy()
               .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true)
               .treeToValue(tree, Manifest.class);
-      return new Dataset(fs, fs.makeQualified(root), manifest);
+      return new Dataset(fs, fs.makeQualified(root), manifest, Sha256.hex(bytes));
     } catch (FileNotFoundException e) {
-      throw new IllegalArgumentException(
+      throw new io.crossover.data.UserException(
           "data.dataset: no " + Manifest.FILE + " in " + dir + "; run `crossover ingest` first", e);
     } catch (CorruptShardException e) {
       throw e;
@@ -80,6 +83,14 @@ public final class Dataset {
 
   public Manifest manifest() {
     return manifest;
+  }
+
+  /**
+   * SHA-256 of {@code manifest.json}: it lists every shard's SHA-256, so it stands for the whole
+   * dataset (a run records it, and refuses to resume on another dataset).
+   */
+  public String manifestSha256() {
+    return manifestSha256;
   }
 
   public FileSystem fs() {

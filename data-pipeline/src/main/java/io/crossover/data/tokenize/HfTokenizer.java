@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.crossover.data.Json;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -35,11 +34,20 @@ public final class HfTokenizer implements Tokenizer {
     try {
       root = Json.MAPPER.readTree(json);
     } catch (IOException e) {
-      throw new IllegalArgumentException(name + " is not valid JSON: " + e.getMessage(), e);
+      throw new io.crossover.data.UserException(
+          "data.tokenizer: "
+              + name
+              + " is not a tokenizer.json: not valid JSON ("
+              + e.getMessage().lines().findFirst().orElse("")
+              + ")",
+          e);
     }
-    if (!root.has("model")) {
-      throw new IllegalArgumentException(
-          name + " is not a HuggingFace tokenizer.json (no 'model')");
+    if (root == null || !root.has("model")) {
+      throw new io.crossover.data.UserException(
+          "data.tokenizer: "
+              + name
+              + " is JSON but not a HuggingFace tokenizer.json (it has no \"model\"); give the"
+              + " tokenizer.json that `tokenizer.save_pretrained` writes");
     }
     Map<String, Integer> added = new HashMap<>();
     int maxId = -1;
@@ -77,8 +85,13 @@ public final class HfTokenizer implements Tokenizer {
     options.put("padding", "false");
     try {
       this.tokenizer = HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(json), options);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot load tokenizer " + name, e);
+    } catch (IOException | RuntimeException e) {
+      throw new io.crossover.data.UserException(
+          "data.tokenizer: the HuggingFace tokenizers library cannot load "
+              + name
+              + ": "
+              + String.valueOf(e.getMessage()).lines().findFirst().orElse(""),
+          e);
     }
   }
 

@@ -4,9 +4,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -33,7 +30,7 @@ public final class TokenizerSpec implements Serializable {
       return new TokenizerSpec("byte", null);
     }
     if (!spec.startsWith("hf:")) {
-      throw new IllegalArgumentException(
+      throw new io.crossover.data.UserException(
           "data.tokenizer: \""
               + spec
               + "\" is not allowed; use byte or hf:<path to tokenizer.json>");
@@ -41,11 +38,28 @@ public final class TokenizerSpec implements Serializable {
     Path path = new Path(spec.substring(3));
     try {
       FileSystem fs = path.getFileSystem(hadoop);
-      try (InputStream in = fs.open(path)) {
-        return new TokenizerSpec(path.getName(), in.readAllBytes());
+      if (fs.getFileStatus(path).isDirectory()) {
+        Path inside = new Path(path, "tokenizer.json");
+        throw new io.crossover.data.UserException(
+            "data.tokenizer: "
+                + path
+                + " is a directory; give the tokenizer file"
+                + (fs.exists(inside) ? ", e.g. hf:" + inside : " (tokenizer.json)"));
       }
+      byte[] bytes;
+      try (InputStream in = fs.open(path)) {
+        bytes = in.readAllBytes();
+      }
+      if (bytes.length == 0 || (bytes[0] != '{' && !Character.isWhitespace(bytes[0]))) {
+        throw new io.crossover.data.UserException(
+            "data.tokenizer: "
+                + path
+                + (bytes.length == 0 ? " is empty" : " is not JSON (a binary file?)")
+                + "; give a HuggingFace tokenizer.json");
+      }
+      return new TokenizerSpec(path.getName(), bytes);
     } catch (java.io.FileNotFoundException e) {
-      throw new IllegalArgumentException(
+      throw new io.crossover.data.UserException(
           "data.tokenizer: tokenizer file " + path + " does not exist", e);
     } catch (IOException e) {
       throw new UncheckedIOException("data.tokenizer: cannot read " + path, e);
@@ -63,10 +77,6 @@ public final class TokenizerSpec implements Serializable {
   }
 
   private static String sha256(byte[] bytes) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return io.crossover.data.shard.Sha256.hex(bytes);
   }
 }

@@ -143,8 +143,8 @@ class ArrowTokenReaderTest {
     TokenPlan plan = plan(ds, 1);
     try (ArrowTokenReader reader =
         new ArrowTokenReader(ds, plan, 0, 0, plan.steps(), config(0), allocator)) {
-      IllegalStateException e =
-          assertThrows(IllegalStateException.class, () -> reader.forEachRemaining(b -> {}));
+      io.crossover.data.Failure e =
+          assertThrows(io.crossover.data.Failure.class, () -> reader.forEachRemaining(b -> {}));
       assertTrue(e.getCause() instanceof CorruptShardException, e.toString());
       assertTrue(e.getMessage().contains("rank 0 cannot read step"), e.getMessage());
       assertTrue(
@@ -163,10 +163,41 @@ class ArrowTokenReaderTest {
     ReaderConfig noVerify = new ReaderConfig(2, 0, false);
     try (ArrowTokenReader reader =
         new ArrowTokenReader(ds, plan, 0, 0, plan.steps(), noVerify, allocator)) {
-      IllegalStateException e =
-          assertThrows(IllegalStateException.class, () -> reader.forEachRemaining(b -> {}));
+      io.crossover.data.Failure e =
+          assertThrows(io.crossover.data.Failure.class, () -> reader.forEachRemaining(b -> {}));
       assertTrue(
           e.getMessage().contains("train/" + victim.file() + ": not a readable Arrow IPC file"),
+          e.getMessage());
+    }
+  }
+
+  @Test
+  void aTokenIdOutsideTheVocabularyNamesTheShardTheIdAndTheVocabulary() throws Exception {
+    // Shards that do not match their manifest (here: ids a byte tokenizer never makes), read
+    // without checksums: the reader must say so before libtorch sees the id.
+    List<int[]> bad = new ArrayList<>();
+    for (int[] doc : train) {
+      int[] copy = doc.clone();
+      copy[copy.length / 2] = 300;
+      bad.add(copy);
+    }
+    Path other = dir.resolve("other");
+    TestDatasets.write(other, bad, 2000, 256);
+    Dataset ds = Dataset.open(other.toString(), new Configuration());
+    TokenPlan plan = plan(ds, 1);
+    try (ArrowTokenReader reader =
+        new ArrowTokenReader(
+            ds, plan, 0, 0, plan.steps(), new ReaderConfig(2, 0, false), allocator)) {
+      io.crossover.data.UserException e =
+          assertThrows(
+              io.crossover.data.UserException.class, () -> reader.forEachRemaining(b -> {}));
+      assertTrue(e.getMessage().startsWith("rank 0 cannot read step "), e.getMessage());
+      assertTrue(
+          e.getMessage()
+              .matches(".*: train/shard-\\d{5}\\.arrow holds token id 300 \\(record batch .*"),
+          e.getMessage());
+      assertTrue(
+          e.getMessage().contains("outside the vocabulary of 259 ids of tokenizer byte"),
           e.getMessage());
     }
   }

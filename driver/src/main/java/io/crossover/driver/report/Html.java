@@ -64,6 +64,11 @@ final class Html {
     for (RunResult r : report.unpaired()) {
       h.append("<p>No partner for ").append(esc(r.name())).append("</p>\n");
     }
+    for (RunResult r : report.excluded()) {
+      h.append("<p><b>Not compared</b> ")
+          .append(esc(r.name() + ": " + r.problem()))
+          .append("</p>\n");
+    }
     if (!report.rows().isEmpty()) {
       figure(
           h,

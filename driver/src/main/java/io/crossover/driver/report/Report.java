@@ -32,6 +32,7 @@ public final class Report {
 
   private final List<Row> rows;
   private final List<RunResult> unpaired;
+  private final List<RunResult> excluded;
   private final List<String> tasks;
   private final String metric;
 
@@ -39,8 +40,13 @@ public final class Report {
     this.metric = metric;
     Map<String, RunResult> ar = new TreeMap<>();
     Map<String, RunResult> mdm = new TreeMap<>();
+    excluded = new ArrayList<>();
     for (RunResult r : runs) {
-      (r.objective().equals("ar") ? ar : mdm).put(r.pairKey(), r);
+      if (r.problem() != null) {
+        excluded.add(r);
+      } else {
+        (r.objective().equals("ar") ? ar : mdm).put(r.pairKey(), r);
+      }
     }
     rows = new ArrayList<>();
     unpaired = new ArrayList<>();
@@ -221,6 +227,13 @@ public final class Report {
     for (RunResult r : unpaired) {
       out.append("  no partner for ").append(r.name()).append('\n');
     }
+    for (RunResult r : excluded) {
+      out.append("  not compared: ")
+          .append(r.name())
+          .append(" (")
+          .append(r.problem())
+          .append(")\n");
+    }
     return out.toString();
   }
 
@@ -246,6 +259,11 @@ public final class Report {
     }
   }
 
+  /** Runs left out of every comparison, each with its {@link RunResult#problem()}. */
+  List<RunResult> excluded() {
+    return excluded;
+  }
+
   List<RunResult> unpaired() {
     return unpaired;
   }
@@ -263,8 +281,8 @@ public final class Report {
 
   /** Keys whose values differ between two configs' JSON, besides those a pair may differ in. */
   static List<String> differences(String jsonA, String jsonB) {
-    Map<String, String> x = flatten(jsonA);
-    Map<String, String> y = flatten(jsonB);
+    Map<String, String> x = io.crossover.data.Json.flatten(jsonA);
+    Map<String, String> y = io.crossover.data.Json.flatten(jsonB);
     java.util.TreeSet<String> keys = new java.util.TreeSet<>(x.keySet());
     keys.addAll(y.keySet());
     List<String> out = new ArrayList<>();
@@ -274,31 +292,6 @@ public final class Report {
       }
     }
     return out;
-  }
-
-  static Map<String, String> flatten(String json) {
-    Map<String, String> out = new TreeMap<>();
-    try {
-      flatten("", io.crossover.data.Json.MAPPER.readTree(json), out);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return out;
-  }
-
-  private static void flatten(
-      String prefix, com.fasterxml.jackson.databind.JsonNode n, Map<String, String> out) {
-    if (n.isObject()) {
-      n.fields()
-          .forEachRemaining(
-              e ->
-                  flatten(
-                      prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey(),
-                      e.getValue(),
-                      out));
-    } else {
-      out.put(prefix, n.toString());
-    }
   }
 
   private static String fmt3(double v) {

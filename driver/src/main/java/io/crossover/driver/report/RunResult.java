@@ -22,8 +22,11 @@ import org.apache.hadoop.fs.Path;
  * @param config the resolved config the run was started with ({@code config.json})
  * @param evals the lines of {@code evals.jsonl}, in step order
  * @param done whether {@code DONE} is there
+ * @param problem why the run cannot be compared (planned but never trained; logs that disagree with
+ *     its config), or null
  */
-public record RunResult(String name, CrossoverConfig config, List<EvalRecord> evals, boolean done) {
+public record RunResult(
+    String name, CrossoverConfig config, List<EvalRecord> evals, boolean done, String problem) {
   /** The run in {@code dir}, or empty when it holds no {@code config.json}. */
   public static Optional<RunResult> load(FileSystem fs, Path dir) throws IOException {
     Path config = new Path(dir, "config.json");
@@ -56,7 +59,59 @@ public record RunResult(String name, CrossoverConfig config, List<EvalRecord> ev
       }
     }
     evals.sort(java.util.Comparator.comparingLong(EvalRecord::step));
-    return Optional.of(new RunResult(dir.getName(), c, evals, fs.exists(new Path(dir, "DONE"))));
+    Path metrics = new Path(dir, "metrics.jsonl");
+    String problem =
+        !fs.exists(metrics) && evals.isEmpty()
+            ? "made by `crossover plan`, never trained"
+            : consistency(fs, metrics, file, c);
+    return Optional.of(
+        new RunResult(dir.getName(), c, evals, fs.exists(new Path(dir, "DONE")), problem));
+  }
+
+  /**
+   * The first line of metrics.jsonl or evals.jsonl whose budget disagrees with config.json (a
+   * directory whose config was rewritten, or that holds two runs), or null when all agree.
+   */
+  private static String consistency(FileSystem fs, Path metrics, Path evals, CrossoverConfig c)
+      throws IOException {
+    long unique = c.budget().uniqueTokens();
+    long perStep = (long) c.budget().globalBatch() * c.budget().seqLen();
+    for (Path file : List.of(metrics, evals)) {
+      if (!fs.exists(file)) {
+        continue;
+      }
+      try (BufferedReader in =
+          new BufferedReader(new InputStreamReader(fs.open(file), StandardCharsets.UTF_8))) {
+        int lineNo = 0;
+        for (String line; (line = in.readLine()) != null; ) {
+          lineNo++;
+          if (line.isBlank() || !line.endsWith("}")) {
+            continue;
+          }
+          var n = Json.MAPPER.readTree(line);
+          long step = n.path("step").asLong();
+          String where = file.getName() + " line " + lineNo;
+          if (n.path("unique_tokens").asLong(unique) != unique) {
+            return where
+                + " was logged with "
+                + n.path("unique_tokens").asLong()
+                + " unique tokens, config.json says budget.unique-tokens="
+                + unique;
+          }
+          if (n.has("tokens_seen") && n.path("tokens_seen").asLong() != step * perStep) {
+            return where
+                + " has "
+                + n.path("tokens_seen").asLong()
+                + " tokens seen at step "
+                + step
+                + ", config.json says "
+                + perStep
+                + " tokens per step";
+          }
+        }
+      }
+    }
+    return null;
   }
 
   /** {@code ar} or {@code mdm}. */

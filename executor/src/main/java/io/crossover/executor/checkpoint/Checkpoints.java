@@ -1,7 +1,9 @@
 package io.crossover.executor.checkpoint;
 
 import ai.djl.ndarray.NDArray;
+import com.fasterxml.jackson.core.type.TypeReference;
 import io.crossover.data.Json;
+import io.crossover.data.shard.Sha256;
 import io.crossover.executor.model.Param;
 import io.crossover.executor.model.Transformer;
 import io.crossover.executor.optim.AdamW;
@@ -9,10 +11,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.UUID;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -26,11 +30,14 @@ import org.apache.hadoop.fs.Path;
  *   checkpoints/step-N/optimizer.safetensors  AdamW moments (m.NAME, v.NAME)
  *   checkpoints/step-N/state.json             next step, optimiser step, tokens seen, seed
  *   checkpoints/step-N/config.json            the resolved config of the run
+ *   checkpoints/step-N/checksums.json         size and SHA-256 of each file above
  * </pre>
  *
  * A checkpoint is written under a hidden temporary name and renamed when complete, so the highest
- * {@code step-N} is always a whole one. The noise of every step derives from (seed, rank, step), so
- * the step is all the random state there is.
+ * {@code step-N} is always a whole one when written; the checksums catch what happens to it later
+ * (a truncated copy, a bad disk), and resuming falls back to the newest intact checkpoint. The
+ * noise of every step derives from (seed, rank, step), so the step is all the random state there
+ * is.
  */
 public final class Checkpoints {
   /** Directory under the run directory. */
@@ -47,6 +54,20 @@ public final class Checkpoints {
    * @param seed the run seed
    */
   public record State(long step, long optimizerStep, long tokensSeen, long seed) {}
+
+  /** File with the size and SHA-256 of every other file of a checkpoint. */
+  public static final String CHECKSUMS = "checksums.json";
+
+  /** Prefix a broken checkpoint's directory is renamed to, so that it is kept but never used. */
+  public static final String BROKEN = "broken-";
+
+  /**
+   * Size and digest of one file of a checkpoint.
+   *
+   * @param bytes the file's length
+   * @param sha256 lower-case hex
+   */
+  public record FileSum(long bytes, String sha256) {}
 
   /** Writes a checkpoint of {@code step} steps done; returns its directory. */
   public static Path save(
@@ -69,10 +90,19 @@ public final class Checkpoints {
         moments.put("m." + p.name(), tensor(adam.firstMoments()[i]));
         moments.put("v." + p.name(), tensor(adam.secondMoments()[i]));
       }
-      write(fs, new Path(tmp, "model.safetensors"), params, Map.of("format", "crossover"));
-      write(fs, new Path(tmp, "optimizer.safetensors"), moments, Map.of());
-      writeText(fs, new Path(tmp, "state.json"), Json.write(state));
-      writeText(fs, new Path(tmp, "config.json"), configJson);
+      Map<String, FileSum> sums = new TreeMap<>();
+      sums.put(
+          MODEL,
+          write(
+              fs,
+              new Path(tmp, MODEL),
+              out -> SafeTensors.write(out, params, Map.of("format", "crossover"))));
+      sums.put(
+          OPTIMIZER,
+          write(fs, new Path(tmp, OPTIMIZER), out -> SafeTensors.write(out, moments, Map.of())));
+      sums.put(STATE, writeText(fs, new Path(tmp, STATE), Json.write(state)));
+      sums.put(CONFIG, writeText(fs, new Path(tmp, CONFIG), configJson));
+      writeText(fs, new Path(tmp, CHECKSUMS), Json.write(sums));
       if (!fs.rename(tmp, target)) {
         throw new IOException("cannot rename " + tmp + " to " + target);
       }
@@ -84,30 +114,160 @@ public final class Checkpoints {
     }
   }
 
-  /** The complete checkpoint with the most steps, if any. */
-  public static Optional<Path> latest(FileSystem fs, Path runDir) throws IOException {
-    Path root = new Path(runDir, DIR);
-    if (!fs.exists(root)) {
-      return Optional.empty();
+  private static final String MODEL = "model.safetensors";
+  private static final String OPTIMIZER = "optimizer.safetensors";
+  private static final String STATE = "state.json";
+  private static final String CONFIG = "config.json";
+
+  /**
+   * What is wrong with a checkpoint, one entry per broken file ({@code file: why}); empty when it
+   * is intact. Checkpoints written before checksums existed are checked by parsing them.
+   */
+  public static List<String> problems(FileSystem fs, Path dir) throws IOException {
+    List<String> out = new ArrayList<>();
+    Path sumsFile = new Path(dir, CHECKSUMS);
+    if (!fs.exists(sumsFile)) {
+      for (String file : List.of(MODEL, OPTIMIZER, STATE, CONFIG)) {
+        Path p = new Path(dir, file);
+        if (!fs.exists(p)) {
+          out.add(file + ": missing");
+          continue;
+        }
+        try (InputStream in = new java.io.BufferedInputStream(fs.open(p), 1 << 20)) {
+          if (file.endsWith(".safetensors")) {
+            SafeTensors.read(in, new LinkedHashMap<>());
+          } else {
+            Json.MAPPER.readTree(in);
+          }
+        } catch (IOException | RuntimeException e) {
+          out.add(file + ": unreadable (" + e + ")");
+        }
+      }
+      return out;
     }
-    Path best = null;
-    long bestStep = -1;
-    for (FileStatus s : fs.listStatus(root)) {
-      String name = s.getPath().getName();
-      if (s.isDirectory() && name.matches("step-\\d+")) {
-        long step = Long.parseLong(name.substring(5));
-        if (step > bestStep) {
-          bestStep = step;
-          best = s.getPath();
+    Map<String, FileSum> sums;
+    try (InputStream in = fs.open(sumsFile)) {
+      sums = Json.MAPPER.readValue(in, new TypeReference<TreeMap<String, FileSum>>() {});
+    } catch (IOException e) {
+      out.add(CHECKSUMS + ": unreadable (" + e.getMessage() + ")");
+      return out;
+    }
+    for (String file : List.of(MODEL, OPTIMIZER, STATE, CONFIG)) {
+      FileSum want = sums.get(file);
+      Path p = new Path(dir, file);
+      if (want == null) {
+        out.add(CHECKSUMS + ": lists no " + file);
+      } else if (!fs.exists(p)) {
+        out.add(file + ": missing");
+      } else {
+        String why = mismatch(fs.getFileStatus(p).getLen(), Sha256.hex(fs, p), want);
+        if (why != null) {
+          out.add(file + ": " + why);
         }
       }
     }
-    return Optional.ofNullable(best);
+    return out;
+  }
+
+  private static String mismatch(long bytes, String sha256, FileSum want) {
+    if (bytes < want.bytes()) {
+      return "truncated: " + bytes + " of " + want.bytes() + " bytes";
+    }
+    if (bytes > want.bytes()) {
+      return bytes + " bytes, " + want.bytes() + " written";
+    }
+    return sha256.equals(want.sha256()) ? null : "corrupt: SHA-256 differs from the one written";
+  }
+
+  /**
+   * The newest checkpoint that is intact. Broken ones newer than it are renamed to {@code
+   * broken-step-N} (kept, never used again, and out of the way of a new save of that step) and each
+   * is reported to {@code warn}. Throws a {@link io.crossover.data.Failure} naming every broken
+   * file when no checkpoint is intact; then nothing is renamed.
+   */
+  public static Optional<Path> newestIntact(
+      FileSystem fs, Path runDir, java.util.function.Consumer<String> warn) throws IOException {
+    List<Path> steps = steps(fs, runDir);
+    List<String> broken = new ArrayList<>();
+    List<Path> quarantine = new ArrayList<>();
+    for (int i = steps.size() - 1; i >= 0; i--) {
+      Path dir = steps.get(i);
+      List<String> problems = problems(fs, dir);
+      if (problems.isEmpty()) {
+        for (Path bad : quarantine) {
+          Path aside =
+              new Path(bad.getParent(), BROKEN + bad.getName() + "-" + System.currentTimeMillis());
+          if (!fs.rename(bad, aside)) {
+            throw new IOException("cannot rename the broken checkpoint " + bad + " to " + aside);
+          }
+          warn.accept(
+              "resume: moved the broken checkpoint "
+                  + bad.getName()
+                  + " aside to "
+                  + aside.getName());
+        }
+        return Optional.of(dir);
+      }
+      for (String p : problems) {
+        broken.add(dir.getName() + "/" + p);
+        warn.accept("resume: checkpoint " + dir.getName() + " is broken: " + p);
+      }
+      quarantine.add(dir);
+    }
+    if (!broken.isEmpty()) {
+      throw new io.crossover.data.Failure(
+          "no intact checkpoint in "
+              + new Path(runDir, DIR)
+              + " to resume from; broken: "
+              + String.join("; ", broken)
+              + ". Start the run again with --overwrite");
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Removes the temporary directories of checkpoints whose save was interrupted (a killed process
+   * or a full disk); returns their names.
+   */
+  public static List<String> removeUnfinished(FileSystem fs, Path runDir) throws IOException {
+    Path root = new Path(runDir, DIR);
+    List<String> removed = new ArrayList<>();
+    if (fs.exists(root)) {
+      for (FileStatus s : fs.listStatus(root)) {
+        String name = s.getPath().getName();
+        if (name.matches("\\.step-\\d+\\.tmp-.*")) {
+          fs.delete(s.getPath(), true);
+          removed.add(name);
+        }
+      }
+    }
+    return removed;
+  }
+
+  /** The complete checkpoint with the most steps, if any. */
+  public static Optional<Path> latest(FileSystem fs, Path runDir) throws IOException {
+    List<Path> steps = steps(fs, runDir);
+    return steps.isEmpty() ? Optional.empty() : Optional.of(steps.get(steps.size() - 1));
+  }
+
+  /** The {@code step-N} directories, by N ascending. */
+  private static List<Path> steps(FileSystem fs, Path runDir) throws IOException {
+    Path root = new Path(runDir, DIR);
+    List<Path> out = new ArrayList<>();
+    if (fs.exists(root)) {
+      for (FileStatus s : fs.listStatus(root)) {
+        if (s.isDirectory() && s.getPath().getName().matches("step-\\d+")) {
+          out.add(s.getPath());
+        }
+      }
+    }
+    out.sort(java.util.Comparator.comparingLong(p -> Long.parseLong(p.getName().substring(5))));
+    return out;
   }
 
   /** Loads only the parameters (for scoring, generation, export). */
   public static void loadModel(FileSystem fs, Path dir, Transformer model) throws IOException {
-    Map<String, SafeTensors.Tensor> params = read(fs, new Path(dir, "model.safetensors"));
+    Map<String, SafeTensors.Tensor> params = read(fs, dir, MODEL);
     for (Param p : model.params()) {
       copy(dir, p.name(), params.get(p.name()), p.array());
     }
@@ -115,16 +275,19 @@ public final class Checkpoints {
 
   /** The resolved config saved with a checkpoint. */
   public static String configJson(FileSystem fs, Path dir) throws IOException {
-    try (InputStream in = fs.open(new Path(dir, "config.json"))) {
+    try (InputStream in = fs.open(new Path(dir, CONFIG))) {
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
   }
 
-  /** Loads a checkpoint into an existing model and optimiser of the same shape. */
+  /**
+   * Loads a checkpoint into an existing model and optimiser of the same shape, checking each file
+   * against its checksum as it is read.
+   */
   public static State load(FileSystem fs, Path dir, Transformer model, AdamW adam)
       throws IOException {
-    Map<String, SafeTensors.Tensor> params = read(fs, new Path(dir, "model.safetensors"));
-    Map<String, SafeTensors.Tensor> moments = read(fs, new Path(dir, "optimizer.safetensors"));
+    Map<String, SafeTensors.Tensor> params = read(fs, dir, MODEL);
+    Map<String, SafeTensors.Tensor> moments = read(fs, dir, OPTIMIZER);
     List<Param> list = model.params();
     for (int i = 0; i < list.size(); i++) {
       Param p = list.get(i);
@@ -132,10 +295,12 @@ public final class Checkpoints {
       copy(dir, "m." + p.name(), moments.get("m." + p.name()), adam.firstMoments()[i]);
       copy(dir, "v." + p.name(), moments.get("v." + p.name()), adam.secondMoments()[i]);
     }
-    State state;
-    try (InputStream in = fs.open(new Path(dir, "state.json"))) {
-      state = Json.MAPPER.readValue(in, State.class);
+    byte[] stateJson;
+    try (InputStream in = fs.open(new Path(dir, STATE))) {
+      stateJson = in.readAllBytes();
     }
+    check(fs, dir, STATE, stateJson.length, Sha256.hex(stateJson));
+    State state = Json.MAPPER.readValue(stateJson, State.class);
     adam.restoreStep(state.optimizerStep());
     return state;
   }
@@ -164,23 +329,97 @@ public final class Checkpoints {
     return new SafeTensors.Tensor(a.getShape().getShape(), a.toFloatArray());
   }
 
-  private static void write(
-      FileSystem fs, Path file, Map<String, SafeTensors.Tensor> tensors, Map<String, String> meta)
+  private interface Body {
+    void write(OutputStream out) throws IOException;
+  }
+
+  private static FileSum write(FileSystem fs, Path file, Body body) throws IOException {
+    java.security.MessageDigest md = Sha256.digest();
+    long[] count = {0};
+    try (OutputStream out =
+        new java.io.BufferedOutputStream(
+            new java.security.DigestOutputStream(fs.create(file, true), md) {
+              @Override
+              public void write(byte[] b, int off, int len) throws IOException {
+                super.write(b, off, len);
+                count[0] += len;
+              }
+
+              @Override
+              public void write(int b) throws IOException {
+                super.write(b);
+                count[0]++;
+              }
+            },
+            1 << 20)) {
+      body.write(out);
+    }
+    return new FileSum(count[0], java.util.HexFormat.of().formatHex(md.digest()));
+  }
+
+  /** Reads a safetensors file of a checkpoint, checking it against its checksum. */
+  private static Map<String, SafeTensors.Tensor> read(FileSystem fs, Path dir, String file)
       throws IOException {
-    try (OutputStream out = new java.io.BufferedOutputStream(fs.create(file, true), 1 << 20)) {
-      SafeTensors.write(out, tensors, meta);
+    java.security.MessageDigest md = Sha256.digest();
+    long[] count = {0};
+    Map<String, SafeTensors.Tensor> tensors;
+    try (InputStream in =
+        new java.security.DigestInputStream(
+            new java.io.BufferedInputStream(fs.open(new Path(dir, file)), 1 << 20), md) {
+          @Override
+          public int read() throws IOException {
+            int b = super.read();
+            count[0] += b < 0 ? 0 : 1;
+            return b;
+          }
+
+          @Override
+          public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            count[0] += Math.max(n, 0);
+            return n;
+          }
+        }) {
+      try {
+        tensors = SafeTensors.read(in, new LinkedHashMap<>());
+      } catch (IOException | RuntimeException e) {
+        problemsOrThrow(fs, dir, file, e);
+        throw e;
+      }
+      in.transferTo(OutputStream.nullOutputStream());
+    }
+    check(fs, dir, file, count[0], java.util.HexFormat.of().formatHex(md.digest()));
+    return tensors;
+  }
+
+  /** A file that does not parse: say whether its checksum explains it. */
+  private static void problemsOrThrow(FileSystem fs, Path dir, String file, Exception e)
+      throws IOException {
+    for (String p : problems(fs, dir)) {
+      if (p.startsWith(file + ":")) {
+        throw new io.crossover.data.Failure(dir + "/" + p, e);
+      }
     }
   }
 
-  private static Map<String, SafeTensors.Tensor> read(FileSystem fs, Path file) throws IOException {
-    try (InputStream in = new java.io.BufferedInputStream(fs.open(file), 1 << 20)) {
-      return SafeTensors.read(in, new LinkedHashMap<>());
+  private static void check(FileSystem fs, Path dir, String file, long bytes, String sha256)
+      throws IOException {
+    Path sums = new Path(dir, CHECKSUMS);
+    if (!fs.exists(sums)) {
+      return; // written before checkpoints had checksums
+    }
+    Map<String, FileSum> all;
+    try (InputStream in = fs.open(sums)) {
+      all = Json.MAPPER.readValue(in, new TypeReference<TreeMap<String, FileSum>>() {});
+    }
+    FileSum want = all.get(file);
+    String why = want == null ? "not listed in " + CHECKSUMS : mismatch(bytes, sha256, want);
+    if (why != null) {
+      throw new io.crossover.data.Failure(dir + "/" + file + ": " + why);
     }
   }
 
-  private static void writeText(FileSystem fs, Path file, String text) throws IOException {
-    try (OutputStream out = fs.create(file, true)) {
-      out.write(text.getBytes(StandardCharsets.UTF_8));
-    }
+  private static FileSum writeText(FileSystem fs, Path file, String text) throws IOException {
+    return write(fs, file, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
   }
 }

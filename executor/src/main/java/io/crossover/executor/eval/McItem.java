@@ -18,4 +18,7 @@ public record McItem(String id, String context, List<String> choices, int answer
           id + ": answer " + answer + " is not one of " + choices.size() + " choices");
     }
   }
+
+  /** An item as read from a line, before it is checked ({@code answerText} as written). */
+  record Fields(String id, String context, List<String> choices, int answer, String answerText) {}
 }

@@ -2,6 +2,7 @@ package io.crossover.executor.eval;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.crossover.data.Json;
+import io.crossover.data.UserException;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -41,18 +42,28 @@ public final class McTasks {
    * 0 reads all.
    */
   public static Task load(String spec, int maxItems, Configuration conf) {
+    if (maxItems < 0) {
+      throw new UserException(
+          "eval.max-items: "
+              + maxItems
+              + " is negative; give 0 for every item or a positive count");
+    }
     int eq = spec.indexOf('=');
     int firstColon = spec.indexOf(':');
     boolean named = eq > 0 && (firstColon < 0 || eq < firstColon);
     int colon = named ? spec.indexOf(':', eq + 1) : firstColon;
     if (colon <= 0 || colon == spec.length() - 1) {
-      throw new IllegalArgumentException(
+      throw new UserException(
           "eval.tasks: \""
               + spec
               + "\" is not name=format:path or name:path (format: mc, hellaswag or mmlu)");
     }
     String name = spec.substring(0, named ? eq : colon);
     String format = named ? spec.substring(eq + 1, colon) : "auto";
+    if (!List.of("auto", "mc", "hellaswag", "mmlu").contains(format)) {
+      throw new UserException(
+          "eval.tasks: format \"" + format + "\" of " + name + " is not mc, hellaswag or mmlu");
+    }
     Path path = new Path(spec.substring(colon + 1));
     List<McItem> items = new ArrayList<>();
     try (BufferedReader in =
@@ -62,44 +73,94 @@ public final class McTasks {
       for (String line;
           (line = in.readLine()) != null && (maxItems == 0 || items.size() < maxItems); ) {
         lineNo++;
-        if (line.isBlank()) {
-          continue;
-        }
-        try {
-          String lineFormat = format.equals("auto") ? detect(line) : format;
-          items.add(
-              switch (lineFormat) {
-                case "mc" -> generic(Json.MAPPER.readTree(line), lineNo);
-                case "hellaswag" -> hellaswag(Json.MAPPER.readTree(line), lineNo);
-                case "mmlu" -> mmlu(line, lineNo);
-                default ->
-                    throw new IllegalArgumentException(
-                        "eval.tasks: format \""
-                            + format
-                            + "\" of "
-                            + name
-                            + " is not mc, hellaswag or mmlu");
-              });
-        } catch (IOException | RuntimeException e) {
-          if (e instanceof IllegalArgumentException iae
-              && iae.getMessage().startsWith("eval.tasks")) {
-            throw iae;
-          }
-          throw new IllegalArgumentException(
-              path + " line " + lineNo + ": not a " + format + " item (" + e.getMessage() + ")", e);
+        if (!line.isBlank()) {
+          items.add(item(line, format, path + " line " + lineNo, lineNo));
         }
       }
     } catch (java.io.FileNotFoundException e) {
-      throw new IllegalArgumentException(
-          "eval.tasks: " + path + " (task " + name + ") does not exist", e);
+      throw new UserException("eval.tasks: " + path + " (task " + name + ") does not exist", e);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + path, e);
+      throw new UncheckedIOException("cannot read " + path + ": " + e.getMessage(), e);
     }
     if (items.isEmpty()) {
-      throw new IllegalArgumentException(
-          "eval.tasks: " + path + " (task " + name + ") has no items");
+      throw new UserException(
+          "eval.tasks: " + path + " (task " + name + ") has no items (only blank lines)");
     }
     return new Task(name, items);
+  }
+
+  /** One line as an item of {@code format} ({@code auto}: told by the line itself). */
+  private static McItem item(String line, String format, String where, int lineNo) {
+    String detected = detect(line);
+    String lineFormat = format.equals("auto") ? detected : format;
+    JsonNode json = null;
+    if (!lineFormat.equals("mmlu")) {
+      try {
+        json = Json.MAPPER.readTree(line);
+      } catch (IOException e) {
+        throw new UserException(
+            where
+                + ": not valid JSON ("
+                + e.getMessage().lines().findFirst().orElse("")
+                + "); a "
+                + lineFormat
+                + " file has one JSON object per line");
+      }
+      if (json == null || !json.isObject()) {
+        throw new UserException(where + ": not a JSON object; a " + lineFormat + " item is one");
+      }
+    }
+    List<String> needed =
+        switch (lineFormat) {
+          case "mc" -> List.of("context", "choices", "answer");
+          case "hellaswag" -> List.of("ctx", "endings", "label");
+          default -> List.of();
+        };
+    for (String field : needed) {
+      if (!json.has(field)) {
+        List<String> fields = new ArrayList<>();
+        json.fieldNames().forEachRemaining(fields::add);
+        throw new UserException(
+            where
+                + ": not a "
+                + lineFormat
+                + " item: no \""
+                + field
+                + "\" (fields: "
+                + String.join(", ", fields)
+                + ")"
+                + (detected.equals(lineFormat)
+                    ? ""
+                    : "; it looks like "
+                        + detected
+                        + ": declare the task as name="
+                        + detected
+                        + ":path"));
+      }
+    }
+    McItem.Fields f =
+        switch (lineFormat) {
+          case "mc" -> generic(json, lineNo);
+          case "hellaswag" -> hellaswag(json, lineNo);
+          default -> mmlu(line, lineNo, where, detected);
+        };
+    if (f.choices().size() < 2) {
+      throw new UserException(
+          where + ": " + f.choices().size() + " choice(s); an item needs at least 2");
+    }
+    if (f.answer() < 0 || f.answer() >= f.choices().size()) {
+      throw new UserException(
+          where
+              + ": answer "
+              + f.answerText()
+              + " is not one of the "
+              + f.choices().size()
+              + " choices (0.."
+              + (f.choices().size() - 1)
+              + (lineFormat.equals("mmlu") ? ", as letters A..D" : "")
+              + ")");
+    }
+    return new McItem(f.id(), f.context(), f.choices(), f.answer());
   }
 
   private static String detect(String line) {
@@ -110,28 +171,47 @@ public final class McTasks {
     return t.contains("\"endings\"") ? "hellaswag" : "mc";
   }
 
-  private static McItem generic(JsonNode n, int lineNo) {
+  private static McItem.Fields generic(JsonNode n, int lineNo) {
     List<String> choices = new ArrayList<>();
     n.path("choices").forEach(c -> choices.add(" " + c.asText()));
-    return new McItem(
+    JsonNode answer = n.path("answer");
+    return new McItem.Fields(
         n.path("id").asText("line-" + lineNo),
         n.path("context").asText(),
         choices,
-        n.path("answer").asInt(-1));
+        answer.canConvertToInt() ? answer.asInt() : -1,
+        answer.toString());
   }
 
-  private static McItem hellaswag(JsonNode n, int lineNo) {
+  private static McItem.Fields hellaswag(JsonNode n, int lineNo) {
     List<String> choices = new ArrayList<>();
     n.path("endings").forEach(c -> choices.add(" " + c.asText()));
     String id = n.has("ind") ? n.path("ind").asText() : "line-" + lineNo;
-    return new McItem(id, n.path("ctx").asText(), choices, n.path("label").asInt(-1));
+    JsonNode label = n.path("label");
+    int answer = label.asInt(-1);
+    if (label.isTextual() && !label.asText().trim().matches("-?[0-9]+")) {
+      answer = -1;
+    }
+    return new McItem.Fields(id, n.path("ctx").asText(), choices, answer, label.toString());
   }
 
-  private static McItem mmlu(String line, int lineNo) {
+  private static McItem.Fields mmlu(String line, int lineNo, String where, String detected) {
+    if (!detected.equals("mmlu")) {
+      throw new UserException(
+          where
+              + ": not an mmlu item: this line is JSON (it looks like "
+              + detected
+              + "); declare the task as name="
+              + detected
+              + ":path");
+    }
     List<String> fields = csv(line);
     if (fields.size() != 6) {
-      throw new IllegalArgumentException(
-          fields.size() + " fields, expected question,A,B,C,D,answer");
+      throw new UserException(
+          where
+              + ": not an mmlu item: "
+              + fields.size()
+              + " fields, expected question,A,B,C,D,answer");
     }
     String letter = fields.get(5).trim();
     int answer = letter.length() == 1 ? letter.charAt(0) - 'A' : -1;
@@ -139,7 +219,8 @@ public final class McTasks {
     for (int i = 1; i <= 4; i++) {
       choices.add(" " + fields.get(i));
     }
-    return new McItem("line-" + lineNo, fields.get(0) + "\nAnswer:", choices, answer);
+    return new McItem.Fields(
+        "line-" + lineNo, fields.get(0) + "\nAnswer:", choices, answer, "\"" + letter + "\"");
   }
 
   /** One CSV record (RFC 4180 quoting, no embedded newlines). */

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.crossover.data.UserException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -48,19 +49,45 @@ class McTasksTest {
   }
 
   @Test
-  void badTaskFilesNameTheFileAndLine() throws Exception {
-    Path bad =
-        Files.writeString(
-            dir.resolve("bad.jsonl"), "{\"context\":\"x\",\"choices\":[\"a\"],\"answer\":3}\n");
-    IllegalArgumentException e =
+  void badTaskFilesAreTheUsersToFixAndNameTheFileAndLine() throws Exception {
+    String good = "{\"context\":\"x\",\"choices\":[\"a\",\"b\"],\"answer\":1}";
+    assertBad(
+        "mc", good.replace(":1}", ":3}"), "line 1: answer 3 is not one of the 2 choices (0..1)");
+    assertBad("mc", good.replace(":1}", ":-1}"), "line 1: answer -1 is not one of the 2 choices");
+    assertBad("mc", good.replace(":1}", ":\"one\"}"), "line 1: answer \"one\" is not one of");
+    assertBad("mc", good + "\n{\"context\": ", "line 2: not valid JSON (");
+    assertBad("mc", good.replace("\"a\",", ""), "line 1: 1 choice(s); an item needs at least 2");
+    assertBad(
+        "hellaswag",
+        good,
+        "line 1: not a hellaswag item: no \"ctx\" (fields: context, choices, answer); it looks like"
+            + " mc: declare the task as name=mc:path");
+    assertBad("mmlu", good, "line 1: not an mmlu item: this line is JSON (it looks like mc)");
+    assertBad(
+        "mmlu",
+        "q,a,b,c,d,E",
+        "line 1: answer \"E\" is not one of the 4 choices (0..3, as letters A..D)");
+    UserException missing =
         assertThrows(
-            IllegalArgumentException.class,
-            () -> McTasks.load("t=mc:" + bad, 0, new Configuration()));
-    assertTrue(e.getMessage().startsWith(bad + " line 1: not a mc item"), e.getMessage());
-    IllegalArgumentException missing =
-        assertThrows(
-            IllegalArgumentException.class,
+            UserException.class,
             () -> McTasks.load("t=mc:" + dir.resolve("none"), 0, new Configuration()));
     assertTrue(missing.getMessage().startsWith("eval.tasks: "), missing.getMessage());
+    UserException negative =
+        assertThrows(
+            UserException.class,
+            () -> McTasks.load("t=mc:" + dir.resolve("none"), -1, new Configuration()));
+    assertTrue(
+        negative.getMessage().startsWith("eval.max-items: -1 is negative"), negative.getMessage());
+  }
+
+  private void assertBad(String format, String content, String message) throws Exception {
+    Path file = Files.writeString(Files.createTempFile(dir, "bad", ".txt"), content + "\n");
+    UserException e =
+        assertThrows(
+            UserException.class,
+            () -> McTasks.load("t=" + format + ":" + file, 0, new Configuration()));
+    assertEquals(
+        file + " " + message,
+        e.getMessage().substring(0, file.toString().length() + 1 + message.length()));
   }
 }

@@ -1,0 +1,164 @@
+package io.crossover.driver;
+
+import io.crossover.data.Json;
+import io.crossover.data.UserException;
+import io.crossover.data.config.ConfigLoader;
+import io.crossover.data.config.CrossoverConfig;
+import io.crossover.data.shard.Sha256;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * What a run is, fixed when its directory is created: every config key that changes what is trained
+ * or measured, the SHA-256 of the dataset's manifest (which lists every shard's) and of each
+ * evaluation task file. Resuming with any of them different would mix two experiments in one
+ * directory, so it is refused, naming each difference.
+ *
+ * <p>{@link #MAY_CHANGE} is the one list of keys that may differ on resume: they change how a run
+ * goes (where, how fast, how often it logs or checkpoints), never its numbers.
+ */
+final class RunIdentity {
+  /** File in the run directory with the hashes; config.json holds the keys. */
+  static final String FILE = "identity.json";
+
+  /** Keys (and key prefixes, ending in '.') that a resumed run may change. */
+  static final List<String> MAY_CHANGE =
+      List.of(
+          "train.log-every",
+          "train.checkpoint-every",
+          "train.stop-after-steps",
+          "train.threads",
+          "train.device",
+          "train.max-nonfinite-steps",
+          "cluster.master",
+          "cluster.executor-memory",
+          "cluster.spark-conf.",
+          "cluster.allreduce-timeout-seconds",
+          "cluster.allreduce-piece-bytes",
+          "cluster.barrier-timeout-seconds",
+          "reader.",
+          "eval.batch",
+          "run.root",
+          "run.name",
+          // Ingest settings: the dataset's manifest hash stands for what they made.
+          "data.input.",
+          "data.shard-tokens",
+          "data.batch-tokens",
+          "data.validation.",
+          "data.ingest-partitions");
+
+  /**
+   * The hashes of what the config points to.
+   *
+   * @param datasetManifestSha256 SHA-256 of the dataset's manifest.json
+   * @param tasks SHA-256 of each evaluation task file, by the task's spec
+   */
+  record Hashes(String datasetManifestSha256, Map<String, String> tasks) {
+    Hashes {
+      tasks = Map.copyOf(tasks);
+    }
+
+    /** The hashes for {@code config} (its paths already qualified) and its open dataset. */
+    static Hashes of(CrossoverConfig config, String datasetManifestSha256, Configuration hadoop) {
+      Map<String, String> tasks = new TreeMap<>();
+      for (String spec : config.eval().tasks()) {
+        Path file = new Path(spec.substring(spec.indexOf(':', spec.indexOf('=')) + 1));
+        try {
+          tasks.put(spec, Sha256.hex(file.getFileSystem(hadoop), file));
+        } catch (java.io.FileNotFoundException e) {
+          throw new UserException("eval.tasks: " + file + " does not exist", e);
+        } catch (IOException e) {
+          throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+      }
+      return new Hashes(datasetManifestSha256, tasks);
+    }
+  }
+
+  private RunIdentity() {}
+
+  static boolean mayChange(String key) {
+    for (String k : MAY_CHANGE) {
+      if (k.endsWith(".") ? key.startsWith(k) : key.equals(k)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Each identity difference between a run's saved config and hashes and the ones given now, as
+   * {@code key: run X, now Y}; empty when the run may go on with {@code now}.
+   */
+  static List<String> differences(
+      String savedConfigJson, Hashes saved, CrossoverConfig now, Hashes nowHashes) {
+    // Read back and written again, so that keys added since the run was made take their defaults.
+    Map<String, String> before =
+        Json.flatten(ConfigLoader.toJson(ConfigLoader.fromJson(savedConfigJson)));
+    Map<String, String> after = Json.flatten(ConfigLoader.toJson(now));
+    List<String> out = new ArrayList<>();
+    TreeMap<String, String> keys = new TreeMap<>(before);
+    after.forEach(keys::putIfAbsent);
+    for (String key : keys.keySet()) {
+      String a = before.getOrDefault(key, "(none)");
+      String b = after.getOrDefault(key, "(none)");
+      if (!a.equals(b) && !mayChange(key)) {
+        out.add(key + ": run " + a + ", now " + b);
+      }
+    }
+    if (saved != null) {
+      if (!saved.datasetManifestSha256().equals(nowHashes.datasetManifestSha256())) {
+        out.add(
+            "data.dataset contents (manifest.json SHA-256): run "
+                + saved.datasetManifestSha256().substring(0, 16)
+                + "…, now "
+                + nowHashes.datasetManifestSha256().substring(0, 16)
+                + "… (the dataset was ingested again)");
+      }
+      for (Map.Entry<String, String> t : nowHashes.tasks().entrySet()) {
+        String was = saved.tasks().get(t.getKey());
+        if (was != null && !was.equals(t.getValue())) {
+          out.add("eval.tasks file " + t.getKey() + ": its contents changed (SHA-256)");
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The refusal to resume a run with a different identity: exit 2, each difference listed. */
+  static UserException refusal(String runDir, List<String> differences, String action) {
+    StringBuilder m =
+        new StringBuilder("run.name: ")
+            .append(runDir)
+            .append(" was made with other settings; ")
+            .append(action)
+            .append(" would mix two experiments in one run directory:");
+    for (String d : differences) {
+      m.append("\n  ").append(d);
+    }
+    m.append(
+        "\nStart it again with --overwrite, or give this run a new name with --run NAME."
+            + " (Only these may change on resume: "
+            + String.join(", ", MAY_CHANGE).replace(".,", ".*,")
+            + ".)");
+    return new UserException(m.toString());
+  }
+
+  static String toJson(Hashes h) {
+    return Json.write(h);
+  }
+
+  static Hashes fromJson(String json) {
+    try {
+      return Json.MAPPER.readValue(json, Hashes.class);
+    } catch (IOException e) {
+      throw new io.crossover.data.Failure(FILE + " is not readable: " + e.getMessage(), e);
+    }
+  }
+}
