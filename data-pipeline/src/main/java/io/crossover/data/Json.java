@@ -49,6 +49,12 @@ public final class Json {
   private static final ObjectMapper SNAKE =
       new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
 
+  /** snake_case keys, pretty-printed: machine-readable files people also open (report.json). */
+  public static final ObjectMapper SNAKE_PRETTY =
+      new ObjectMapper()
+          .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+          .enable(SerializationFeature.INDENT_OUTPUT);
+
   /** Writes one compact line (for JSONL files and the last line of {@code --json} output). */
   public static String line(Object value) {
     try {

@@ -27,6 +27,7 @@ import picocli.CommandLine.ScopeType;
     subcommands = {
       QuickstartCommand.class,
       IngestCommand.class,
+      ClozeCommand.class,
       PlanCommand.class,
       TrainCommand.class,
       SweepCommand.class,
@@ -92,6 +93,7 @@ public final class Crossover implements Runnable {
   /** The configured command line (tests set its streams). */
   public static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new Crossover());
+    cli.setCaseInsensitiveEnumValuesAllowed(true);
     cli.setExecutionExceptionHandler(
         (e, cmd, parsed) -> {
           boolean verbose = false;

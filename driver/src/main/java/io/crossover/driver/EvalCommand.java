@@ -48,10 +48,26 @@ final class EvalCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print the result as one JSON line last.")
   boolean json;
 
+  @Option(
+      names = "--mdm-scoring",
+      description =
+          "MDM: sampled (the conditional ELBO, eval.mdm-samples rows per choice) or exact (the"
+              + " chain-rule likelihood, one row per choice token); default: the run's eval.mdm-scoring.")
+  io.crossover.data.config.EvalConfig.MdmScoring mdmScoring;
+
+  @Option(
+      names = "--mdm-samples",
+      description = "MDM: samples per choice when sampled; default: the run's eval.mdm-samples.")
+  Integer mdmSamples;
+
   @Spec CommandSpec spec;
 
   @Override
   public Integer call() {
+    if (mdmSamples != null && mdmSamples < 1) {
+      throw new ParameterException(
+          spec.commandLine(), "--mdm-samples " + mdmSamples + " must be >= 1");
+    }
     if (maxItems < 0) {
       throw new ParameterException(
           spec.commandLine(), "--max-items " + maxItems + " must be >= 0 (0: every item)");
@@ -78,6 +94,20 @@ final class EvalCommand implements Callable<Integer> {
         System.out.println("no validation loss: " + e.getMessage());
       }
       Objective objective = Objective.of(c.config.objective(), c.tokenizer.specials().mask());
+      io.crossover.data.config.EvalConfig e = c.config.eval();
+      io.crossover.data.config.EvalConfig eval =
+          new io.crossover.data.config.EvalConfig(
+              e.everyEpoch(),
+              e.everyTokens(),
+              e.minPoints(),
+              e.validationSequences(),
+              e.batch(),
+              e.tasks(),
+              e.maxItems(),
+              e.finalMaxItems(),
+              mdmSamples != null ? mdmSamples : e.mdmSamples(),
+              e.mdmTPoints(),
+              mdmScoring != null ? mdmScoring : e.mdmScoring());
       EvalRecord r =
           new Evaluator(
                   c.model,
@@ -85,7 +115,7 @@ final class EvalCommand implements Callable<Integer> {
                   c.tokenizer,
                   validation,
                   loaded,
-                  c.config.eval(),
+                  eval,
                   c.config.budget().seqLen(),
                   c.config.run().seed(),
                   c.manager(),

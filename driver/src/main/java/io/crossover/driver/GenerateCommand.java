@@ -1,7 +1,7 @@
 package io.crossover.driver;
 
-import io.crossover.data.config.ObjectiveConfig;
 import io.crossover.executor.generate.Generator;
+import io.crossover.executor.objective.Objective;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
 import picocli.CommandLine.Command;
@@ -84,30 +84,13 @@ final class GenerateCommand implements Callable<Integer> {
       int[] context = new int[text.length + 1];
       context[0] = c.tokenizer.specials().eod();
       System.arraycopy(text, 0, context, 1, text.length);
-      boolean ar = c.config.objective().type() == ObjectiveConfig.Type.AR;
-      if (!ar && context.length + maxTokens > c.config.budget().seqLen()) {
-        throw new ParameterException(
-            spec.commandLine(),
-            "--max-tokens "
-                + maxTokens
-                + " plus the prompt's "
-                + context.length
-                + " tokens (with the document start) exceed the model's sequence length "
-                + c.config.budget().seqLen()
-                + "; an MDM generates inside one sequence");
-      }
+      Objective objective = Objective.of(c.config.objective(), c.tokenizer.specials().mask());
       int[] out =
-          ar
-              ? g.autoregressive(
-                  context, maxTokens, temperature, topP, c.tokenizer.specials().eod(), seed)
-              : g.maskedDiffusion(
-                  context,
-                  maxTokens,
-                  steps,
-                  block > 0 ? block : maxTokens,
-                  temperature,
-                  c.tokenizer.specials().mask(),
-                  seed);
+          objective.generate(
+              g,
+              context,
+              new Objective.Sampling(
+                  maxTokens, temperature, topP, steps, block, c.tokenizer.specials().eod(), seed));
       System.out.println(prompt + c.tokenizer.decode(out));
     }
     return 0;

@@ -112,14 +112,29 @@ final class MetricsTail {
           n.path("tokens_per_s").asDouble(),
           n.path("eta_s").asDouble());
     } else {
+      StringBuilder tasks = new StringBuilder();
+      n.path("tasks")
+          .fields()
+          .forEachRemaining(
+              t ->
+                  tasks.append(
+                      String.format(
+                          Locale.ROOT,
+                          " | %s acc %.3f acc_norm %.3f acc_mi %.3f dNLL/byte %.4f",
+                          t.getKey(),
+                          t.getValue().path("acc").asDouble(),
+                          t.getValue().path("acc_norm").asDouble(),
+                          t.getValue().path("acc_mi").asDouble(),
+                          t.getValue().path("delta_nll_per_byte").asDouble())));
       System.out.printf(
           Locale.ROOT,
-          "eval step %d | epoch %.2f | val %s %.4f | %s%n",
+          "eval step %d | epoch %.2f | val %s %.4f%s | %.1f s%n",
           n.path("step").asLong(),
           n.path("epoch").asDouble(),
           n.path("val_loss_kind").asText(),
           n.path("val_loss").asDouble(),
-          n.path("tasks").toString());
+          tasks,
+          n.path("seconds").asDouble());
     }
   }
 }

@@ -34,7 +34,8 @@ final class QualifiedPaths {
             d.shardTokens(),
             d.batchTokens(),
             d.validation(),
-            d.ingestPartitions());
+            d.ingestPartitions(),
+            d.clozeItems());
     RunConfig run = new RunConfig(c.run().seed(), qualify(c.run().root(), hadoop), c.run().name());
     EvalConfig e = c.eval();
     List<String> tasks = new ArrayList<>();
@@ -51,8 +52,10 @@ final class QualifiedPaths {
             e.batch(),
             tasks,
             e.maxItems(),
+            e.finalMaxItems(),
             e.mdmSamples(),
-            e.mdmTPoints());
+            e.mdmTPoints(),
+            e.mdmScoring());
     return new CrossoverConfig(
         data,
         c.budget(),

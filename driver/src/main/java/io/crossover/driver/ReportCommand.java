@@ -15,8 +15,8 @@ import picocli.CommandLine.Spec;
     name = "report",
     mixinStandardHelpOptions = true,
     description = {
-      "Pair the AR and MDM runs under ROOT (a sweep directory), find the crossover and the data",
-      "potential, print the summary and write ROOT/report.html with PNG figures."
+      "Pair the AR and MDM runs under ROOT (a sweep directory), find the crossover and the data"
+          + " potential, print the summary and write ROOT/report.html with PNG figures."
     })
 final class ReportCommand implements Callable<Integer> {
   @Parameters(paramLabel = "ROOT", description = "A directory of run directories.")

@@ -51,7 +51,8 @@ final class RunIdentity {
           "data.shard-tokens",
           "data.batch-tokens",
           "data.validation.",
-          "data.ingest-partitions");
+          "data.ingest-partitions",
+          "data.cloze-items");
 
   /**
    * The hashes of what the config points to.

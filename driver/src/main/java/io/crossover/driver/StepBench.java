@@ -37,7 +37,11 @@ final class StepBench implements Callable<Integer> {
   @Option(names = "--preset", description = "Model shape (model.preset).")
   String preset;
 
-  @Option(names = "--objective", defaultValue = "both", description = "ar, mdm or both (default).")
+  @Option(
+      names = "--objective",
+      defaultValue = "both",
+      description =
+          "ar, mdm, both (default), or arms separated by commas, e.g. ar,ar+mask0.15,mdm.")
   String objective;
 
   @Option(
@@ -86,9 +90,22 @@ final class StepBench implements Callable<Integer> {
               + matmul
               + ")");
     }
-    if (!List.of("ar", "mdm", "both").contains(objective)) {
-      throw new picocli.CommandLine.ParameterException(
-          spec.commandLine(), "--objective " + objective + " is not ar, mdm or both");
+    List<String> names =
+        objective.equals("both") ? List.of("ar", "mdm") : List.of(objective.split(","));
+    Map<String, ObjectiveConfig> arms = new LinkedHashMap<>();
+    for (String name : names) {
+      try {
+        arms.put(
+            name,
+            io.crossover.data.config.ConfigLoader.load(null, List.of("objective.type=" + name))
+                .objective());
+      } catch (io.crossover.data.config.ConfigException e) {
+        throw new picocli.CommandLine.ParameterException(
+            spec.commandLine(),
+            "--objective "
+                + name
+                + " is not an objective: ar, mdm, an AR arm such as ar+mask0.15, or both");
+      }
     }
     CrossoverConfig c =
         config.load(new ConfigOptions.Sugar().put("--preset", "model.preset", preset));
@@ -108,17 +125,16 @@ final class StepBench implements Callable<Integer> {
     try (NDManager manager = NDManager.newBaseManager(device)) {
       double matmulFlops = matmulFlops(manager);
       f.put("matmul_flops_per_s", matmulFlops);
-      List<String> objectives =
-          objective.equals("both") ? List.of("ar", "mdm") : List.of(objective);
-      for (String name : objectives) {
-        double seconds = stepSeconds(c, name, batch, seqLen, steps, manager);
+      for (Map.Entry<String, ObjectiveConfig> arm : arms.entrySet()) {
+        String name = arm.getKey();
+        double seconds = stepSeconds(c, arm.getValue(), batch, seqLen, steps, manager);
         double tokensPerS = (double) batch * seqLen / seconds;
         f.put(name + "_step_s", seconds);
         f.put(name + "_tokens_per_s", tokensPerS);
         f.put(name + "_model_flops_per_s", tokensPerS * flopsPerToken);
         f.put(name + "_mfu", tokensPerS * flopsPerToken / matmulFlops);
       }
-      if (objectives.size() == 2) {
+      if (f.containsKey("mdm_step_s") && f.containsKey("ar_step_s")) {
         f.put("mdm_vs_ar_step_time", (double) f.get("mdm_step_s") / (double) f.get("ar_step_s"));
       }
     }
@@ -137,17 +153,17 @@ final class StepBench implements Callable<Integer> {
         (double) f.get("matmul_flops_per_s") / 1e9);
     System.out.printf(
         Locale.ROOT,
-        "%-5s %12s %14s %16s %8s%n",
+        "%-12s %12s %14s %16s %8s%n",
         "obj",
         "step (ms)",
         "tokens/s",
         "model GFLOP/s",
         "MFU");
-    for (String name : List.of("ar", "mdm")) {
+    for (String name : arms.keySet()) {
       if (f.containsKey(name + "_step_s")) {
         System.out.printf(
             Locale.ROOT,
-            "%-5s %12.1f %,14.0f %16.2f %8.3f%n",
+            "%-12s %12.1f %,14.0f %16.2f %8.3f%n",
             name,
             (double) f.get(name + "_step_s") * 1e3,
             (double) f.get(name + "_tokens_per_s"),
@@ -167,11 +183,13 @@ final class StepBench implements Callable<Integer> {
 
   /** Median seconds per training step (forward, backward, clip, AdamW) after 3 warm-up steps. */
   static double stepSeconds(
-      CrossoverConfig c, String name, int batch, int seqLen, int steps, NDManager manager) {
-    Objective obj =
-        Objective.of(
-            new ObjectiveConfig(ObjectiveConfig.Type.valueOf(name.toUpperCase(Locale.ROOT)), 0),
-            257);
+      CrossoverConfig c,
+      ObjectiveConfig objective,
+      int batch,
+      int seqLen,
+      int steps,
+      NDManager manager) {
+    Objective obj = Objective.of(objective, 257);
     try (Transformer model = new Transformer(c.model(), 259, 1, manager);
         AdamW adam = new AdamW(c.optim(), model.params(), manager)) {
       TrainStep step = new TrainStep(model, obj, adam, 1.0);

@@ -35,23 +35,37 @@ final class Sweep {
    */
   static List<Point> expand(SweepSpec spec, List<String> extra) {
     List<List<String>> combos = new ArrayList<>();
-    combos.add(List.of());
-    for (List<String> values : spec.axes().values()) {
-      List<List<String>> next = new ArrayList<>();
-      for (List<String> combo : combos) {
-        for (String v : values) {
-          List<String> c = new ArrayList<>(combo);
-          c.add(v);
-          next.add(c);
+    for (java.util.Map<String, List<String>> grid : spec.grids()) {
+      List<List<String>> product = new ArrayList<>();
+      product.add(List.of());
+      for (List<String> values : grid.values()) {
+        List<List<String>> next = new ArrayList<>();
+        for (List<String> combo : product) {
+          for (String v : values) {
+            List<String> c = new ArrayList<>(combo);
+            c.add(v);
+            next.add(c);
+          }
         }
+        product = next;
       }
-      combos = next;
+      combos.addAll(product);
     }
     List<Point> points = new ArrayList<>();
+    java.util.Set<String> names = new java.util.HashSet<>();
     for (List<String> combo : combos) {
       String name = runName(spec, combo);
+      if (!names.add(name)) {
+        continue; // in two grids: one run
+      }
       String objective = value(combo, SweepSpec.OBJECTIVE);
-      List<String> overrides = new ArrayList<>(spec.set());
+      List<String> overrides = new ArrayList<>();
+      for (String kv : spec.set()) {
+        String key = kv.substring(0, kv.indexOf('=') + 1);
+        if (combo.stream().noneMatch(c -> c.startsWith(key))) {
+          overrides.add(kv);
+        }
+      }
       overrides.addAll(combo);
       overrides.addAll(spec.perObjective().getOrDefault(objective, List.of()));
       overrides.addAll(extra);
@@ -70,10 +84,32 @@ final class Sweep {
     return points;
   }
 
-  /** E.g. {@code ar-tiny-u64Ki-s0}: the objective, then each other axis's value, labelled. */
+  /**
+   * E.g. {@code ar-tiny-u64Ki-s0} or {@code ar-mask0.15-u16Ki}: the objective arm, the model, the
+   * unique tokens, any other axis's value labelled, the seed.
+   */
   static String runName(SweepSpec spec, List<String> combo) {
-    StringBuilder name = new StringBuilder(value(combo, SweepSpec.OBJECTIVE));
-    for (String kv : combo) {
+    StringBuilder name =
+        new StringBuilder(
+            io.crossover.executor.objective.Objective.describe(
+                    ConfigLoader.load(
+                            null,
+                            List.of(SweepSpec.OBJECTIVE + "=" + value(combo, SweepSpec.OBJECTIVE)))
+                        .objective())
+                .label());
+    // A fixed order (model, unique tokens, other keys by name, seed last), whatever the order of
+    // the axes in the file: the same run always gets the same name.
+    List<String> ordered = new ArrayList<>(combo);
+    ordered.sort(
+        java.util.Comparator.comparingInt(
+                (String kv) ->
+                    kv.startsWith("model.preset=")
+                        ? 0
+                        : kv.startsWith("budget.unique-tokens=")
+                            ? 1
+                            : kv.startsWith("run.seed=") ? 3 : 2)
+            .thenComparing(kv -> kv.substring(0, kv.indexOf('='))));
+    for (String kv : ordered) {
       String key = kv.substring(0, kv.indexOf('='));
       String v = kv.substring(kv.indexOf('=') + 1);
       String label =

@@ -80,7 +80,7 @@ final class SweepCommand implements Callable<Integer> {
         throw new io.crossover.data.config.ConfigException(
             key, "is set by the sweep for each run; use --root to move the sweep");
       }
-      if (spec.axes().containsKey(key)) {
+      if (spec.axisKeys().contains(key)) {
         throw new io.crossover.data.config.ConfigException(
             key, "is an axis of sweep " + spec.name() + "; change the sweep file, not --set");
       }
@@ -225,7 +225,7 @@ final class SweepCommand implements Callable<Integer> {
     out.append(
         String.format(
             Locale.ROOT,
-            "  %-28s %-4s %-7s %10s %10s %7s %7s %3s %-8s %9s%n",
+            "  %-28s %-12s %-7s %10s %10s %7s %7s %3s %-8s %9s%n",
             "run",
             "obj",
             "model",
@@ -259,9 +259,9 @@ final class SweepCommand implements Callable<Integer> {
       out.append(
           String.format(
               Locale.ROOT,
-              "  %-28s %-4s %-7s %10s %10s %7.1f %7d %3d %-8s %9s%n",
+              "  %-28s %-12s %-7s %10s %10s %7.1f %7d %3d %-8s %9s%n",
               p.name(),
-              c.objective().type().name().toLowerCase(Locale.ROOT),
+              io.crossover.executor.objective.Objective.describe(c.objective()).name(),
               c.model().preset(),
               Counts.grouped(c.budget().uniqueTokens()),
               Counts.grouped(c.budget().totalTokens()),
@@ -286,7 +286,7 @@ final class SweepCommand implements Callable<Integer> {
   private static String key(CrossoverConfig c) {
     return c.model().preset()
         + "/"
-        + c.objective().type()
+        + io.crossover.executor.objective.Objective.describe(c.objective()).name()
         + "/"
         + c.budget().globalBatch() / c.cluster().worldSize()
         + "/"
@@ -306,7 +306,7 @@ final class SweepCommand implements Callable<Integer> {
     try (NDManager manager = NDManager.newBaseManager()) {
       return StepBench.stepSeconds(
           c,
-          c.objective().type().name().toLowerCase(Locale.ROOT),
+          c.objective(),
           c.budget().globalBatch() / c.cluster().worldSize(),
           c.budget().seqLen(),
           3,

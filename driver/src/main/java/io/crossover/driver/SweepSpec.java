@@ -9,6 +9,7 @@ import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import io.crossover.data.config.ConfigException;
 import io.crossover.data.config.ConfigLoader;
+import io.crossover.executor.objective.Objective;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,7 +21,7 @@ import java.util.Set;
  * and the axes whose product is the grid.
  *
  * <pre>
- * name = "brown-toy"
+ * name = "toy"
  * base = "quickstart"                  # a config file or a name in conf/
  * root = "runs/sweeps"                 # runs go to root/name/run-name
  * set { "budget.total-tokens" = 8Mi }  # config keys for every run
@@ -28,6 +29,9 @@ import java.util.Set;
  *   "objective.type" = [ar, mdm]       # required, with both objectives
  *   "budget.unique-tokens" = [64Ki, 256Ki, 1Mi]
  * }
+ * grids = [ { "objective.type" = ["ar+mask0.15"], "budget.unique-tokens" = [64Ki] } ]
+ *                                      # more grids; the runs are the union of all products, and
+ *                                      # a grid's axis overrides the same key in set
  * per-objective { mdm { "optim.lr" = 1e-3 } }  # refused unless allow-unmatched = true
  * parallel = 1                         # barrier stages at once, when the cluster has the slots
  * continue-on-failure = true
@@ -38,7 +42,8 @@ import java.util.Set;
  * @param base config file or name under conf/
  * @param root where the sweep's directory is made
  * @param set key=value overrides for every run, in file order
- * @param axes key -> values, in file order
+ * @param grids the axes (key -> values, in file order) of the main grid, then of each grid in
+ *     {@code grids}; the runs are the union of their products
  * @param perObjective objective -> overrides only its runs get (breaks matched comparisons)
  * @param allowUnmatched whether per-objective settings are allowed
  * @param parallel runs at once at most
@@ -51,7 +56,7 @@ record SweepSpec(
     String base,
     String root,
     List<String> set,
-    Map<String, List<String>> axes,
+    List<Map<String, List<String>>> grids,
     Map<String, List<String>> perObjective,
     boolean allowUnmatched,
     int parallel,
@@ -66,6 +71,7 @@ record SweepSpec(
           "root",
           "set",
           "axes",
+          "grids",
           "per-objective",
           "allow-unmatched",
           "parallel",
@@ -79,13 +85,22 @@ record SweepSpec(
         base,
         newRoot,
         set,
-        axes,
+        grids,
         perObjective,
         allowUnmatched,
         parallel,
         continueOnFailure,
         metric,
         source);
+  }
+
+  /** Every key that is an axis of some grid. */
+  java.util.Set<String> axisKeys() {
+    java.util.Set<String> out = new java.util.LinkedHashSet<>();
+    for (Map<String, List<String>> g : grids) {
+      out.addAll(g.keySet());
+    }
+    return out;
   }
 
   /** Reads a sweep file: a path, or a name in conf/sweeps/ (with or without .conf). */
@@ -142,37 +157,54 @@ record SweepSpec(
     if (!name.matches("[A-Za-z0-9._-]+")) {
       throw error(source, "name", "\"" + name + "\" must be letters, digits, '.', '_' or '-'");
     }
-    Map<String, List<String>> axes = new LinkedHashMap<>();
-    for (Map.Entry<String, ConfigValue> e : flat(c.getConfig("axes"))) {
-      String key = e.getKey();
-      if (e.getValue().valueType() != ConfigValueType.LIST) {
-        throw error(source, "axes." + key, "must be a list of values, e.g. [a, b]");
+    List<Map<String, List<String>>> grids = new ArrayList<>();
+    grids.add(axes(c.getConfig("axes"), "axes", source));
+    if (c.hasPath("grids")) {
+      List<? extends Config> more;
+      try {
+        more = c.getConfigList("grids");
+      } catch (com.typesafe.config.ConfigException e) {
+        throw error(
+            source, "grids", "must be a list of axes objects, e.g. [{ \"run.seed\" = [2, 3] }]");
       }
-      List<String> values = new ArrayList<>();
-      for (ConfigValue v : (com.typesafe.config.ConfigList) e.getValue()) {
-        values.add(key + "=" + render(v));
+      for (int g = 0; g < more.size(); g++) {
+        grids.add(axes(more.get(g), "grids[" + g + "]", source));
       }
-      if (values.isEmpty()) {
-        throw error(source, "axes." + key, "is empty");
-      }
-      if (key.startsWith("run.name") || key.startsWith("run.root")) {
-        throw error(source, "axes." + key, "is set by the sweep itself; remove it");
-      }
-      axes.put(key, values);
     }
-    List<String> objectives = axes.get(OBJECTIVE);
-    if (objectives == null
-        || !objectives.contains(OBJECTIVE + "=ar")
-        || !objectives.contains(OBJECTIVE + "=mdm")) {
+    java.util.EnumSet<Objective.Family> families = java.util.EnumSet.noneOf(Objective.Family.class);
+    java.util.Set<String> arms = new java.util.LinkedHashSet<>();
+    for (int g = 0; g < grids.size(); g++) {
+      List<String> objectives = grids.get(g).get(OBJECTIVE);
+      String where = g == 0 ? "axes." : "grids[" + (g - 1) + "].";
+      if (objectives == null) {
+        throw error(
+            source,
+            where + OBJECTIVE,
+            "is missing: every grid names its objectives (e.g. [ar, mdm], or [ar+mask0.15])");
+      }
+      for (String kv : objectives) {
+        String arm = kv.substring(OBJECTIVE.length() + 1);
+        Objective o;
+        try {
+          o = Objective.describe(ConfigLoader.load(null, List.of(kv)).objective());
+        } catch (ConfigException e) {
+          throw error(source, where + OBJECTIVE, "value " + arm + ": " + e.getMessage());
+        }
+        families.add(o.family());
+        arms.add(arm);
+      }
+    }
+    if (families.size() < Objective.Family.values().length) {
       throw error(
           source,
           "axes." + OBJECTIVE,
-          "must list both objectives, [ar, mdm]: a sweep compares them");
+          "must list an AR arm and mdm, e.g. [ar, mdm]: a sweep compares them");
     }
     List<String> set = new ArrayList<>();
     if (c.hasPath("set")) {
       for (Map.Entry<String, ConfigValue> e : flat(c.getConfig("set"))) {
-        if (axes.containsKey(e.getKey())) {
+        // A further grid may set a key the others take from `set` (e.g. another model).
+        if (grids.get(0).containsKey(e.getKey())) {
           throw error(source, "set." + e.getKey(), "is also an axis; keep one of them");
         }
         set.add(e.getKey() + "=" + render(e.getValue()));
@@ -182,8 +214,11 @@ record SweepSpec(
     if (c.hasPath("per-objective")) {
       Config po = c.getConfig("per-objective");
       for (String objective : po.root().keySet()) {
-        if (!objective.equals("ar") && !objective.equals("mdm")) {
-          throw error(source, "per-objective." + objective, "must be ar or mdm");
+        if (!arms.contains(objective)) {
+          throw error(
+              source,
+              "per-objective." + objective,
+              "is not an arm of the objective axis (" + String.join(", ", arms) + ")");
         }
         List<String> overrides = new ArrayList<>();
         for (Map.Entry<String, ConfigValue> e : flat(po.getConfig(objective))) {
@@ -221,13 +256,36 @@ record SweepSpec(
         c.getString("base"),
         c.hasPath("root") ? c.getString("root") : "runs/sweeps",
         set,
-        axes,
+        grids,
         perObjective,
         allowUnmatched,
         parallel,
         !c.hasPath("continue-on-failure") || c.getBoolean("continue-on-failure"),
         metric,
         source);
+  }
+
+  /** One grid's axes: key -> values as key=value, in file order. */
+  private static Map<String, List<String>> axes(Config c, String where, String source) {
+    Map<String, List<String>> axes = new LinkedHashMap<>();
+    for (Map.Entry<String, ConfigValue> e : flat(c)) {
+      String key = e.getKey();
+      if (e.getValue().valueType() != ConfigValueType.LIST) {
+        throw error(source, where + "." + key, "must be a list of values, e.g. [a, b]");
+      }
+      List<String> values = new ArrayList<>();
+      for (ConfigValue v : (com.typesafe.config.ConfigList) e.getValue()) {
+        values.add(key + "=" + render(v));
+      }
+      if (values.isEmpty()) {
+        throw error(source, where + "." + key, "is empty");
+      }
+      if (key.startsWith("run.name") || key.startsWith("run.root")) {
+        throw error(source, where + "." + key, "is set by the sweep itself; remove it");
+      }
+      axes.put(key, values);
+    }
+    return axes;
   }
 
   /** Leaves with their dotted keys; a quoted "a.b" key and a nested a { b } read the same. */

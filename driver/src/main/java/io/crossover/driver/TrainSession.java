@@ -275,7 +275,8 @@ final class TrainSession {
   /** Every rank evaluates its share; rank 0 (the one with a writer) prints and records. */
   private void evaluate(Evaluator evaluator, long step, java.io.Writer out) {
     EvalRecord r =
-        evaluator.evaluate(step, step * plan.tokensPerStep(), plan.spec().uniqueTokens());
+        evaluator.evaluate(
+            step, step * plan.tokensPerStep(), plan.spec().uniqueTokens(), step == plan.steps());
     if (out == null) {
       return;
     }
@@ -293,12 +294,12 @@ final class TrainSession {
       line.append(
           String.format(
               Locale.ROOT,
-              " | %s acc %.3f acc_norm %.3f acc_mi %.3f dNLL %.3f",
+              " | %s acc %.3f acc_norm %.3f acc_mi %.3f dNLL/byte %.4f",
               t.getKey(),
               m.acc(),
               m.accNorm(),
               m.accMi(),
-              m.deltaNll()));
+              m.deltaNllPerByte()));
     }
     System.out.println(line.append(String.format(Locale.ROOT, " | %.1f s", r.seconds())));
     try {
@@ -312,6 +313,11 @@ final class TrainSession {
 
   /** The tokenizer of the config, which must be the one the dataset was made with. */
   private Tokenizer tokenizer(Configuration hadoop) {
+    return datasetTokenizer(config, dataset, hadoop);
+  }
+
+  /** Opens the config's tokenizer, refusing one that is not the dataset's. */
+  static Tokenizer datasetTokenizer(CrossoverConfig config, Dataset dataset, Configuration hadoop) {
     Tokenizer t = TokenizerSpec.resolve(config.data().tokenizer(), hadoop).open();
     if (!t.id().equals(dataset.manifest().tokenizer())) {
       String id = t.id();
@@ -322,7 +328,7 @@ final class TrainSession {
               + id
               + " but the dataset was tokenised with "
               + dataset.manifest().tokenizer()
-              + "; use the same tokenizer (evaluation tokenises task text with it)");
+              + "; use the same tokenizer (task text is tokenised with it)");
     }
     return t;
   }
@@ -331,7 +337,7 @@ final class TrainSession {
   private List<McTasks.Task> tasks(Configuration hadoop) {
     List<McTasks.Task> out = new ArrayList<>();
     for (String spec : config.eval().tasks()) {
-      out.add(McTasks.load(spec, config.eval().maxItems(), hadoop));
+      out.add(McTasks.load(spec, config.eval().itemsToLoad(), hadoop));
     }
     return out;
   }

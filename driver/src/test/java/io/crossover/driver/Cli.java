@@ -72,11 +72,8 @@ final class Cli {
       System.setOut(oldOut);
       System.setErr(oldErr);
     }
-    Result r =
-        new Result(
-            code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    oldOut.print(r.out());
-    oldErr.print(r.err());
-    return r;
+    // Not echoed: an assertion on a result prints it when it fails.
+    return new Result(
+        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 }

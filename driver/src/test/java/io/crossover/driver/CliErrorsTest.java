@@ -309,7 +309,7 @@ class CliErrorsTest {
             "config key 'run.seed': value \"abc\" (from --seed) is not a number; write a whole number, e.g. 42"),
         usage(
             train("transformer", "x"),
-            "config key 'objective.type': value \"transformer\" (from --objective) is not allowed; use one of ar, mdm"),
+            "config key 'objective.type': value \"transformer\" (from --objective) is not allowed; use one of ar, mdm, or an AR arm"),
         usage(
             train("ar", "x", "--lr", "fast"),
             "config key 'optim.lr': value \"fast\" (from --lr) is not a number"),
@@ -505,7 +505,8 @@ class CliErrorsTest {
         usage(args("bench", "step", "--batch", "0"), "--batch, --steps and --matmul must be >= 1"),
         usage(args("bench", "step", "--steps", "-1"), "--batch, --steps and --matmul must be >= 1"),
         usage(
-            args("bench", "step", "--objective", "gpt"), "--objective gpt is not ar, mdm or both"),
+            args("bench", "step", "--objective", "gpt"),
+            "--objective gpt is not an objective: ar, mdm, an AR arm"),
         usage(args("bench", "loader", "--tokens", "0"), "--tokens 0 is less than one step"),
         usage(args("bench", "loader", "--tokens", "lots"), "--tokens lots is not a count"),
         usage(

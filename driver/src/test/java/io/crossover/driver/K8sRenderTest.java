@@ -58,10 +58,10 @@ class K8sRenderTest {
             "--image",
             image,
             "--sweep",
-            "brown-toy",
+            "toy",
             "--out",
             tmp.resolve("sweep").toString()));
-    assertSameFiles(EXAMPLES.resolve("sweep-brown-toy"), tmp.resolve("sweep"));
+    assertSameFiles(EXAMPLES.resolve("sweep-toy"), tmp.resolve("sweep"));
   }
 
   @Test

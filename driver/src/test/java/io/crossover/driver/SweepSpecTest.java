@@ -55,6 +55,28 @@ class SweepSpecTest {
   }
 
   @Test
+  void gridsAddTheirProductsAndArmsAreNamedForDirectories() {
+    SweepSpec spec =
+        parse(
+            GRID
+                + """
+                grids = [
+                  { "objective.type" = ["ar+mask0.15"], "budget.unique-tokens" = [64Ki], run.seed = [1, 2] }
+                  { "model.preset" = [mini], "objective.type" = [ar, mdm], "budget.unique-tokens" = [64Ki] }
+                  { "objective.type" = [ar], "budget.unique-tokens" = [64Ki], run.seed = [1] }
+                ]
+                """);
+    List<Sweep.Point> points = Sweep.expand(spec, List.of());
+    List<String> names = points.stream().map(Sweep.Point::name).toList();
+    assertEquals(8 + 2 + 2, points.size(), "the last grid's run is already in the first: " + names);
+    assertEquals("ar-mask0.15-u64Ki-s1", points.get(8).name());
+    assertEquals(0.15, points.get(8).config().objective().arInputMask(), 1e-12);
+    assertEquals("ar", points.get(8).config().objective().type().name().toLowerCase());
+    assertEquals("mdm-mini-u64Ki", points.get(11).name());
+    assertEquals("mini", points.get(11).config().model().preset());
+  }
+
+  @Test
   void perObjectiveSettingsAreRefusedUnlessAllowed() {
     String unmatched = GRID + "per-objective { mdm { \"optim.lr\" = 1e-3 } }\n";
     ConfigException e = assertThrows(ConfigException.class, () -> parse(unmatched));
@@ -70,7 +92,14 @@ class SweepSpecTest {
   void badSweepFilesNameTheKey() {
     assertMessage(
         "name = g\nbase = quickstart\naxes { \"budget.unique-tokens\" = [1Mi] }",
-        "axes.objective.type must list both objectives");
+        "axes.objective.type is missing: every grid names its objectives");
+    assertMessage(
+        "name = g\nbase = quickstart\naxes { \"objective.type\" = [ar, \"ar+mask0.15\"] }",
+        "axes.objective.type must list an AR arm and mdm");
+    assertMessage(
+        "name = g\nbase = quickstart\naxes { \"objective.type\" = [ar, mdm, \"ar+noise0.1\"] }",
+        "axes.objective.type value ar+noise0.1: config key 'objective.type': value \"ar+noise0.1\":"
+            + " \"+noise0.1\" is not a control");
     assertMessage(GRID + "paralel = 2\n", "paralel is not a sweep setting");
     assertMessage(GRID + "metric = f1\n", "metric \"f1\" is not one of acc, acc_norm, acc_mi");
     assertMessage(
@@ -91,8 +120,11 @@ class SweepSpecTest {
 
   @Test
   void theShippedSweepsExpand() {
-    assertEquals(8, Sweep.expand(SweepSpec.load("brown-toy"), List.of()).size());
-    assertEquals("acc_mi", SweepSpec.load("brown-toy").metric());
+    List<Sweep.Point> toy = Sweep.expand(SweepSpec.load("toy"), List.of());
+    // 2 arms x 2 budgets x 3 seeds, 2 x 2 x 1, the masking arm, tiny's pair.
+    assertEquals(
+        12 + 4 + 1 + 2, toy.size(), toy.stream().map(Sweep.Point::name).toList().toString());
+    assertEquals("acc_mi", SweepSpec.load("toy").metric());
     assertEquals("acc", parse(GRID).metric());
     assertEquals(4, Sweep.expand(SweepSpec.load("quickstart"), List.of()).size());
     List<Sweep.Point> paper = Sweep.expand(SweepSpec.load("paper-1b"), List.of());

@@ -43,6 +43,7 @@ class QuickstartIT {
     original.print(out);
     assertEquals(0, code, out);
     assertTrue(out.contains("125 documents read, 125 kept"), out);
+    assertTrue(out.contains("1000 cloze items from the validation split"), out);
 
     // A sweep of four runs on 2 ranks: AR and MDM at 64Ki (32 epochs) and 1Mi (2 epochs).
     Path sweep = tmp.resolve("runs").resolve("sweeps").resolve("quickstart");
@@ -60,11 +61,18 @@ class QuickstartIT {
       List<String> evals = Files.readAllLines(dir.resolve("evals.jsonl"));
       JsonNode last = Json.MAPPER.readTree(evals.get(evals.size() - 1));
       assertEquals(512, last.path("step").asLong());
-      assertEquals(200, last.path("tasks").path("cloze").path("items").asInt());
+      // 500 items at the final evaluation, 200 before it.
+      assertEquals(500, last.path("tasks").path("cloze").path("items").asInt());
+      JsonNode first = Json.MAPPER.readTree(evals.get(0));
+      assertEquals(200, first.path("tasks").path("cloze").path("items").asInt());
+      // Every item's outcome is kept, so that the report can put intervals on differences.
+      assertEquals(
+          500, last.path("tasks").path("cloze").path("per_item").path("acc").asText().length());
     }
     // Then the report: a table on the console, report.html and figures next to the runs.
-    assertTrue(out.contains("Crossover report: 2 AR/MDM pairs"), out);
-    assertTrue(out.matches("(?s).*\\ntiny\\s+64Ki\\s+32\\.0\\s.*"), out);
+    assertTrue(out.contains("Crossover report: 2 comparison(s) of an AR arm with MDM"), out);
+    assertTrue(out.matches("(?s).*\\ntiny\\s+64Ki\\s+32\\.0\\s+ar\\s+1\\s+500\\s.*"), out);
+    assertTrue(Files.size(sweep.resolve("report.json")) > 1000);
     assertTrue(!out.contains("unmatched"), "AR and MDM differ only in the objective");
     assertTrue(Files.size(sweep.resolve("report.html")) > 1000);
     assertTrue(Files.size(sweep.resolve("figure-a.png")) > 1000);

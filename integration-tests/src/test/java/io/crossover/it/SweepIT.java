@@ -125,7 +125,9 @@ class SweepIT {
 
     assertTrue(Files.exists(runs.resolve("report.html")));
     assertTrue(Files.exists(runs.resolve("figure-a.png")));
-    assertTrue(second.out().contains("Crossover report: 2 AR/MDM pairs"), second.out());
+    assertTrue(
+        second.out().contains("Crossover report: 2 comparison(s) of an AR arm with MDM"),
+        second.out());
     assertFalse(second.out().contains("unmatched"), "AR and MDM differ only in the objective");
   }
 

@@ -12,6 +12,8 @@ package io.crossover.data.config;
  * @param batchTokens rows per Arrow record batch inside a shard: the unit of a random read
  * @param validation the held-out split, chosen by document
  * @param ingestPartitions Spark partitions that write shards; 0 derives it from the corpus size
+ * @param clozeItems items of the cloze task that ingest builds from the validation split into
+ *     {@code <dataset>/cloze.jsonl} (0: none)
  */
 public record DataConfig(
     String dataset,
@@ -20,8 +22,12 @@ public record DataConfig(
     long shardTokens,
     int batchTokens,
     ValidationConfig validation,
-    int ingestPartitions)
+    int ingestPartitions,
+    int clozeItems)
     implements java.io.Serializable {
+
+  /** Where ingest writes the cloze task built from the validation split. */
+  public static final String CLOZE_FILE = "cloze.jsonl";
 
   static DataConfig from(Keys k) {
     String tokenizer = k.nonEmpty("data.tokenizer", "use byte or hf:<path to tokenizer.json>");
@@ -48,7 +54,8 @@ public record DataConfig(
         shardTokens,
         batchTokens,
         ValidationConfig.from(k),
-        k.integer("data.ingest-partitions", 0, 100_000));
+        k.integer("data.ingest-partitions", 0, 100_000),
+        k.integer("data.cloze-items", 0, 1_000_000));
   }
 
   /** Input formats understood by {@code ingest}. */

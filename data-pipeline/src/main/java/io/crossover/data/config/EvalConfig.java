@@ -13,8 +13,14 @@ import java.util.List;
  * @param batch rows per forward pass during evaluation
  * @param tasks multiple-choice tasks, each {@code name=format:path} (format mc, hellaswag, mmlu)
  * @param maxItems items per task (0: all)
+ * @param finalMaxItems items per task at a run's final evaluation, where its claims are made (0: as
+ *     maxItems); more than maxItems buys a tighter final interval without paying for it at every
+ *     intermediate point
  * @param mdmSamples MDM: Monte Carlo samples per choice for the conditional ELBO
  * @param mdmTPoints MDM: points of the fixed t grid for the validation ELBO
+ * @param mdmScoring MDM: how a choice is scored, {@code sampled} (the conditional ELBO, unbiased,
+ *     with mdm-samples forward rows per choice) or {@code exact} (the chain-rule likelihood, left
+ *     to right, one row per continuation token, no noise)
  */
 public record EvalConfig(
     boolean everyEpoch,
@@ -24,12 +30,28 @@ public record EvalConfig(
     int batch,
     List<String> tasks,
     int maxItems,
+    int finalMaxItems,
     int mdmSamples,
-    int mdmTPoints)
+    int mdmTPoints,
+    MdmScoring mdmScoring)
     implements java.io.Serializable {
+
+  /** How an MDM scores a choice. */
+  public enum MdmScoring {
+    SAMPLED,
+    EXACT
+  }
 
   public EvalConfig {
     tasks = List.copyOf(tasks);
+  }
+
+  /** Items to read per task: enough for the final evaluation (0: all). */
+  public int itemsToLoad() {
+    if (maxItems == 0) {
+      return 0;
+    }
+    return finalMaxItems == 0 ? maxItems : Math.max(maxItems, finalMaxItems);
   }
 
   static EvalConfig from(Keys k) {
@@ -52,7 +74,9 @@ public record EvalConfig(
         k.integer("eval.batch", 1, 65_536),
         tasks,
         k.integer("eval.max-items", 0, 10_000_000),
+        k.integer("eval.final-max-items", 0, 10_000_000),
         k.integer("eval.mdm-samples", 1, 4096),
-        k.integer("eval.mdm-t-points", 1, 1024));
+        k.integer("eval.mdm-t-points", 1, 1024),
+        k.choice("eval.mdm-scoring", MdmScoring.class));
   }
 }

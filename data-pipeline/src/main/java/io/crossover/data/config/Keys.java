@@ -198,6 +198,11 @@ final class Keys {
     return out;
   }
 
+  /** Where a key's value came from (a file and line, --set key, or the option typed). */
+  String origin(String key) {
+    return value(key).origin().description();
+  }
+
   private ConfigValue value(String key) {
     known.add(key);
     if (!config.hasPathOrNull(key)) {

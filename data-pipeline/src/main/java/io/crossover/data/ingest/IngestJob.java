@@ -105,6 +105,9 @@ public final class IngestJob {
       IngestStats stats = count(docs);
       List<WrittenShard> shards = write(docs, split(stats), tmp);
       Manifest manifest = assemble(fs, tmp, shards, stats);
+      if (data.clozeItems() > 0) {
+        cloze(tmp);
+      }
       publish(fs, tmp, inputs.output(), overwrite);
       log.accept(
           String.format(
@@ -313,6 +316,26 @@ public final class IngestJob {
     }
     Dataset.writeManifest(fs, tmp, manifest);
     return manifest;
+  }
+
+  /** Step 5c: the cloze task from the validation split, inside the dataset before it appears. */
+  private void cloze(Path tmp) throws IOException {
+    io.crossover.data.shard.Dataset dataset =
+        io.crossover.data.shard.Dataset.open(tmp.toString(), conf.get());
+    try (Tokenizer tokenizer = inputs.tokenizer().open()) {
+      List<io.crossover.data.cloze.ClozeBuilder.Item> items =
+          io.crossover.data.cloze.ClozeBuilder.build(
+              dataset,
+              tokenizer,
+              io.crossover.data.cloze.ClozeBuilder.defaults(data.clozeItems(), 1));
+      io.crossover.data.cloze.ClozeBuilder.write(
+          Filesystems.of(tmp, conf.get()), new Path(tmp, DataConfig.CLOZE_FILE), items);
+      log.accept(
+          "ingest: "
+              + items.size()
+              + " cloze items from the validation split -> "
+              + DataConfig.CLOZE_FILE);
+    }
   }
 
   /** Step 5b: the complete dataset replaces the output in one rename. */

@@ -1,6 +1,6 @@
 package io.crossover.driver.report;
 
-import io.crossover.executor.eval.EvalRecord;
+import io.crossover.data.config.Counts;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
@@ -11,23 +11,38 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.text.FieldPosition;
+import java.text.NumberFormat;
+import java.text.ParsePosition;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 import javax.imageio.ImageIO;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.LogAxis;
 import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.axis.NumberTickUnit;
+import org.jfree.chart.axis.ValueAxis;
+import org.jfree.chart.plot.ValueMarker;
 import org.jfree.chart.plot.XYPlot;
-import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.chart.renderer.xy.DeviationRenderer;
 import org.jfree.chart.title.TextTitle;
-import org.jfree.data.xy.XYSeries;
-import org.jfree.data.xy.XYSeriesCollection;
+import org.jfree.data.xy.YIntervalSeries;
+import org.jfree.data.xy.YIntervalSeriesCollection;
 
-/** The report's figures, drawn with JFreeChart into PNG bytes (headless). */
+/**
+ * The report's figures, drawn with JFreeChart into PNG bytes (headless). A line is the mean over
+ * seeds; its band is the seeds' range (a single seed has none); the difference panel's band is the
+ * 95% interval of MDM − AR.
+ */
 final class Figures {
   static final Color AR = new Color(0x1f77b4);
   static final Color MDM = new Color(0xd62728);
+  static final Color DIFF = new Color(0x2ca02c);
   static final int PANEL_W = 380;
   static final int PANEL_H = 270;
 
@@ -37,130 +52,211 @@ final class Figures {
 
   private Figures() {}
 
-  /** One panel: a quantity of the AR and MDM runs of a row against epochs. */
-  record Panel(String title, String yLabel, Row row, ToDoubleFunction<EvalRecord> y) {}
-
   /**
-   * Figure A: one row per (model, unique tokens), one column per task's {@code metric} vs epochs,
-   * then the validation loss (AR NLL and MDM ELBO, labelled: not the same quantity).
+   * Figure A: one row per comparison (model, unique tokens, AR arm); panels: the task's metric
+   * against epochs, MDM − AR with its 95% interval, the validation loss (AR NLL and MDM ELBO,
+   * labelled: not the same quantity), and the metric against training FLOPs (MDM trades compute for
+   * data).
    */
-  static byte[] figureA(List<Row> rows, List<String> tasks, String metric) {
-    return render(
-        rows, tasks, task -> task + " " + metric, task -> e -> Curves.value(e, task, metric), true);
-  }
-
-  /** Delta-NLL (right minus wrong choices) vs epochs: rising loss with sharper preferences. */
-  static byte[] deltaNll(List<Row> rows, List<String> tasks) {
-    return render(
-        rows,
-        tasks,
-        task -> "delta NLL (right - wrong)",
-        task -> e -> Curves.value(e, task, "delta_nll"),
-        false);
-  }
-
-  /**
-   * One row of panels per (model, unique tokens), one panel per task, and with {@code validation} a
-   * last panel of the validation loss (AR NLL and MDM ELBO, labelled: not the same quantity).
-   */
-  private static byte[] render(
-      List<Row> rows,
-      List<String> tasks,
-      java.util.function.Function<String, String> yLabel,
-      java.util.function.Function<String, ToDoubleFunction<EvalRecord>> y,
-      boolean validation) {
-    java.util.List<java.util.List<Panel>> grid = new java.util.ArrayList<>();
-    for (Row row : rows) {
-      java.util.List<Panel> panels = new java.util.ArrayList<>();
-      for (String task : tasks) {
-        panels.add(new Panel(title(row) + " - " + task, yLabel.apply(task), row, y.apply(task)));
-      }
-      if (validation) {
+  static byte[] figureA(Report report) {
+    String metric = report.metric();
+    List<List<JFreeChart>> grid = new ArrayList<>();
+    for (Comparison c : report.comparisons()) {
+      List<JFreeChart> panels = new ArrayList<>();
+      String title = title(c.row());
+      if (c.task() != null) {
         panels.add(
-            new Panel(
-                title(row) + " - validation",
-                "val loss (AR: NLL, MDM: ELBO)",
-                row,
-                EvalRecord::valLoss));
+            twoArms(
+                title + " - " + c.task(),
+                c,
+                p -> p.epoch(),
+                Comparison.Point::ar,
+                Comparison.Point::mdm,
+                new NumberAxis("epochs"),
+                metric));
+        panels.add(difference(title + " - MDM - AR", c, metric));
+      }
+      panels.add(
+          twoArms(
+              title + " - validation",
+              c,
+              p -> p.epoch(),
+              Comparison.Point::arLoss,
+              Comparison.Point::mdmLoss,
+              new NumberAxis("epochs"),
+              "val loss (AR: NLL, MDM: ELBO)"));
+      if (c.task() != null) {
+        panels.add(
+            twoArms(
+                title + " - vs compute",
+                c,
+                // The untrained point (0 FLOPs) has no place on a log axis.
+                p -> p.flops() > 0 ? p.flops() : Double.NaN,
+                Comparison.Point::ar,
+                Comparison.Point::mdm,
+                new LogAxis("training FLOPs"),
+                metric));
       }
       grid.add(panels);
     }
     return render(grid);
   }
 
-  /** Best score vs unique tokens (log axis), AR and MDM, one panel per model. */
-  static byte[] byBudget(List<Row> rows, String task, String metric) {
-    java.util.Map<String, java.util.List<Row>> byModel = new java.util.TreeMap<>();
-    for (Row r : rows) {
-      byModel.computeIfAbsent(r.model(), k -> new java.util.ArrayList<>()).add(r);
+  /** Delta-NLL per byte (right minus wrong choices) against epochs. */
+  static byte[] deltaNll(Report report) {
+    List<List<JFreeChart>> grid = new ArrayList<>();
+    for (Comparison c : report.comparisons()) {
+      Row row = c.row();
+      grid.add(
+          List.of(
+              twoArms(
+                  title(row) + " - " + c.task(),
+                  c,
+                  p -> p.epoch(),
+                  p -> perSeed(row, false, c.task(), p.step()),
+                  p -> perSeed(row, true, c.task(), p.step()),
+                  new NumberAxis("epochs"),
+                  "delta NLL per byte (right - wrong)")));
     }
-    BufferedImage image =
-        new BufferedImage(PANEL_W * byModel.size(), PANEL_H, BufferedImage.TYPE_INT_RGB);
-    Graphics2D g = canvas(image);
-    int x = 0;
-    for (var e : byModel.entrySet()) {
-      XYSeries ar = new XYSeries("AR", true, false);
-      XYSeries mdm = new XYSeries("MDM", true, false);
-      for (Row r : e.getValue()) {
-        ar.add(r.uniqueTokens(), Row.best(r.ar(), task, metric));
-        mdm.add(r.uniqueTokens(), Row.best(r.mdm(), task, metric));
-      }
-      XYSeriesCollection data = new XYSeriesCollection();
-      data.addSeries(ar);
-      data.addSeries(mdm);
-      LogAxis xAxis = new LogAxis("unique tokens");
-      xAxis.setBase(2);
-      xAxis.setSmallestValue(1);
-      JFreeChart chart = chart(e.getKey() + " - best " + task + " " + metric, data, xAxis, metric);
-      chart.draw(g, new Rectangle2D.Double(x, 0, PANEL_W, PANEL_H));
-      x += PANEL_W;
-    }
-    g.dispose();
-    return png(image);
+    return render(grid);
   }
 
-  private static byte[] render(java.util.List<java.util.List<Panel>> grid) {
-    int cols = grid.stream().mapToInt(java.util.List::size).max().orElse(1);
-    BufferedImage image =
-        new BufferedImage(
-            PANEL_W * Math.max(1, cols),
-            PANEL_H * Math.max(1, grid.size()),
-            BufferedImage.TYPE_INT_RGB);
-    Graphics2D g = canvas(image);
-    for (int r = 0; r < grid.size(); r++) {
-      for (int c = 0; c < grid.get(r).size(); c++) {
-        Panel p = grid.get(r).get(c);
-        XYSeriesCollection data = new XYSeriesCollection();
-        data.addSeries(series(p.row().ar(), "AR", p.y()));
-        data.addSeries(series(p.row().mdm(), "MDM", p.y()));
-        JFreeChart chart = chart(p.title(), data, new NumberAxis("epochs"), p.yLabel());
-        chart.draw(g, new Rectangle2D.Double(c * PANEL_W, r * PANEL_H, PANEL_W, PANEL_H));
-      }
+  private static double[] perSeed(Row row, boolean mdm, String task, long step) {
+    double[] out = new double[row.seeds()];
+    for (int s = 0; s < out.length; s++) {
+      Row.Pair p = row.pairs().get(s);
+      var m = Row.at(mdm ? p.mdm() : p.ar(), step).tasks().get(task);
+      out[s] = m == null ? Double.NaN : m.deltaNllPerByte();
     }
-    g.dispose();
-    return png(image);
+    return out;
   }
 
-  private static XYSeries series(RunResult run, String label, ToDoubleFunction<EvalRecord> y) {
-    XYSeries s = new XYSeries(label, true, false);
-    for (EvalRecord e : run.evals()) {
-      double v = y.applyAsDouble(e);
+  /**
+   * Final metric against unique tokens (log axis), one panel per (model, AR arm) that was run at
+   * two budgets or more; empty when there is none.
+   */
+  static List<JFreeChart> budgetPanels(Report report) {
+    Map<String, List<Comparison>> panels = new TreeMap<>();
+    for (Comparison c : report.comparisons()) {
+      panels.computeIfAbsent(c.row().model() + ", " + c.row().arm(), k -> new ArrayList<>()).add(c);
+    }
+    List<JFreeChart> row = new ArrayList<>();
+    for (var e : panels.entrySet()) {
+      if (e.getValue().size() < 2) {
+        continue;
+      }
+      YIntervalSeries ar = new YIntervalSeries("AR", true, false);
+      YIntervalSeries mdm = new YIntervalSeries("MDM", true, false);
+      for (Comparison c : e.getValue()) {
+        add(ar, c.row().uniqueTokens(), c.last().ar());
+        add(mdm, c.row().uniqueTokens(), c.last().mdm());
+      }
+      LogAxis x = new LogAxis("unique tokens");
+      x.setBase(2);
+      x.setSmallestValue(1);
+      x.setNumberFormatOverride(COUNTS);
+      // Whole powers of two only: budgets are sized that way, and 2^14.5 means nothing.
+      x.setTickUnit(new NumberTickUnit(1));
+      row.add(
+          chart(
+              e.getKey() + " - final " + report.metric(),
+              List.of(ar, mdm),
+              List.of(AR, MDM),
+              x,
+              report.metric()));
+    }
+    return row;
+  }
+
+  static byte[] byBudget(Report report) {
+    return render(List.of(budgetPanels(report)));
+  }
+
+  /** Tick labels as token counts ("16Ki"), not as powers of the log base. */
+  private static final NumberFormat COUNTS =
+      new NumberFormat() {
+        @Override
+        public StringBuffer format(double v, StringBuffer to, FieldPosition pos) {
+          return to.append(Counts.format(Math.round(v)));
+        }
+
+        @Override
+        public StringBuffer format(long v, StringBuffer to, FieldPosition pos) {
+          return to.append(Counts.format(v));
+        }
+
+        @Override
+        public Number parse(String source, ParsePosition pos) {
+          throw new UnsupportedOperationException("tick labels are not parsed");
+        }
+      };
+
+  private static JFreeChart twoArms(
+      String title,
+      Comparison c,
+      ToDoubleFunction<Comparison.Point> x,
+      Function<Comparison.Point, double[]> ar,
+      Function<Comparison.Point, double[]> mdm,
+      ValueAxis xAxis,
+      String yLabel) {
+    YIntervalSeries a = new YIntervalSeries(c.row().arm().toUpperCase(Locale.ROOT), true, false);
+    YIntervalSeries m = new YIntervalSeries("MDM", true, false);
+    for (Comparison.Point p : c.curve()) {
+      add(a, x.applyAsDouble(p), ar.apply(p));
+      add(m, x.applyAsDouble(p), mdm.apply(p));
+    }
+    return chart(title, List.of(a, m), List.of(AR, MDM), xAxis, yLabel);
+  }
+
+  private static JFreeChart difference(String title, Comparison c, String metric) {
+    YIntervalSeries d = new YIntervalSeries("MDM - AR, 95% CI", true, false);
+    for (Comparison.Point p : c.curve()) {
+      if (p.difference() != null) {
+        d.add(p.epoch(), p.difference().value(), p.difference().low(), p.difference().high());
+      }
+    }
+    JFreeChart chart =
+        chart(title, List.of(d), List.of(DIFF), new NumberAxis("epochs"), metric + " difference");
+    chart.getXYPlot().addRangeMarker(new ValueMarker(0, Color.GRAY, new BasicStroke(1f)));
+    return chart;
+  }
+
+  /** Mean over seeds, banded by their range. */
+  private static void add(YIntervalSeries s, double x, double[] perSeed) {
+    double min = Double.POSITIVE_INFINITY;
+    double max = Double.NEGATIVE_INFINITY;
+    double sum = 0;
+    int n = 0;
+    for (double v : perSeed) {
       if (Double.isFinite(v)) {
-        s.add(e.epoch(), v);
+        min = Math.min(min, v);
+        max = Math.max(max, v);
+        sum += v;
+        n++;
       }
     }
-    return s;
+    if (n > 0 && Double.isFinite(x)) {
+      s.add(x, sum / n, min, max);
+    }
   }
 
   private static JFreeChart chart(
-      String title, XYSeriesCollection data, org.jfree.chart.axis.ValueAxis xAxis, String yLabel) {
+      String title,
+      List<YIntervalSeries> series,
+      List<Color> colors,
+      ValueAxis xAxis,
+      String yLabel) {
+    YIntervalSeriesCollection data = new YIntervalSeriesCollection();
+    series.forEach(data::addSeries);
     NumberAxis yAxis = new NumberAxis(yLabel);
     yAxis.setAutoRangeIncludesZero(false);
-    XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
-    renderer.setSeriesPaint(0, AR);
-    renderer.setSeriesPaint(1, MDM);
-    renderer.setSeriesStroke(0, new BasicStroke(2f));
-    renderer.setSeriesStroke(1, new BasicStroke(2f));
+    DeviationRenderer renderer = new DeviationRenderer(true, true);
+    for (int i = 0; i < colors.size(); i++) {
+      renderer.setSeriesPaint(i, colors.get(i));
+      renderer.setSeriesFillPaint(i, colors.get(i));
+      renderer.setSeriesStroke(i, new BasicStroke(2f));
+    }
+    renderer.setAlpha(0.2f);
     XYPlot plot = new XYPlot(data, xAxis, yAxis, renderer);
     plot.setBackgroundPaint(Color.WHITE);
     plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
@@ -174,20 +270,33 @@ final class Figures {
   static String title(Row row) {
     return String.format(
         Locale.ROOT,
-        "%s, U=%s",
+        "%s, U=%s, %s, %d seed%s",
         row.model(),
-        io.crossover.data.config.Counts.format(row.uniqueTokens()));
+        Counts.format(row.uniqueTokens()),
+        row.arm(),
+        row.seeds(),
+        row.seeds() == 1 ? "" : "s");
   }
 
-  private static Graphics2D canvas(BufferedImage image) {
+  private static byte[] render(List<List<JFreeChart>> grid) {
+    int cols = grid.stream().mapToInt(List::size).max().orElse(1);
+    BufferedImage image =
+        new BufferedImage(
+            PANEL_W * Math.max(1, cols),
+            PANEL_H * Math.max(1, grid.size()),
+            BufferedImage.TYPE_INT_RGB);
     Graphics2D g = image.createGraphics();
     g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
     g.setColor(Color.WHITE);
     g.fillRect(0, 0, image.getWidth(), image.getHeight());
-    return g;
-  }
-
-  private static byte[] png(BufferedImage image) {
+    for (int r = 0; r < grid.size(); r++) {
+      for (int c = 0; c < grid.get(r).size(); c++) {
+        grid.get(r)
+            .get(c)
+            .draw(g, new Rectangle2D.Double(c * PANEL_W, r * PANEL_H, PANEL_W, PANEL_H));
+      }
+    }
+    g.dispose();
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try {
       ImageIO.write(image, "png", out);

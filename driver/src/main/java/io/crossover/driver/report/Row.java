@@ -1,89 +1,131 @@
 package io.crossover.driver.report;
 
 import io.crossover.executor.eval.EvalRecord;
+import io.crossover.executor.eval.McResult;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.TreeSet;
 
 /**
- * One row of the report: an AR run and the MDM run that differs from it only in the objective (same
- * model, unique tokens, budget, data and seed).
+ * One row of the report: an AR arm against the MDM run that differs from it only in the objective
+ * (same model, unique tokens, budget, data), over every seed run for both.
  *
- * @param ar the AR run
- * @param mdm the MDM run
- * @param differences settings in which the two differ besides the objective (should be none)
+ * @param group what the runs' names share besides the arm and the seed (e.g. {@code u16Ki})
+ * @param pairs one AR run and its MDM twin per seed, by seed
+ * @param differences settings in which AR and MDM differ besides the objective (should be none)
  */
-public record Row(RunResult ar, RunResult mdm, List<String> differences) {
+public record Row(String group, List<Pair> pairs, List<String> differences) {
+  /**
+   * The two runs of one seed.
+   *
+   * @param ar the AR arm's run
+   * @param mdm the MDM run
+   */
+  public record Pair(RunResult ar, RunResult mdm) {}
+
+  RunResult first() {
+    return pairs.get(0).ar();
+  }
+
+  /** The AR arm, e.g. {@code ar} or {@code ar+mask0.15}. */
+  public String arm() {
+    return first().objective().name();
+  }
+
   public String model() {
-    return ar.config().model().preset();
+    return first().config().model().preset();
   }
 
   public long uniqueTokens() {
-    return ar.config().budget().uniqueTokens();
+    return first().config().budget().uniqueTokens();
   }
 
   public long totalTokens() {
-    return ar.config().budget().totalTokens();
+    return first().config().budget().totalTokens();
   }
 
-  /** The evaluations both runs have, matched by step: [0] AR, [1] MDM. */
-  public List<EvalRecord[]> common() {
-    List<EvalRecord[]> out = new ArrayList<>();
-    int j = 0;
-    for (EvalRecord a : ar.evals()) {
-      while (j < mdm.evals().size() && mdm.evals().get(j).step() < a.step()) {
-        j++;
+  public double epochs() {
+    return (double) totalTokens() / uniqueTokens();
+  }
+
+  public int seeds() {
+    return pairs.size();
+  }
+
+  /** The steps every run of the row evaluated at, ascending. */
+  public List<Long> steps() {
+    TreeSet<Long> common = null;
+    for (Pair p : pairs) {
+      for (RunResult r : List.of(p.ar(), p.mdm())) {
+        TreeSet<Long> s = new TreeSet<>();
+        r.evals().forEach(e -> s.add(e.step()));
+        if (common == null) {
+          common = s;
+        } else {
+          common.retainAll(s);
+        }
       }
-      if (j < mdm.evals().size() && mdm.evals().get(j).step() == a.step()) {
-        out.add(new EvalRecord[] {a, mdm.evals().get(j)});
+    }
+    return common == null ? List.of() : new ArrayList<>(common);
+  }
+
+  static EvalRecord at(RunResult r, long step) {
+    for (EvalRecord e : r.evals()) {
+      if (e.step() == step) {
+        return e;
       }
+    }
+    throw new IllegalArgumentException(r.name() + " has no evaluation at step " + step);
+  }
+
+  /** The epoch of a step. */
+  public double epochAt(long step) {
+    return at(first(), step).epoch();
+  }
+
+  /**
+   * Per seed, each item's 0/1 outcome for AR ({@code mdm} false) or MDM at a step; null if absent.
+   */
+  public List<double[]> items(boolean mdm, String task, String metric, long step) {
+    List<double[]> out = new ArrayList<>();
+    for (Pair p : pairs) {
+      McResult m = at(mdm ? p.mdm() : p.ar(), step).tasks().get(task);
+      if (m == null || m.perItem() == null) {
+        return null;
+      }
+      out.add(m.perItem().metric(metric));
     }
     return out;
   }
 
-  /** The evaluation at which MDM starts to stay above AR on a task's metric, or null. */
-  public EvalRecord crossover(String task, String metric) {
-    return crossoverBy(e -> Curves.value(e, task, metric));
-  }
-
-  /**
-   * The evaluation from which MDM's validation ELBO stays below AR's validation NLL, or null. The
-   * ELBO bounds MDM's NLL from above, so below AR's NLL means MDM's likelihood is the better one.
-   */
-  public EvalRecord lossCrossover() {
-    return crossoverBy(e -> -e.valLoss());
-  }
-
-  /** The MDM evaluation from which MDM's {@code score} stays above AR's (higher is better). */
-  private EvalRecord crossoverBy(java.util.function.ToDoubleFunction<EvalRecord> score) {
-    List<EvalRecord[]> both = common();
-    double[] a = new double[both.size()];
-    double[] m = new double[both.size()];
-    for (int i = 0; i < both.size(); i++) {
-      a[i] = score.applyAsDouble(both.get(i)[0]);
-      m[i] = score.applyAsDouble(both.get(i)[1]);
-    }
-    int i = Crossovers.crossoverIndex(a, m);
-    return i < 0 ? null : both.get(i)[1];
-  }
-
-  static double last(RunResult r, String task, String metric) {
-    return r.evals().isEmpty()
-        ? Double.NaN
-        : Curves.value(r.evals().get(r.evals().size() - 1), task, metric);
-  }
-
-  static double best(RunResult r, String task, String metric) {
-    double best = Double.NaN;
-    for (EvalRecord e : r.evals()) {
-      double v = Curves.value(e, task, metric);
-      if (!Double.isNaN(v) && (Double.isNaN(best) || v > best)) {
-        best = v;
+  /** Per seed, each validation sequence's loss for AR or MDM at a step; null if absent. */
+  public List<double[]> sequences(boolean mdm, long step) {
+    List<double[]> out = new ArrayList<>();
+    for (Pair p : pairs) {
+      double[] v = at(mdm ? p.mdm() : p.ar(), step).valLossPerSequence();
+      if (v == null || v.length == 0) {
+        return null;
       }
+      out.add(v);
     }
-    return best;
+    return out;
   }
 
-  static double lastLoss(RunResult r) {
-    return r.evals().isEmpty() ? Double.NaN : r.evals().get(r.evals().size() - 1).valLoss();
+  /** Per seed, a task metric at a step. */
+  public double[] metric(boolean mdm, String task, String metric, long step) {
+    double[] out = new double[pairs.size()];
+    for (int s = 0; s < out.length; s++) {
+      out[s] = Curves.value(at(mdm ? pairs.get(s).mdm() : pairs.get(s).ar(), step), task, metric);
+    }
+    return out;
+  }
+
+  /** Per seed, the validation loss at a step. */
+  public double[] loss(boolean mdm, long step) {
+    double[] out = new double[pairs.size()];
+    for (int s = 0; s < out.length; s++) {
+      out[s] = at(mdm ? pairs.get(s).mdm() : pairs.get(s).ar(), step).valLoss();
+    }
+    return out;
   }
 }

@@ -4,13 +4,13 @@ import io.crossover.data.Json;
 import io.crossover.data.config.ConfigLoader;
 import io.crossover.data.config.CrossoverConfig;
 import io.crossover.executor.eval.EvalRecord;
+import io.crossover.executor.objective.Objective;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -114,15 +114,39 @@ public record RunResult(
     return null;
   }
 
-  /** {@code ar} or {@code mdm}. */
-  public String objective() {
-    return config.objective().type().name().toLowerCase(Locale.ROOT);
+  /** The run's objective (its arm, family, loss kind), from its saved config. */
+  public Objective objective() {
+    return Objective.describe(config.objective());
   }
 
-  /** The run's name without its leading objective: what its AR/MDM partner shares. */
+  public long seed() {
+    return config.run().seed();
+  }
+
+  /**
+   * The run's name without its leading objective arm: what its partners under the other objective
+   * share (for {@code ar-mask0.15-u16Ki-s2}: {@code u16Ki-s2}).
+   */
   public String pairKey() {
-    String prefix = objective() + "-";
+    String prefix = objective().label() + "-";
     return name.startsWith(prefix) ? name.substring(prefix.length()) : name;
+  }
+
+  /** The pair key without the seed's label ({@code -sN}): what the runs of all seeds share. */
+  public String groupKey() {
+    String key = pairKey();
+    String label = "s" + seed();
+    for (String part : List.of("-" + label + "-", "-" + label)) {
+      int at = key.indexOf(part);
+      if (at >= 0 && (part.endsWith("-") || at + part.length() == key.length())) {
+        return key.substring(0, at)
+            + (part.endsWith("-") ? "-" : "")
+            + key.substring(at + part.length());
+      }
+    }
+    return key.equals(label)
+        ? ""
+        : key.startsWith(label + "-") ? key.substring(label.length() + 1) : key;
   }
 
   /** The task names of the evaluations, in file order. */

@@ -70,10 +70,12 @@ public final class Export {
     hf.put("max_position_embeddings", config.budget().seqLen());
     hf.put("torch_dtype", "float32");
     hf.put("eos_token_id", tokenizer.specials().eod());
-    hf.put("crossover_objective", config.objective().type().name().toLowerCase());
-    hf.put(
-        "crossover_attention", config.objective().type().name().equals("AR") ? "causal" : "full");
-    hf.put("crossover_mask_token_id", tokenizer.specials().mask());
+    hf.putAll(
+        new java.util.TreeMap<>(
+            io.crossover.executor.objective.Objective.of(
+                    config.objective(), tokenizer.specials().mask())
+                .exportAttributes()));
+    hf.putIfAbsent("crossover_mask_token_id", tokenizer.specials().mask());
     hf.put("crossover_tokenizer", tokenizer.id());
     try (OutputStream o = fs.create(new Path(out, "config.json"), true)) {
       o.write(Json.MAPPER.writeValueAsString(hf).getBytes(StandardCharsets.UTF_8));

@@ -13,6 +13,10 @@ import java.util.Map;
  * @param valLossKind {@code nll} (AR) or {@code elbo} (MDM): not comparable with each other
  * @param tasks multiple-choice results by task name
  * @param seconds time the evaluation took
+ * @param valLossPerSequence each validation sequence's loss (null in records written before it was
+ *     kept)
+ * @param trainingFlops training FLOPs spent to reach this point (the objective's FLOPs per token
+ *     times tokens seen; 0 in records written before it was kept)
  */
 public record EvalRecord(
     long step,
@@ -22,4 +26,6 @@ public record EvalRecord(
     double valLoss,
     String valLossKind,
     Map<String, McResult> tasks,
-    double seconds) {}
+    double seconds,
+    double[] valLossPerSequence,
+    double trainingFlops) {}

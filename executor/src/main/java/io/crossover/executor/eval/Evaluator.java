@@ -53,32 +53,39 @@ public final class Evaluator {
     this.manager = manager;
   }
 
-  /** Evaluates the model as it is now. */
+  /** Evaluates the model as it is now, on every loaded item. */
   public EvalRecord evaluate(long step, long tokensSeen, long uniqueTokens) {
+    return evaluate(step, tokensSeen, uniqueTokens, true);
+  }
+
+  /**
+   * Evaluates the model as it is now; before the final evaluation ({@code last} false) each task is
+   * cut to its first eval.max-items items.
+   */
+  public EvalRecord evaluate(long step, long tokensSeen, long uniqueTokens, boolean last) {
     long start = System.nanoTime();
-    double valLoss = Double.NaN;
-    String kind = objective.causal() ? "nll" : "elbo";
-    if (validation.length > 0) {
-      ValidationLoss.Result r =
-          ValidationLoss.compute(
-              model, objective, validation, config.batch(), config.mdmTPoints(), manager, ranks);
-      valLoss = r.loss();
-      kind = r.kind();
-    }
+    ValidationLoss.Result loss =
+        ValidationLoss.compute(
+            model, objective, validation, config.batch(), config.mdmTPoints(), manager, ranks);
     Map<String, McResult> results = new LinkedHashMap<>();
-    Scorer scorer = new Scorer(model, objective, seqLen, config.mdmSamples(), manager);
+    Likelihood scorer = objective.scorer(model, seqLen, config, manager);
     for (McTasks.Task task : tasks) {
-      results.put(
-          task.name(), MultipleChoice.evaluate(task.items(), tokenizer, scorer, seed, ranks));
+      List<McItem> items = task.items();
+      if (!last && config.maxItems() > 0 && items.size() > config.maxItems()) {
+        items = items.subList(0, config.maxItems());
+      }
+      results.put(task.name(), MultipleChoice.evaluate(items, tokenizer, scorer, seed, ranks));
     }
     return new EvalRecord(
         step,
         (double) tokensSeen / uniqueTokens,
         tokensSeen,
         uniqueTokens,
-        valLoss,
-        kind,
+        loss.loss(),
+        loss.kind(),
         results,
-        (System.nanoTime() - start) / 1e9);
+        (System.nanoTime() - start) / 1e9,
+        loss.perSequence(),
+        tokensSeen * objective.trainingFlopsPerToken(model.config(), model.vocabSize(), seqLen));
   }
 }

@@ -183,16 +183,43 @@ public final class McTasks {
         answer.toString());
   }
 
+  /**
+   * HellaSwag as lm-evaluation-harness prepares it: the query is {@code activity_label: ctx_a
+   * Ctx_b} (ctx_b capitalised as Python's str.capitalize does), the query and each ending cleaned
+   * of WikiHow's bracketed artefacts. Lines without {@code ctx_a} use {@code ctx} as it is.
+   */
   private static McItem.Fields hellaswag(JsonNode n, int lineNo) {
     List<String> choices = new ArrayList<>();
-    n.path("endings").forEach(c -> choices.add(" " + c.asText()));
+    n.path("endings").forEach(c -> choices.add(" " + hellaswagClean(c.asText())));
     String id = n.has("ind") ? n.path("ind").asText() : "line-" + lineNo;
     JsonNode label = n.path("label");
     int answer = label.asInt(-1);
     if (label.isTextual() && !label.asText().trim().matches("-?[0-9]+")) {
       answer = -1;
     }
-    return new McItem.Fields(id, n.path("ctx").asText(), choices, answer, label.toString());
+    String ctx =
+        n.has("ctx_a")
+            ? n.path("ctx_a").asText() + " " + capitalize(n.path("ctx_b").asText())
+            : n.path("ctx").asText();
+    String query = n.has("activity_label") ? n.path("activity_label").asText() + ": " + ctx : ctx;
+    return new McItem.Fields(id, hellaswagClean(query), choices, answer, label.toString());
+  }
+
+  /** lm-evaluation-harness's HellaSwag preprocess. */
+  static String hellaswagClean(String text) {
+    String t = text.strip().replace(" [title]", ". ");
+    t = t.replaceAll("\\[.*?\\]", "");
+    return t.replace("  ", " ");
+  }
+
+  /** Python's str.capitalize: the first character upper case, the rest lower case. */
+  static String capitalize(String s) {
+    if (s.isEmpty()) {
+      return s;
+    }
+    int first = s.offsetByCodePoints(0, 1);
+    return s.substring(0, first).toUpperCase(java.util.Locale.ROOT)
+        + s.substring(first).toLowerCase(java.util.Locale.ROOT);
   }
 
   private static McItem.Fields mmlu(String line, int lineNo, String where, String detected) {

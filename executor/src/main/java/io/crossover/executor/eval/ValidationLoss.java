@@ -3,23 +3,15 @@ package io.crossover.executor.eval;
 import ai.djl.ndarray.NDManager;
 import io.crossover.executor.allreduce.Collective;
 import io.crossover.executor.model.Transformer;
-import io.crossover.executor.objective.Autoregressive;
-import io.crossover.executor.objective.Batch;
-import io.crossover.executor.objective.MaskedDiffusion;
 import io.crossover.executor.objective.Objective;
-import io.crossover.executor.train.TrainStep;
 import java.util.Arrays;
-import java.util.SplittableRandom;
 
 /**
- * Held-out loss per token, deterministic so that successive evaluations are comparable:
- *
- * <ul>
- *   <li>AR: the exact NLL of next tokens ({@code nll});
- *   <li>MDM: the negative ELBO ({@code elbo}) on a fixed grid t_k = (k + 0.5)/K, each token masked
- *       with probability t_k by masks fixed per (sequence, k), weighted by 1/t_k. An upper bound on
- *       the NLL: never compare it with an AR NLL as if both were likelihoods.
- * </ul>
+ * Held-out loss per token, deterministic so that successive evaluations are comparable, per
+ * sequence (so that the report can put an interval on a difference) and on average. What it is
+ * depends on the objective ({@link Objective#lossKind()}): AR's exact NLL, MDM's negative ELBO on a
+ * fixed t grid with fixed masks, an upper bound on its NLL — never compare the two as if both were
+ * likelihoods.
  */
 public final class ValidationLoss {
   private ValidationLoss() {}
@@ -27,10 +19,11 @@ public final class ValidationLoss {
   /**
    * Result.
    *
-   * @param loss nats per token
+   * @param loss nats per token, the mean over sequences
    * @param kind {@code nll} or {@code elbo}
+   * @param perSequence each sequence's loss per token
    */
-  public record Result(double loss, String kind) {}
+  public record Result(double loss, String kind, double[] perSequence) {}
 
   /** Loss over {@code sequences} (each L tokens), in batches of {@code batch} rows. */
   public static Result compute(
@@ -45,7 +38,7 @@ public final class ValidationLoss {
 
   /**
    * The same, with the batches shared round-robin over the ranks; one sum over the ranks gives
-   * every rank every batch's share, so the result is the same for any W.
+   * every rank every sequence's loss (the others add zeros), so the result is the same for any W.
    */
   public static Result compute(
       Transformer model,
@@ -56,62 +49,34 @@ public final class ValidationLoss {
       NDManager manager,
       Collective ranks) {
     int rows = sequences.length;
-    float[] shares = new float[(rows + batch - 1) / batch];
-    for (int b = 0; b < shares.length; b++) {
+    float[] perSequence = new float[rows];
+    for (int b = 0; b * batch < rows; b++) {
       if (!ranks.owns(b)) {
         continue;
       }
       int from = b * batch;
       int[][] chunk = Arrays.copyOfRange(sequences, from, Math.min(rows, from + batch));
-      double share = (double) chunk.length / rows;
-      double part = 0;
-      if (objective instanceof MaskedDiffusion mdm) {
-        for (int k = 0; k < tPoints; k++) {
-          double t = (k + 0.5) / tPoints;
-          part +=
-              share
-                  / tPoints
-                  * loss(model, objective, elboBatch(chunk, t, mdm.maskId(), from, k), manager);
+      for (Objective.Scaled part : objective.validationBatches(chunk, from, tPoints)) {
+        double[] losses =
+            RowLosses.of(
+                model,
+                manager,
+                part.batch().inputs(),
+                part.batch().targets(),
+                part.batch().weights(),
+                objective.causal());
+        for (int r = 0; r < losses.length; r++) {
+          perSequence[from + r] += (float) (part.scale() * losses[r]);
         }
-      } else {
-        part =
-            share
-                * loss(model, objective, new Autoregressive().prepare(chunk, null, null), manager);
       }
-      shares[b] = (float) part;
     }
-    ranks.sum(shares);
+    ranks.sum(perSequence);
+    double[] out = new double[rows];
     double total = 0;
-    for (float share : shares) {
-      total += share;
-    }
-    return new Result(total, objective instanceof MaskedDiffusion ? "elbo" : "nll");
-  }
-
-  private static double loss(
-      Transformer model, Objective objective, Batch batch, NDManager manager) {
-    try (NDManager step = manager.newSubManager()) {
-      return TrainStep.loss(step, model, objective, batch).getFloat();
-    }
-  }
-
-  /** Masks with probability t from a stream fixed by (first row, k); weight 1/(t L) per row. */
-  private static Batch elboBatch(int[][] tokens, double t, int maskId, int firstRow, int k) {
-    int rows = tokens.length;
-    int length = tokens[0].length;
-    int[][] inputs = new int[rows][];
-    float[][] weights = new float[rows][length];
-    float w = (float) (1.0 / (t * length * rows));
     for (int r = 0; r < rows; r++) {
-      SplittableRandom random = Objective.noise(0x5EED, firstRow + r, k);
-      inputs[r] = tokens[r].clone();
-      for (int i = 0; i < length; i++) {
-        if (random.nextDouble() < t) {
-          inputs[r][i] = maskId;
-          weights[r][i] = w;
-        }
-      }
+      out[r] = perSequence[r];
+      total += perSequence[r];
     }
-    return new Batch(inputs, tokens, weights);
+    return new Result(rows == 0 ? Double.NaN : total / rows, objective.lossKind(), out);
   }
 }

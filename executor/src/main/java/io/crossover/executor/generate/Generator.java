@@ -31,6 +31,11 @@ public final class Generator {
     this.manager = manager;
   }
 
+  /** The model's sequence length: the longest window it sees. */
+  public int maxLength() {
+    return maxLength;
+  }
+
   /** AR sampling; returns the new tokens (without the prompt, EOD excluded). */
   public int[] autoregressive(
       int[] prompt, int maxNew, double temperature, double topP, int eod, long seed) {

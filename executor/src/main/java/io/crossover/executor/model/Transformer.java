@@ -16,8 +16,8 @@ import java.util.SplittableRandom;
 /**
  * The Llama-style pre-norm decoder shared by both objectives: token embedding, N blocks of
  * [RMSNorm, multi-head attention with QK-norm and RoPE, residual; RMSNorm, SwiGLU, residual], final
- * RMSNorm, output head. No biases, no dropout. The attention mask (causal or full) is the caller's
- * choice and the only difference between AR and MDM.
+ * RMSNorm, output head. No biases; dropout only for the AR control arms. The attention mask (causal
+ * or full) is the caller's choice and the only difference between AR and MDM.
  *
  * <p>Parameters live in the model's own manager; everything a forward pass creates lives in the
  * step's manager, so closing that manager after the step frees it all. FP32 only.
@@ -167,6 +167,15 @@ public final class Transformer implements AutoCloseable {
    * i (AR); otherwise to all positions (MDM).
    */
   public NDArray forward(NDManager step, NDArray tokens, boolean causal) {
+    return forward(step, tokens, causal, 0);
+  }
+
+  /**
+   * As {@link #forward(NDManager, NDArray, boolean)}, training with {@code dropout} on the
+   * attention weights and on each residual branch (0: none; evaluation never drops out). The masks
+   * come from libtorch's generator: seed it first to make them reproducible.
+   */
+  public NDArray forward(NDManager step, NDArray tokens, boolean causal, double dropout) {
     long batch = tokens.getShape().get(0);
     int length = (int) tokens.getShape().get(1);
     int d = config.dim();
@@ -202,15 +211,27 @@ public final class Transformer implements AutoCloseable {
         scores = scores.add(mask);
       }
       NDArray attended =
-          scores.softmax(-1).matMul(v).transpose(0, 2, 1, 3).reshape(batch, length, d);
-      x = x.add(attended.matMul(b.wo));
+          drop(scores.softmax(-1), dropout)
+              .matMul(v)
+              .transpose(0, 2, 1, 3)
+              .reshape(batch, length, d);
+      x = x.add(drop(attended.matMul(b.wo), dropout));
       // MLP: SwiGLU, silu(h W_gate) * (h W_up) W_down.
       h = rmsNorm(x, b.mlpNorm);
       NDArray gate = h.matMul(b.wGate);
-      x = x.add(gate.mul(Activation.sigmoid(gate)).mul(h.matMul(b.wUp)).matMul(b.wDown));
+      x =
+          x.add(
+              drop(
+                  gate.mul(Activation.sigmoid(gate)).mul(h.matMul(b.wUp)).matMul(b.wDown),
+                  dropout));
     }
     x = rmsNorm(x, finalNorm);
     return x.matMul(head != null ? head : step(step, embed.transpose()));
+  }
+
+  /** Inverted dropout (kept values scaled by 1/(1-p)), by libtorch, with autograd. */
+  private static NDArray drop(NDArray x, double p) {
+    return p > 0 ? x.getNDArrayInternal().dropout(x, (float) p, true).singletonOrThrow() : x;
   }
 
   /** Results of ops whose first operand is a parameter land in the model's manager: move them. */

@@ -8,8 +8,14 @@ package io.crossover.executor.objective;
  * @param inputs (B, L') token ids fed to the model
  * @param targets (B, L') ids each position is scored on
  * @param weights (B, L') each position's weight in the loss (0: not scored)
+ * @param dropoutSeed seeds libtorch's generator before a forward pass with dropout, so that a
+ *     resumed run draws the same dropout masks (0 when the objective has no dropout)
  */
-public record Batch(int[][] inputs, int[][] targets, float[][] weights) {
+public record Batch(int[][] inputs, int[][] targets, float[][] weights, long dropoutSeed) {
+
+  public Batch(int[][] inputs, int[][] targets, float[][] weights) {
+    this(inputs, targets, weights, 0);
+  }
 
   /** Positions scored (weight above 0). */
   public long scoredTokens() {

@@ -1,6 +1,17 @@
 package io.crossover.executor.objective;
 
+import ai.djl.ndarray.NDManager;
+import io.crossover.data.UserException;
+import io.crossover.data.config.EvalConfig;
+import io.crossover.executor.eval.ChainRuleScorer;
+import io.crossover.executor.eval.ElboScorer;
+import io.crossover.executor.eval.Likelihood;
+import io.crossover.executor.generate.Generator;
+import io.crossover.executor.model.Transformer;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -19,6 +30,11 @@ public record MaskedDiffusion(int maskId, double randomLengthProbability) implem
   @Override
   public String name() {
     return "mdm";
+  }
+
+  @Override
+  public Family family() {
+    return Family.DIFFUSION;
   }
 
   @Override
@@ -62,5 +78,79 @@ public record MaskedDiffusion(int maskId, double randomLengthProbability) implem
       }
     }
     return new Batch(inputs, targets, weights);
+  }
+
+  @Override
+  public String lossKind() {
+    return "elbo";
+  }
+
+  /**
+   * The negative ELBO on a fixed grid t_k = (k + 0.5)/K: each token masked with probability t_k by
+   * masks fixed per (sequence, k), weighted by 1/(t_k L). An upper bound on the NLL per token.
+   */
+  @Override
+  public List<Scaled> validationBatches(int[][] sequences, int firstRow, int tPoints) {
+    List<Scaled> out = new ArrayList<>();
+    for (int k = 0; k < tPoints; k++) {
+      double t = (k + 0.5) / tPoints;
+      int rows = sequences.length;
+      int length = sequences[0].length;
+      int[][] inputs = new int[rows][];
+      float[][] weights = new float[rows][length];
+      float w = (float) (1.0 / (t * length));
+      for (int r = 0; r < rows; r++) {
+        SplittableRandom random = Objective.noise(0x5EED, firstRow + r, k);
+        inputs[r] = sequences[r].clone();
+        for (int i = 0; i < length; i++) {
+          if (random.nextDouble() < t) {
+            inputs[r][i] = maskId;
+            weights[r][i] = w;
+          }
+        }
+      }
+      out.add(new Scaled(new Batch(inputs, sequences, weights), 1.0 / tPoints));
+    }
+    return out;
+  }
+
+  @Override
+  public Likelihood scorer(Transformer model, int maxLength, EvalConfig eval, NDManager manager) {
+    return eval.mdmScoring() == EvalConfig.MdmScoring.EXACT
+        ? new ChainRuleScorer(model, maskId, maxLength, manager)
+        : new ElboScorer(model, maskId, maxLength, eval.mdmSamples(), manager);
+  }
+
+  @Override
+  public int[] generate(Generator generator, int[] context, Sampling s) {
+    if (context.length + s.maxTokens() > generator.maxLength()) {
+      throw new UserException(
+          "--max-tokens "
+              + s.maxTokens()
+              + " plus the prompt's "
+              + context.length
+              + " tokens (with the document start) exceed the model's sequence length "
+              + generator.maxLength()
+              + "; an MDM generates inside one sequence");
+    }
+    return generator.maskedDiffusion(
+        context,
+        s.maxTokens(),
+        s.steps(),
+        s.block() > 0 ? s.block() : s.maxTokens(),
+        s.temperature(),
+        maskId,
+        s.seed());
+  }
+
+  @Override
+  public Map<String, Object> exportAttributes() {
+    return Map.of(
+        "crossover_objective",
+        name(),
+        "crossover_attention",
+        "full",
+        "crossover_mask_token_id",
+        maskId);
   }
 }

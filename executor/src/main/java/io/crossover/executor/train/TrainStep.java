@@ -51,7 +51,12 @@ public final class TrainStep {
   /** sum(weights * -log softmax(logits)[targets]): the loss of any objective's batch. */
   public static NDArray loss(NDManager step, Transformer model, Objective objective, Batch batch) {
     NDArray inputs = step.create(batch.inputs());
-    NDArray logits = model.forward(step, inputs, objective.causal());
+    if (objective.dropout() > 0) {
+      // Dropout masks come from libtorch's generator: seeded per step, a resume draws them again.
+      Engine.getInstance()
+          .setRandomSeed((int) (batch.dropoutSeed() ^ (batch.dropoutSeed() >>> 32)));
+    }
+    NDArray logits = model.forward(step, inputs, objective.causal(), objective.dropout());
     NDArray targets = step.create(batch.targets());
     long rows = targets.getShape().get(0);
     long cols = targets.getShape().get(1);

@@ -49,6 +49,34 @@ class McTasksTest {
   }
 
   @Test
+  void hellaSwagIsPreparedAsLmEvaluationHarnessPreparesIt() throws Exception {
+    // A line of HellaSwag's validation file (WikiHow part), and what lm-eval's
+    // hellaswag/utils.py makes of it: query = preprocess(activity_label + ": " + ctx_a + " " +
+    // ctx_b.capitalize()); choices = [preprocess(e) for e in endings], each scored after " ".
+    Path hs =
+        Files.writeString(
+            dir.resolve("hellaswag.jsonl"),
+            "{\"ind\": 24, \"activity_label\": \"Roof shingle removal\", \"ctx_a\": \"A man is"
+                + " sitting on a roof.\", \"ctx_b\": \"HE starts pulling up roofing on a roof.\","
+                + " \"ctx\": \"unused\", \"endings\": [\"is using wrap to wrap a pair of skis.\","
+                + " \"[header] How to remove a roof [title] Start  at the top.\", \"is ripping level"
+                + " tiles off.\", \"is holding a rubik's cube.\"], \"label\": \"2\"}\n");
+    McItem item = McTasks.load("hs=hellaswag:" + hs, 0, new Configuration()).items().get(0);
+    assertEquals(
+        "Roof shingle removal: A man is sitting on a roof. He starts pulling up roofing on a roof.",
+        item.context());
+    assertEquals(
+        List.of(
+            " is using wrap to wrap a pair of skis.",
+            // The bracket removal leaves a leading space that lm-eval keeps, after its own " ".
+            "  How to remove a roof. Start at the top.",
+            " is ripping level tiles off.",
+            " is holding a rubik's cube."),
+        item.choices());
+    assertEquals(2, item.answer());
+  }
+
+  @Test
   void badTaskFilesAreTheUsersToFixAndNameTheFileAndLine() throws Exception {
     String good = "{\"context\":\"x\",\"choices\":[\"a\",\"b\"],\"answer\":1}";
     assertBad(

@@ -6,13 +6,13 @@ set -euo pipefail
 spark-submit \
   --master "k8s://${K8S_API_SERVER:?set K8S_API_SERVER=https://host:port}" \
   --deploy-mode cluster \
-  --name crossover-sweep-brown-toy \
+  --name crossover-sweep-toy \
   --class io.crossover.driver.Crossover \
   --conf spark.kubernetes.namespace=crossover \
   --conf spark.kubernetes.container.image=registry.example.com/crossover:0.1.0 \
   --conf spark.kubernetes.authenticate.driver.serviceAccountName=crossover \
   --conf spark.kubernetes.driver.volumes.configMap.crossover-config.mount.path=/etc/crossover \
-  --conf spark.kubernetes.driver.volumes.configMap.crossover-config.options.name=crossover-sweep-brown-toy \
+  --conf spark.kubernetes.driver.volumes.configMap.crossover-config.options.name=crossover-sweep-toy \
   --conf spark.executor.instances=2 \
   --conf spark.executor.memory=1g \
   --conf spark.executor.extraJavaOptions='-Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1' \
