@@ -42,6 +42,17 @@ final class Checkpoint implements AutoCloseable {
 
   /** {@code path} is a checkpoint directory or a run directory (its latest checkpoint is used). */
   static Checkpoint open(String path, Configuration hadoop) {
+    return open(path, hadoop, null);
+  }
+
+  /**
+   * Opens a checkpoint to evaluate or sample from in {@code evalPrecision} (null: the run's {@code
+   * eval.precision}).
+   */
+  static Checkpoint open(
+      String path,
+      Configuration hadoop,
+      io.crossover.data.config.TrainConfig.PrecisionSetting evalPrecision) {
     try {
       Path p = new Path(path);
       FileSystem fs = io.crossover.data.shard.Filesystems.of(p, hadoop);
@@ -71,8 +82,17 @@ final class Checkpoint implements AutoCloseable {
       Tokenizer tokenizer = spec.open();
       NDManager manager = NDManager.newBaseManager();
       // The vocabulary comes from the tokenizer the run used (the dataset's).
+      io.crossover.executor.model.Numerics numerics =
+          new io.crossover.executor.model.Numerics(
+              config.train().attention(),
+              io.crossover.executor.precision.Precision.FP32,
+              io.crossover.executor.precision.Precision.resolve(
+                      evalPrecision != null ? evalPrecision : config.eval().precision(),
+                      manager.getDevice())
+                  .precision());
       Transformer model =
-          new Transformer(config.model(), tokenizer.vocabSize(), config.run().seed(), manager);
+          new Transformer(
+              config.model(), tokenizer.vocabSize(), config.run().seed(), manager, numerics);
       try {
         Checkpoints.loadModel(fs, p, model);
       } catch (IOException | RuntimeException e) {

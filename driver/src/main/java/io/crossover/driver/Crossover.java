@@ -29,6 +29,7 @@ import picocli.CommandLine.ScopeType;
       IngestCommand.class,
       ClozeCommand.class,
       PlanCommand.class,
+      EstimateCommand.class,
       TrainCommand.class,
       SweepCommand.class,
       ReportCommand.class,

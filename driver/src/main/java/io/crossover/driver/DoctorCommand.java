@@ -122,7 +122,29 @@ final class DoctorCommand implements Callable<Integer> {
               + ai.djl.pytorch.jni.JniUtils.getNumInteropThreads()
               + " inter-op");
       try {
-        out.put("train.device=" + device, Devices.select(device, gpus).toString());
+        ai.djl.Device selected = Devices.select(device, gpus);
+        out.put("train.device=" + device, selected.toString());
+        out.put(
+            "precision auto",
+            io.crossover.executor.precision.Precision.resolve(
+                    io.crossover.data.config.TrainConfig.PrecisionSetting.AUTO, selected)
+                .toString());
+        try (io.crossover.executor.precision.Autocast region =
+            io.crossover.executor.precision.Autocast.open(
+                selected, io.crossover.executor.precision.Precision.BF16)) {
+          out.put(
+              "libtorch autocast",
+              io.crossover.executor.precision.Autocast.enabled(selected)
+                  ? "reachable (switched on and off)"
+                  : "NOT switched on");
+        }
+        if (selected.isGpu()) {
+          out.put(
+              "tf32 (cuBLAS, cuDNN)",
+              io.crossover.executor.precision.Tf32.cublas()
+                  + ", "
+                  + io.crossover.executor.precision.Tf32.cudnn());
+        }
       } catch (RuntimeException e) {
         out.put("train.device=" + device, "REFUSED: " + e.getMessage());
       }

@@ -60,6 +60,13 @@ final class EvalCommand implements Callable<Integer> {
       description = "MDM: samples per choice when sampled; default: the run's eval.mdm-samples.")
   Integer mdmSamples;
 
+  @Option(
+      names = "--precision",
+      description =
+          "Forward-pass precision: fp32, bf16 or auto (bf16 where the hardware has it); default:"
+              + " the run's eval.precision.")
+  io.crossover.data.config.TrainConfig.PrecisionSetting precision;
+
   @Spec CommandSpec spec;
 
   @Override
@@ -73,7 +80,7 @@ final class EvalCommand implements Callable<Integer> {
           spec.commandLine(), "--max-items " + maxItems + " must be >= 0 (0: every item)");
     }
     Configuration hadoop = new Configuration();
-    try (Checkpoint c = Checkpoint.open(checkpoint, hadoop);
+    try (Checkpoint c = Checkpoint.open(checkpoint, hadoop, precision);
         RootAllocator allocator = new RootAllocator()) {
       List<McTasks.Task> loaded = new ArrayList<>();
       for (String spec : tasks != null ? tasks : c.config.eval().tasks()) {
@@ -107,7 +114,8 @@ final class EvalCommand implements Callable<Integer> {
               e.finalMaxItems(),
               mdmSamples != null ? mdmSamples : e.mdmSamples(),
               e.mdmTPoints(),
-              mdmScoring != null ? mdmScoring : e.mdmScoring());
+              mdmScoring != null ? mdmScoring : e.mdmScoring(),
+              precision != null ? precision : e.precision());
       EvalRecord r =
           new Evaluator(
                   c.model,
@@ -123,9 +131,10 @@ final class EvalCommand implements Callable<Integer> {
               .evaluate(0, 0, c.config.budget().uniqueTokens());
       System.out.printf(
           Locale.ROOT,
-          "%s (%s): val %s %.4f%n",
+          "%s (%s, %s forward): val %s %.4f%n",
           c.dir,
           objective.name(),
+          c.model.numerics().eval().label(),
           r.valLossKind(),
           r.valLoss());
       System.out.printf(

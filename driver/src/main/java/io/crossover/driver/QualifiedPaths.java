@@ -55,7 +55,8 @@ final class QualifiedPaths {
             e.finalMaxItems(),
             e.mdmSamples(),
             e.mdmTPoints(),
-            e.mdmScoring());
+            e.mdmScoring(),
+            e.precision());
     return new CrossoverConfig(
         data,
         c.budget(),

@@ -2,7 +2,7 @@ package io.crossover.driver;
 
 import io.crossover.data.config.ConfigLoader;
 import io.crossover.data.config.CrossoverConfig;
-import io.crossover.executor.allreduce.RingAllReduce;
+import io.crossover.executor.allreduce.Collective;
 import java.io.Serializable;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -45,8 +45,6 @@ final class RankTask
     int rank = ctx.partitionId();
     CrossoverConfig config = ConfigLoader.fromJson(configJson);
     Configuration hadoop = RunDir.hadoopConf();
-    int timeout =
-        (int) Math.min(Integer.MAX_VALUE, config.cluster().allreduceTimeoutSeconds() * 1000L);
     long[] stepsDone = {-1};
     try (ServerSocket server = new ServerSocket(0, 16)) {
       // Rendezvous, once per stage attempt: allGather costs about a second, so never per step.
@@ -58,14 +56,9 @@ final class RankTask
         peers.add(
             new InetSocketAddress(a.substring(0, colon), Integer.parseInt(a.substring(colon + 1))));
       }
-      try (RingAllReduce ring =
-          RingAllReduce.connect(
-              rank,
-              peers,
-              server,
-              HexFormat.of().parseHex(secretHex),
-              timeout,
-              config.cluster().allreducePieceBytes())) {
+      try (Collective ring =
+          Collective.connect(
+              config.cluster(), rank, peers, server, HexFormat.of().parseHex(secretHex))) {
         // Each attempt resumes from the latest checkpoint (there is none on the first one).
         long done =
             TrainSession.forRank(config, RunDir.open(runDir, hadoop), hadoop)

@@ -42,6 +42,12 @@ final class RunIdentity {
           "cluster.allreduce-timeout-seconds",
           "cluster.allreduce-piece-bytes",
           "cluster.barrier-timeout-seconds",
+          // How gradients travel: bitwise the same sums whatever the buckets or backend.
+          "cluster.bucket-bytes",
+          "cluster.collective",
+          // How a step is computed, to float rounding: a resume on other hardware may need them.
+          "train.micro-batch",
+          "train.attention",
           "reader.",
           "eval.batch",
           "run.root",

@@ -10,8 +10,8 @@ import io.crossover.data.read.ArrowTokenReader;
 import io.crossover.data.shard.Dataset;
 import io.crossover.data.tokenize.Tokenizer;
 import io.crossover.data.tokenize.TokenizerSpec;
+import io.crossover.executor.allreduce.BucketedSync;
 import io.crossover.executor.allreduce.Collective;
-import io.crossover.executor.allreduce.RingGradientSync;
 import io.crossover.executor.device.Devices;
 import io.crossover.executor.eval.EvalRecord;
 import io.crossover.executor.eval.EvalSchedule;
@@ -19,10 +19,13 @@ import io.crossover.executor.eval.Evaluator;
 import io.crossover.executor.eval.McResult;
 import io.crossover.executor.eval.McTasks;
 import io.crossover.executor.model.ModelSize;
+import io.crossover.executor.model.Numerics;
 import io.crossover.executor.model.Transformer;
 import io.crossover.executor.objective.Objective;
 import io.crossover.executor.optim.AdamW;
 import io.crossover.executor.optim.LrSchedule;
+import io.crossover.executor.precision.Precision;
+import io.crossover.executor.precision.Tf32;
 import io.crossover.executor.train.TrainStep;
 import io.crossover.executor.train.Trainer;
 import java.util.ArrayList;
@@ -173,15 +176,19 @@ final class TrainSession {
     ai.djl.Device device = Devices.select(config.train().device(), gpus);
     int rank = ranks.rank();
     boolean lead = rank == 0;
-    Trainer.GradientSync sync =
-        ranks.worldSize() == 1 ? Trainer.SINGLE_RANK : new RingGradientSync(ranks);
     int vocab = dataset.manifest().vocabSize();
+    Numerics numerics = Numerics.of(config, device);
+    if (device.isGpu()) {
+      Tf32.set(config.train().tf32());
+    }
     Objective objective = Objective.of(config.objective(), dataset.manifest().specials().mask());
     if (lead) {
       System.out.printf(
           Locale.ROOT,
           "Training %s, model %s: %s parameters, %.3g FLOPs/token; %s steps of %s tokens on %d"
-              + " rank(s) on %s; evaluating at %d points%n",
+              + " rank(s) on %s; evaluating at %d points%n"
+              + "Numerics: train %s, eval %s, %s attention; %s sequence(s) per forward, %d forward(s)"
+              + " per step per rank%s%n",
           objective.name(),
           config.model().preset(),
           Counts.grouped(ModelSize.parameters(config.model(), vocab)),
@@ -190,11 +197,19 @@ final class TrainSession {
           Counts.grouped(plan.tokensPerStep()),
           config.cluster().worldSize(),
           device,
-          evalSteps.size());
+          evalSteps.size(),
+          Precision.resolve(config.train().precision(), device),
+          Precision.resolve(config.eval().precision(), device),
+          numerics.attention().name().toLowerCase(Locale.ROOT),
+          config.train().microBatchOf(config.sequencesPerRank()),
+          config.sequencesPerRank() / config.train().microBatchOf(config.sequencesPerRank()),
+          device.isGpu() ? "; TF32 " + (config.train().tf32() ? "on" : "off") : "");
     }
     try (NDManager manager = NDManager.newBaseManager(device);
-        Transformer model = new Transformer(config.model(), vocab, config.run().seed(), manager);
+        Transformer model =
+            new Transformer(config.model(), vocab, config.run().seed(), manager, numerics);
         AdamW adam = new AdamW(config.optim(), model.params(), manager);
+        Trainer.GradientSync sync = gradientSync(model, ranks);
         BufferAllocator allocator = new RootAllocator();
         Tokenizer tokenizer = tokenizer(hadoop)) {
       Evaluator evaluator =
@@ -228,7 +243,12 @@ final class TrainSession {
         }
         Trainer trainer =
             new Trainer(
-                new TrainStep(model, objective, adam, config.optim().gradClip()),
+                new TrainStep(
+                    model,
+                    objective,
+                    adam,
+                    config.optim().gradClip(),
+                    config.train().microBatchOf(config.sequencesPerRank())),
                 new LrSchedule(config.optim(), plan.steps()),
                 plan,
                 rank,
@@ -248,6 +268,13 @@ final class TrainSession {
         throw new java.io.UncheckedIOException("cannot write to " + runDir.path(), e);
       }
     }
+  }
+
+  /** Buckets over the ranks' collective; nothing to synchronise for one rank. */
+  private Trainer.GradientSync gradientSync(Transformer model, Collective ranks) {
+    return ranks.worldSize() == 1
+        ? Trainer.singleRank()
+        : new BucketedSync(model.params(), model.segments(), ranks, config.cluster().bucketBytes());
   }
 
   /** Evaluates and checkpoints on their schedules; stops early when asked to. */

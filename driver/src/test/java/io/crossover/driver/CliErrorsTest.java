@@ -502,8 +502,10 @@ class CliErrorsTest {
             args("export", "--checkpoint", "NOT_A_RUN", "--out", "FRESH"),
             "--checkpoint: NOT_A_RUN is neither"),
         // Benchmarks.
-        usage(args("bench", "step", "--batch", "0"), "--batch, --steps and --matmul must be >= 1"),
-        usage(args("bench", "step", "--steps", "-1"), "--batch, --steps and --matmul must be >= 1"),
+        usage(args("bench", "step", "--batch", "0"), "(got --batch 0, --steps 10,"),
+        usage(args("bench", "step", "--steps", "-1"), "must be >= 1, --micro-batch >= 0"),
+        usage(args("bench", "step", "--micro-batch", "-2"), "--micro-batch -2)"),
+        usage(args("bench", "step", "--precision", "fp8"), "--precision"),
         usage(
             args("bench", "step", "--objective", "gpt"),
             "--objective gpt is not an objective: ar, mdm, an AR arm"),

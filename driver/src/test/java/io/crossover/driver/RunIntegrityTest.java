@@ -164,6 +164,31 @@ class RunIntegrityTest {
         Files.readAllBytes(run(name).resolve("checkpoints/step-16/model.safetensors")));
   }
 
+  /** Resume is exact in each training precision; and the precisions do compute differently. */
+  @Test
+  void aResumeIsExactInEachPrecision() throws Exception {
+    Map<String, byte[]> finals = new TreeMap<>();
+    for (String precision : List.of("fp32", "bf16")) {
+      String set = "train.precision=" + precision;
+      String straight = "straight-" + precision;
+      String resumed = "resumed-" + precision;
+      Cli.run(train(straight, "--set", set)).expect(0, null);
+      Cli.run(train(resumed, "--set", set, "--set", "train.stop-after-steps=8")).expect(0, null);
+      Cli.Result r = Cli.run(train(resumed, "--set", set, "--resume")).expect(0, null);
+      assertTrue(r.out().contains("Numerics: train " + precision), r.out());
+      byte[] model =
+          Files.readAllBytes(run(straight).resolve("checkpoints/step-16/model.safetensors"));
+      assertArrayEquals(
+          model,
+          Files.readAllBytes(run(resumed).resolve("checkpoints/step-16/model.safetensors")),
+          precision + ": the resumed run's final model equals the uninterrupted one's");
+      finals.put(precision, model);
+    }
+    assertFalse(
+        java.util.Arrays.equals(finals.get("fp32"), finals.get("bf16")),
+        "bf16 and fp32 runs must not be the same computation");
+  }
+
   @Test
   void withNoIntactCheckpointTheResumeFailsNamingEveryBrokenFileAndMovesNothing() throws Exception {
     Cli.run(train("all-broken", "--set", "train.stop-after-steps=8")).expect(0, null);

@@ -54,6 +54,10 @@ class ConsoleIT {
 
   Cli start(String... args) throws Exception {
     List<String> command = new ArrayList<>();
+    // As from a terminal: a build started in the background inherits SIGINT ignored, and a JVM
+    // does not handle a signal it was started ignoring (env execs java, keeping the pid).
+    command.add("env");
+    command.add("--default-signal=INT");
     command.add(ProcessHandle.current().info().command().orElse("java"));
     for (String flag : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
       if (flag.startsWith("--add-")

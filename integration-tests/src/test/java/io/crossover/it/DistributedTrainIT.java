@@ -97,7 +97,13 @@ class DistributedTrainIT {
                 "--set",
                 "eval.validation-sequences=8",
                 "--set",
-                "run.root=" + hdfs.uri("/runs")));
+                "run.root=" + hdfs.uri("/runs"),
+                // FP32, so that one rank and two agree to float rounding; buckets of 4 KiB, so that
+                // gradients leave in many buckets while backward runs.
+                "--set",
+                "train.precision=fp32",
+                "--set",
+                "cluster.bucket-bytes=4096"));
     a.addAll(List.of(extra));
     return a.toArray(new String[0]);
   }
@@ -161,7 +167,8 @@ class DistributedTrainIT {
     JsonNode last = m2.get(m2.size() - 1);
     assertEquals(16, last.path("step").asLong());
     assertEquals(16 * 1024, last.path("tokens_seen").asLong());
-    assertEquals(m1.get(m1.size() - 1).path("loss").asDouble(), last.path("loss").asDouble(), 0.02);
+    // The logged loss is the mean over ranks: the full batch's loss, to rounding.
+    assertEquals(m1.get(m1.size() - 1).path("loss").asDouble(), last.path("loss").asDouble(), 1e-3);
     assertTrue(hdfs.fs.exists(new org.apache.hadoop.fs.Path("/runs/two/DONE")));
   }
 

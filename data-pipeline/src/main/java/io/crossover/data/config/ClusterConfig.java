@@ -14,6 +14,10 @@ import java.util.Map;
  *     fails the stage (must cover rank 0's evaluations, which the others wait for)
  * @param allreducePieceBytes size of the pieces a chunk is streamed in
  * @param barrierTimeoutSeconds bound on the barrier rendezvous (spark.barrier.sync.timeout)
+ * @param collective how gradients are summed across ranks: {@code ring} (TCP ring all-reduce,
+ *     executor to executor)
+ * @param bucketBytes gradients leave a rank in buckets of at most this many bytes, each all-reduced
+ *     as soon as the backward pass has finished its layers
  */
 public record ClusterConfig(
     String master,
@@ -22,8 +26,15 @@ public record ClusterConfig(
     Map<String, String> sparkConf,
     int allreduceTimeoutSeconds,
     int allreducePieceBytes,
-    int barrierTimeoutSeconds)
+    int barrierTimeoutSeconds,
+    Collective collective,
+    long bucketBytes)
     implements java.io.Serializable {
+
+  /** The collective backends. */
+  public enum Collective {
+    RING
+  }
 
   public ClusterConfig {
     sparkConf = Map.copyOf(sparkConf);
@@ -45,7 +56,9 @@ public record ClusterConfig(
         k.openMap("cluster.spark-conf"),
         k.integer("cluster.allreduce-timeout-seconds", 1, 86_400),
         k.integer("cluster.allreduce-piece-bytes", 64, 1 << 30),
-        k.integer("cluster.barrier-timeout-seconds", 1, 86_400));
+        k.integer("cluster.barrier-timeout-seconds", 1, 86_400),
+        k.choice("cluster.collective", Collective.class),
+        k.count("cluster.bucket-bytes", 4096, 1L << 30));
   }
 
   /** The master URL forms Spark 4 accepts; anything else fails before a session starts. */

@@ -29,16 +29,45 @@ public record CrossoverConfig(
     implements java.io.Serializable {
 
   static CrossoverConfig from(Keys k) {
-    return new CrossoverConfig(
-        DataConfig.from(k),
-        BudgetConfig.from(k),
-        ClusterConfig.from(k),
-        ReaderConfig.from(k),
-        RunConfig.from(k),
-        ModelConfig.from(k),
-        ObjectiveConfig.from(k),
-        OptimConfig.from(k),
-        TrainConfig.from(k),
-        EvalConfig.from(k));
+    CrossoverConfig c =
+        new CrossoverConfig(
+            DataConfig.from(k),
+            BudgetConfig.from(k),
+            ClusterConfig.from(k),
+            ReaderConfig.from(k),
+            RunConfig.from(k),
+            ModelConfig.from(k),
+            ObjectiveConfig.from(k),
+            OptimConfig.from(k),
+            TrainConfig.from(k),
+            EvalConfig.from(k));
+    c.checkMicroBatch();
+    return c;
+  }
+
+  /** Sequences per rank per step; 0 when the global batch does not divide (the plan says so). */
+  public int sequencesPerRank() {
+    int w = cluster.worldSize();
+    return budget.globalBatch() % w == 0 ? budget.globalBatch() / w : 0;
+  }
+
+  private void checkMicroBatch() {
+    int perRank = sequencesPerRank();
+    int micro = train.microBatch();
+    if (micro > 0 && perRank > 0 && (micro > perRank || perRank % micro != 0)) {
+      throw new ConfigException(
+          "train.micro-batch",
+          "value "
+              + micro
+              + " does not divide the "
+              + perRank
+              + " sequences a rank gets per step (budget.global-batch="
+              + budget.globalBatch()
+              + " / cluster.world-size="
+              + cluster.worldSize()
+              + "); use a divisor of "
+              + perRank
+              + ", or 0 for all of them in one pass");
+    }
   }
 }

@@ -21,6 +21,8 @@ import java.util.List;
  * @param mdmScoring MDM: how a choice is scored, {@code sampled} (the conditional ELBO, unbiased,
  *     with mdm-samples forward rows per choice) or {@code exact} (the chain-rule likelihood, left
  *     to right, one row per continuation token, no noise)
+ * @param precision of evaluation forward passes ({@code auto}, {@code fp32}, {@code bf16}), as
+ *     train.precision; the same checkpoint scores differently in bf16, so it is part of a result
  */
 public record EvalConfig(
     boolean everyEpoch,
@@ -33,7 +35,8 @@ public record EvalConfig(
     int finalMaxItems,
     int mdmSamples,
     int mdmTPoints,
-    MdmScoring mdmScoring)
+    MdmScoring mdmScoring,
+    TrainConfig.PrecisionSetting precision)
     implements java.io.Serializable {
 
   /** How an MDM scores a choice. */
@@ -77,6 +80,7 @@ public record EvalConfig(
         k.integer("eval.final-max-items", 0, 10_000_000),
         k.integer("eval.mdm-samples", 1, 4096),
         k.integer("eval.mdm-t-points", 1, 1024),
-        k.choice("eval.mdm-scoring", MdmScoring.class));
+        k.choice("eval.mdm-scoring", MdmScoring.class),
+        k.choice("eval.precision", TrainConfig.PrecisionSetting.class));
   }
 }

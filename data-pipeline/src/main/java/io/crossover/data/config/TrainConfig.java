@@ -12,6 +12,15 @@ package io.crossover.data.config;
  *     the end. For time-boxed jobs that resume later.
  * @param device {@code auto} (the task's GPU from Spark, else GPU 0 if any, else CPU), {@code cpu},
  *     {@code gpu} or {@code gpu:N}
+ * @param precision of the training forward pass: {@code bf16} (autocast: matrix products and
+ *     attention in bf16; weights, gradients, optimiser state, norms, softmax and the loss in FP32),
+ *     {@code fp32}, or {@code auto} (bf16 where the hardware computes it natively: CPUs with
+ *     avx512_bf16 or AMX, GPUs of compute capability 8.0 or later)
+ * @param attention {@code fused} (libtorch's scaled-dot-product attention: no (L, L) score tensor)
+ *     or {@code materialized} (scores, mask and softmax as separate tensors; the reference)
+ * @param microBatch sequences per forward pass on a rank; gradients accumulate over the rank's
+ *     share of the global batch divided by this (0: the whole share in one pass)
+ * @param tf32 on NVIDIA GPUs, FP32 matrix products on TF32 tensor cores
  */
 public record TrainConfig(
     int logEvery,
@@ -19,8 +28,30 @@ public record TrainConfig(
     int maxNonfiniteSteps,
     long checkpointEvery,
     long stopAfterSteps,
-    String device)
+    String device,
+    PrecisionSetting precision,
+    Attention attention,
+    int microBatch,
+    boolean tf32)
     implements java.io.Serializable {
+
+  /** A precision as configured; {@code AUTO} is resolved on each rank for its hardware. */
+  public enum PrecisionSetting {
+    AUTO,
+    FP32,
+    BF16
+  }
+
+  /** How attention is computed. */
+  public enum Attention {
+    FUSED,
+    MATERIALIZED
+  }
+
+  /** Sequences per forward pass for a rank that holds {@code perRank} sequences per step. */
+  public int microBatchOf(int perRank) {
+    return microBatch == 0 ? perRank : microBatch;
+  }
 
   static TrainConfig from(Keys k) {
     return new TrainConfig(
@@ -29,7 +60,11 @@ public record TrainConfig(
         k.integer("train.max-nonfinite-steps", 0, 1_000_000),
         k.count("train.checkpoint-every", 0, Long.MAX_VALUE / 4),
         k.count("train.stop-after-steps", 0, Long.MAX_VALUE / 4),
-        device(k.string("train.device")));
+        device(k.string("train.device")),
+        k.choice("train.precision", PrecisionSetting.class),
+        k.choice("train.attention", Attention.class),
+        k.integer("train.micro-batch", 0, 1 << 20),
+        k.bool("train.tf32"));
   }
 
   private static String device(String value) {

@@ -4,7 +4,7 @@ package io.crossover.executor.allreduce;
  * The ranks of one run, as the training and evaluation code sees them: who am I, how many are we,
  * and an element-wise sum that leaves every rank with bitwise the same result.
  */
-public interface Collective {
+public interface Collective extends AutoCloseable {
   /** One rank alone: the sum is the buffer itself. */
   Collective SINGLE =
       new Collective() {
@@ -19,7 +19,7 @@ public interface Collective {
         }
 
         @Override
-        public void sum(float[] buffer) {}
+        public void sum(float[] buffer, long globalIndex) {}
       };
 
   int rank();
@@ -27,7 +27,45 @@ public interface Collective {
   int worldSize();
 
   /** Replaces {@code buffer} by the element-wise sum over ranks. */
-  void sum(float[] buffer);
+  default void sum(float[] buffer) {
+    sum(buffer, 0);
+  }
+
+  /**
+   * Replaces {@code buffer} by the element-wise sum over ranks, where the buffer holds elements
+   * {@code [globalIndex, globalIndex + length)} of a longer vector reduced piece by piece. The
+   * order in which an element's values are added may depend on its global index but on nothing
+   * else, so reducing a vector in pieces (gradient buckets of any size) gives bitwise the result of
+   * reducing it whole.
+   */
+  void sum(float[] buffer, long globalIndex);
+
+  /** Leaves the group (closes connections); nothing for one rank. */
+  @Override
+  default void close() {}
+
+  /**
+   * Joins the group of {@code peers.size()} ranks with the backend {@code cluster.collective}
+   * names. A GPU-native backend (NCCL) goes here beside the TCP ring; the trainer never asks which
+   * it has.
+   *
+   * @param server this rank's listening socket, whose address the others were given
+   * @param secret the run's shared secret, authenticating every connection
+   */
+  static Collective connect(
+      io.crossover.data.config.ClusterConfig cluster,
+      int rank,
+      java.util.List<java.net.InetSocketAddress> peers,
+      java.net.ServerSocket server,
+      byte[] secret) {
+    int timeoutMillis =
+        (int) Math.min(Integer.MAX_VALUE, cluster.allreduceTimeoutSeconds() * 1000L);
+    return switch (cluster.collective()) {
+      case RING ->
+          RingAllReduce.connect(
+              rank, peers, server, secret, timeoutMillis, cluster.allreducePieceBytes());
+    };
+  }
 
   /** Whether this rank does work item {@code index} of a list shared round-robin over the ranks. */
   default boolean owns(int index) {

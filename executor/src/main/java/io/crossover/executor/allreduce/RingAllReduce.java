@@ -25,10 +25,10 @@ import java.util.logging.Logger;
  * challenge-response), and every read has a timeout so that a dead peer fails the step instead of
  * hanging it.
  *
- * <p>Reduce-scatter then all-gather, the buffer cut into W chunks and streamed in fixed-size pieces
- * (receive and add overlap with sending). Each chunk is summed once, in ring order, by the rank
- * that ends up owning it, and then copied to the others, so every rank ends with bitwise the same
- * values.
+ * <p>Reduce-scatter then all-gather, the buffer cut into W chunks (interleaved stripes) and
+ * streamed in fixed-size pieces (receive and add overlap with sending). Each chunk is summed once,
+ * in ring order, by the rank that ends up owning it, and then copied to the others, so every rank
+ * ends with bitwise the same values.
  */
 public final class RingAllReduce implements Collective, AutoCloseable {
   private static final Logger LOG = Logger.getLogger(RingAllReduce.class.getName());
@@ -41,6 +41,12 @@ public final class RingAllReduce implements Collective, AutoCloseable {
   private final DataOutputStream out;
   private final DataInputStream in;
   private final ExecutorService sender;
+  private final byte[] sendBytes;
+  private final byte[] receiveBytes;
+  private final float[] receiveFloats;
+
+  /** Elements per stripe: the unit of chunk ownership (64 KiB of floats). */
+  static final int STRIPE = 16 * 1024;
 
   private RingAllReduce(
       int rank, int worldSize, int pieceFloats, Socket toNext, Socket fromPrevious)
@@ -48,6 +54,9 @@ public final class RingAllReduce implements Collective, AutoCloseable {
     this.rank = rank;
     this.worldSize = worldSize;
     this.pieceFloats = pieceFloats;
+    this.sendBytes = new byte[pieceFloats * 4];
+    this.receiveBytes = new byte[pieceFloats * 4];
+    this.receiveFloats = new float[pieceFloats];
     this.toNext = toNext;
     this.fromPrevious = fromPrevious;
     this.out = new DataOutputStream(new BufferedOutputStream(toNext.getOutputStream(), 1 << 16));
@@ -180,18 +189,30 @@ public final class RingAllReduce implements Collective, AutoCloseable {
     return worldSize;
   }
 
-  /** Replaces {@code buffer} by the element-wise sum over ranks (bitwise equal on every rank). */
+  /**
+   * Replaces {@code buffer} by the element-wise sum over ranks (bitwise equal on every rank). The
+   * vector is cut into stripes of {@link #STRIPE} elements by global index, stripe k belonging to
+   * chunk k mod W: an element's chunk, hence the rank its sum starts at, depends only on its global
+   * index, so any bucketing of a vector sums it bitwise as the whole vector would.
+   */
   @Override
-  public void sum(float[] buffer) {
-    int n = buffer.length;
+  public void sum(float[] buffer, long globalIndex) {
     try {
       // Reduce-scatter: after W-1 steps rank r holds the complete sum of chunk (r + 1) mod W.
       for (int s = 0; s < worldSize - 1; s++) {
-        exchange(buffer, chunk(rank - s, n), chunk(rank - s - 1, n), true);
+        exchange(
+            buffer,
+            ranges(rank - s, buffer.length, globalIndex),
+            ranges(rank - s - 1, buffer.length, globalIndex),
+            true);
       }
       // All-gather: pass the complete chunks around the ring.
       for (int s = 0; s < worldSize - 1; s++) {
-        exchange(buffer, chunk(rank + 1 - s, n), chunk(rank - s, n), false);
+        exchange(
+            buffer,
+            ranges(rank + 1 - s, buffer.length, globalIndex),
+            ranges(rank - s, buffer.length, globalIndex),
+            false);
       }
     } catch (SocketTimeoutException e) {
       throw new IllegalStateException(
@@ -213,10 +234,15 @@ public final class RingAllReduce implements Collective, AutoCloseable {
     Future<?> sending =
         sender.submit(
             () -> {
-              writeRange(buffer, send[0], send[1]);
+              for (int i = 0; i < send.length; i += 2) {
+                writeRange(buffer, send[i], send[i + 1]);
+              }
+              out.flush();
               return null;
             });
-    readRange(buffer, receive[0], receive[1], add);
+    for (int i = 0; i < receive.length; i += 2) {
+      readRange(buffer, receive[i], receive[i + 1], add);
+    }
     try {
       sending.get();
     } catch (java.util.concurrent.ExecutionException e) {
@@ -228,30 +254,26 @@ public final class RingAllReduce implements Collective, AutoCloseable {
   }
 
   private void writeRange(float[] buffer, int from, int to) throws IOException {
-    byte[] bytes = new byte[Math.min(pieceFloats, Math.max(1, to - from)) * 4];
-    ByteBuffer view = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer view = ByteBuffer.wrap(sendBytes).order(ByteOrder.LITTLE_ENDIAN);
     for (int at = from; at < to; at += pieceFloats) {
       int count = Math.min(pieceFloats, to - at);
       view.clear();
       view.asFloatBuffer().put(buffer, at, count);
-      out.write(bytes, 0, count * 4);
+      out.write(sendBytes, 0, count * 4);
     }
-    out.flush();
   }
 
   private void readRange(float[] buffer, int from, int to, boolean add) throws IOException {
-    byte[] bytes = new byte[Math.min(pieceFloats, Math.max(1, to - from)) * 4];
-    float[] scratch = new float[bytes.length / 4];
-    ByteBuffer view = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer view = ByteBuffer.wrap(receiveBytes).order(ByteOrder.LITTLE_ENDIAN);
     for (int at = from; at < to; at += pieceFloats) {
       int count = Math.min(pieceFloats, to - at);
-      in.readFully(bytes, 0, count * 4);
+      in.readFully(receiveBytes, 0, count * 4);
       view.clear();
       if (add) {
         // Bulk-decode, then a plain loop the JIT vectorises.
-        view.asFloatBuffer().get(scratch, 0, count);
+        view.asFloatBuffer().get(receiveFloats, 0, count);
         for (int i = 0; i < count; i++) {
-          buffer[at + i] += scratch[i];
+          buffer[at + i] += receiveFloats[i];
         }
       } else {
         view.asFloatBuffer().get(buffer, at, count);
@@ -259,12 +281,27 @@ public final class RingAllReduce implements Collective, AutoCloseable {
     }
   }
 
-  /** [from, to) of chunk c (mod W) of an n-element buffer. */
-  private int[] chunk(int c, int n) {
-    int index = ((c % worldSize) + worldSize) % worldSize;
-    return new int[] {
-      (int) ((long) index * n / worldSize), (int) ((long) (index + 1) * n / worldSize)
-    };
+  /**
+   * The local [from, to) ranges, flattened, of chunk c (mod W) of an n-element buffer holding
+   * global elements from {@code globalIndex}.
+   */
+  int[] ranges(int c, int n, long globalIndex) {
+    int chunk = ((c % worldSize) + worldSize) % worldSize;
+    long end = globalIndex + n;
+    long firstStripe = globalIndex / STRIPE;
+    // The first stripe at or after firstStripe whose chunk is this one.
+    long k = firstStripe + Math.floorMod(chunk - firstStripe, (long) worldSize);
+    long lastStripe = (end - 1) / STRIPE;
+    int count = n == 0 || k > lastStripe ? 0 : (int) ((lastStripe - k) / worldSize + 1);
+    int[] out = new int[2 * count];
+    int used = 0;
+    for (; used < out.length; k += worldSize) {
+      long from = Math.max(globalIndex, k * STRIPE);
+      long to = Math.min(end, (k + 1) * STRIPE);
+      out[used++] = (int) (from - globalIndex);
+      out[used++] = (int) (to - globalIndex);
+    }
+    return out;
   }
 
   private int timeoutSeconds() {

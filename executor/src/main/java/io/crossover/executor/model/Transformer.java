@@ -8,6 +8,9 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.Activation;
 import io.crossover.data.config.ModelConfig;
+import io.crossover.data.config.TrainConfig;
+import io.crossover.executor.precision.Autocast;
+import io.crossover.executor.precision.Precision;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -20,7 +23,9 @@ import java.util.SplittableRandom;
  * or full) is the caller's choice and the only difference between AR and MDM.
  *
  * <p>Parameters live in the model's own manager; everything a forward pass creates lives in the
- * step's manager, so closing that manager after the step frees it all. FP32 only.
+ * step's manager, so closing that manager after the step frees it all. Parameters, their gradients
+ * and every tensor DJL is asked the type of are FP32; in bf16 ({@link Numerics}) the matrix
+ * products and attention compute in bf16 under libtorch's autocast.
  */
 public final class Transformer implements AutoCloseable {
   private final ModelConfig config;
@@ -36,6 +41,11 @@ public final class Transformer implements AutoCloseable {
   private int ropeLength;
   private NDArray scale;
   private final java.util.Map<Integer, NDArray> causalMasks = new java.util.HashMap<>();
+  private final List<Integer> segments = new ArrayList<>();
+  private final Numerics numerics;
+  private final java.util.Map<String, FusedAttention> fused = new java.util.HashMap<>();
+  private Script productScript;
+  private Script mlpScript;
 
   private record Block(
       NDArray attnNorm,
@@ -50,98 +60,59 @@ public final class Transformer implements AutoCloseable {
       NDArray wUp,
       NDArray wDown) {}
 
-  /** A freshly initialised model: normal(0, initStd), residual projections / sqrt(2 layers). */
+  /** A freshly initialised model with fused attention, trained and evaluated in FP32. */
   public Transformer(ModelConfig config, int vocabSize, long seed, NDManager parent) {
+    this(config, vocabSize, seed, parent, Numerics.DEFAULT);
+  }
+
+  /** A freshly initialised model: normal(0, initStd), residual projections / sqrt(2 layers). */
+  public Transformer(
+      ModelConfig config, int vocabSize, long seed, NDManager parent, Numerics numerics) {
     // libtorch's grad mode is per thread, and DJL turns it off only in the thread that loaded the
     // engine. A model built in another thread (a sweep's next run, a retried Spark task) must not
     // record its in-place initialisation, restores and optimiser updates on leaf tensors.
     ai.djl.pytorch.jni.JniUtils.setGradMode(false);
     this.config = config;
     this.vocabSize = vocabSize;
+    this.numerics = numerics;
     this.manager = parent.newSubManager();
-    int d = config.dim();
-    int f = config.ffnDim();
     double std = config.initStd();
     double residualStd = std / Math.sqrt(2.0 * config.layers());
     Init init = new Init(seed);
-    embed =
-        add(
-            "model.embed_tokens.weight",
-            init.normal(manager, std, vocabSize, d),
-            false,
-            Param.Layout.AS_IS);
+    List<NDArray> arrays = new ArrayList<>();
+    for (ParamLayout.Spec spec : ParamLayout.of(config, vocabSize)) {
+      long[] dims = spec.shape();
+      NDArray array =
+          switch (spec.init()) {
+            case ONES -> init.ones(manager, dims[0]);
+            case NORMAL -> init.normal(manager, std, dims[0], dims[1]);
+            case RESIDUAL -> init.normal(manager, residualStd, dims[0], dims[1]);
+          };
+      array.setRequiresGradient(true);
+      params.add(new Param(spec.name(), array, spec.decay(), spec.layout()));
+      segments.add(spec.segment());
+      arrays.add(array);
+    }
+    int at = 0;
+    embed = arrays.get(at++);
     blocks = new Block[config.layers()];
     for (int i = 0; i < config.layers(); i++) {
-      String p = "model.layers." + i + ".";
       blocks[i] =
           new Block(
-              add(p + "input_layernorm.weight", init.ones(manager, d), false, Param.Layout.AS_IS),
-              add(
-                  p + "self_attn.q_proj.weight",
-                  init.normal(manager, std, d, d),
-                  true,
-                  Param.Layout.TRANSPOSED),
-              add(
-                  p + "self_attn.k_proj.weight",
-                  init.normal(manager, std, d, d),
-                  true,
-                  Param.Layout.TRANSPOSED),
-              add(
-                  p + "self_attn.v_proj.weight",
-                  init.normal(manager, std, d, d),
-                  true,
-                  Param.Layout.TRANSPOSED),
-              add(
-                  p + "self_attn.o_proj.weight",
-                  init.normal(manager, residualStd, d, d),
-                  true,
-                  Param.Layout.TRANSPOSED),
-              add(
-                  p + "self_attn.q_norm.weight",
-                  init.ones(manager, config.headDim()),
-                  false,
-                  Param.Layout.AS_IS),
-              add(
-                  p + "self_attn.k_norm.weight",
-                  init.ones(manager, config.headDim()),
-                  false,
-                  Param.Layout.AS_IS),
-              add(
-                  p + "post_attention_layernorm.weight",
-                  init.ones(manager, d),
-                  false,
-                  Param.Layout.AS_IS),
-              add(
-                  p + "mlp.gate_proj.weight",
-                  init.normal(manager, std, d, f),
-                  true,
-                  Param.Layout.TRANSPOSED),
-              add(
-                  p + "mlp.up_proj.weight",
-                  init.normal(manager, std, d, f),
-                  true,
-                  Param.Layout.TRANSPOSED),
-              add(
-                  p + "mlp.down_proj.weight",
-                  init.normal(manager, residualStd, f, d),
-                  true,
-                  Param.Layout.TRANSPOSED));
+              arrays.get(at++),
+              arrays.get(at++),
+              arrays.get(at++),
+              arrays.get(at++),
+              arrays.get(at++),
+              arrays.get(at++),
+              arrays.get(at++),
+              arrays.get(at++),
+              arrays.get(at++),
+              arrays.get(at++),
+              arrays.get(at++));
     }
-    finalNorm = add("model.norm.weight", init.ones(manager, d), false, Param.Layout.AS_IS);
-    head =
-        config.tieEmbeddings()
-            ? null
-            : add(
-                "lm_head.weight",
-                init.normal(manager, std, d, vocabSize),
-                false,
-                Param.Layout.TRANSPOSED);
-  }
-
-  private NDArray add(String name, NDArray array, boolean decay, Param.Layout layout) {
-    array.setRequiresGradient(true);
-    params.add(new Param(name, array, decay, layout));
-    return array;
+    finalNorm = arrays.get(at++);
+    head = config.tieEmbeddings() ? null : arrays.get(at);
   }
 
   /** Every trainable tensor, in a fixed order (the order of the flat gradient buffer). */
@@ -149,8 +120,20 @@ public final class Transformer implements AutoCloseable {
     return Collections.unmodifiableList(params);
   }
 
+  /**
+   * The backward segment of each parameter, in {@link #params()} order: 0 the embedding, 1..N the
+   * blocks, N + 1 the final norm and head (see {@link ParamLayout}).
+   */
+  public List<Integer> segments() {
+    return Collections.unmodifiableList(segments);
+  }
+
   public ModelConfig config() {
     return config;
+  }
+
+  public Numerics numerics() {
+    return numerics;
   }
 
   public int vocabSize() {
@@ -163,19 +146,47 @@ public final class Transformer implements AutoCloseable {
   }
 
   /**
-   * Logits (B, L, V) for int32 tokens (B, L). {@code causal}: position i attends to positions up to
-   * i (AR); otherwise to all positions (MDM).
+   * Evaluation logits (B, L, V), FP32, for int32 tokens (B, L), in the evaluation precision. {@code
+   * causal}: position i attends to positions up to i (AR); otherwise to all positions (MDM).
    */
   public NDArray forward(NDManager step, NDArray tokens, boolean causal) {
-    return forward(step, tokens, causal, 0);
+    return forward(step, tokens, causal, 0, numerics.eval(), null);
   }
 
   /**
-   * As {@link #forward(NDManager, NDArray, boolean)}, training with {@code dropout} on the
-   * attention weights and on each residual branch (0: none; evaluation never drops out). The masks
-   * come from libtorch's generator: seed it first to make them reproducible.
+   * Training logits, in the training precision, with {@code dropout} on the attention weights and
+   * on each residual branch (0: none). The masks come from libtorch's generator: seed it first to
+   * make them reproducible.
    */
   public NDArray forward(NDManager step, NDArray tokens, boolean causal, double dropout) {
+    return forward(step, tokens, causal, dropout, numerics.train(), null);
+  }
+
+  /**
+   * The forward pass. With {@code cuts}, the graph is cut between segments (embedding, each block,
+   * head) so that {@link Segments#backward} can finish the gradients of the top layers first.
+   */
+  public NDArray forward(
+      NDManager step,
+      NDArray tokens,
+      boolean causal,
+      double dropout,
+      Precision precision,
+      Segments cuts) {
+    // Autocast is on only for this forward pass (closed in finally, also on an exception):
+    // backward runs outside it, in the types the forward recorded.
+    try (Autocast region = Autocast.open(manager.getDevice(), precision)) {
+      return layers(step, tokens, causal, dropout, precision, cuts);
+    }
+  }
+
+  private NDArray layers(
+      NDManager step,
+      NDArray tokens,
+      boolean causal,
+      double dropout,
+      Precision precision,
+      Segments cuts) {
     long batch = tokens.getShape().get(0);
     int length = (int) tokens.getShape().get(1);
     int d = config.dim();
@@ -188,45 +199,108 @@ public final class Transformer implements AutoCloseable {
                 .getNDArrayInternal()
                 .embedding(tokens, embed, SparseFormat.DENSE)
                 .singletonOrThrow());
-    NDArray mask = causal ? causalMask(length) : null;
+    x = cut(cuts, x);
     NDArray[] rope = rope(step, length);
     for (Block b : blocks) {
-      // Attention: pre-norm, per-head QK-norm, rotary positions, softmax(q k^T / sqrt(d_h) + mask)
-      // v.
+      // Attention: pre-norm, per-head QK-norm (FP32), rotary positions, softmax(q k^T / sqrt(d_h)
+      // [+ causal mask]) v.
       NDArray h = rmsNorm(x, b.attnNorm);
       NDArray q =
-          rmsNorm(h.matMul(b.wq).reshape(batch, length, heads, headDim), b.qNorm)
+          rmsNorm(product(h, b.wq, precision).reshape(batch, length, heads, headDim), b.qNorm)
               .transpose(0, 2, 1, 3);
       NDArray k =
-          rmsNorm(h.matMul(b.wk).reshape(batch, length, heads, headDim), b.kNorm)
+          rmsNorm(product(h, b.wk, precision).reshape(batch, length, heads, headDim), b.kNorm)
               .transpose(0, 2, 1, 3);
-      NDArray v = h.matMul(b.wv).reshape(batch, length, heads, headDim).transpose(0, 2, 1, 3);
-      // Scaling q (B,H,L,d_h) is cheaper than scaling the scores (B,H,L,L). The factor is a
-      // tensor the model owns: DJL's mul(Number) wraps a Java direct buffer that dies with the
-      // call, while autograd keeps the factor for backward (a GC then corrupts the gradients).
-      q = rotate(q, rope[0], rope[1]).mul(attentionScale(headDim));
+      NDArray v =
+          product(h, b.wv, precision).reshape(batch, length, heads, headDim).transpose(0, 2, 1, 3);
+      q = rotate(q, rope[0], rope[1]);
       k = rotate(k, rope[0], rope[1]);
-      NDArray scores = q.matMul(k.transpose(0, 1, 3, 2));
-      if (mask != null) {
-        scores = scores.add(mask);
-      }
       NDArray attended =
-          drop(scores.softmax(-1), dropout)
-              .matMul(v)
+          attention(q, k, v, causal, dropout, precision)
               .transpose(0, 2, 1, 3)
               .reshape(batch, length, d);
-      x = x.add(drop(attended.matMul(b.wo), dropout));
-      // MLP: SwiGLU, silu(h W_gate) * (h W_up) W_down.
+      // The residual stream stays FP32: adding a bf16 branch to it promotes.
+      x = x.add(drop(product(attended, b.wo, precision), dropout));
+      // MLP: SwiGLU, silu(h W_gate) * (h W_up) W_down, elementwise in the products' precision.
       h = rmsNorm(x, b.mlpNorm);
-      NDArray gate = h.matMul(b.wGate);
-      x =
-          x.add(
-              drop(
-                  gate.mul(Activation.sigmoid(gate)).mul(h.matMul(b.wUp)).matMul(b.wDown),
-                  dropout));
+      x = x.add(drop(mlp(h, b, precision), dropout));
+      x = cut(cuts, x);
     }
     x = rmsNorm(x, finalNorm);
-    return x.matMul(head != null ? head : step(step, embed.transpose()));
+    return product(x, head != null ? head : step(step, embed.transpose()), precision);
+  }
+
+  private static NDArray cut(Segments cuts, NDArray x) {
+    return cuts == null ? x : cuts.cut(x);
+  }
+
+  /** Attention over (B, H, L, d_h) FP32 tensors; FP32 out. */
+  private NDArray attention(
+      NDArray q, NDArray k, NDArray v, boolean causal, double dropout, Precision precision) {
+    if (numerics.attention() == TrainConfig.Attention.FUSED) {
+      if (precision == Precision.BF16 && !manager.getDevice().isGpu()) {
+        // On CPUs libtorch's FP32 flash kernel is faster than its bf16 one (bench step, small:
+        // L = 256 and 2048), so attention stays FP32 there; on GPUs the bf16 kernels are the fast
+        // ones.
+        try (Autocast.Suspended fp32 = Autocast.suspend(manager.getDevice())) {
+          return fused(causal, dropout, Precision.FP32).apply(q, k, v);
+        }
+      }
+      return fused(causal, dropout, precision).apply(q, k, v);
+    }
+    // The reference: scores materialised. Scaling q (B,H,L,d_h) is cheaper than scaling the scores
+    // (B,H,L,L). The factor is a tensor the model owns: DJL's mul(Number) wraps a Java direct
+    // buffer that dies with the call, while autograd keeps the factor for backward.
+    NDArray scores =
+        product(q.mul(attentionScale(config.headDim())), k.transpose(0, 1, 3, 2), precision);
+    if (causal) {
+      scores = scores.add(causalMask((int) q.getShape().get(2)));
+    }
+    return product(drop(scores.softmax(-1), dropout), v, precision);
+  }
+
+  private FusedAttention fused(boolean causal, double dropout, Precision precision) {
+    return fused.computeIfAbsent(
+        causal + "/" + dropout + "/" + precision,
+        key -> FusedAttention.load(manager, causal, dropout, precision));
+  }
+
+  /**
+   * a b, FP32 out. In bf16 the product runs inside a {@link Script} under the autocast region (bf16
+   * operands, the weights' casts cached for the pass) and is cast back there, so that DJL never
+   * sees the bf16 tensor; a vectorised cast, where a mixed-type op in DJL would take libtorch's
+   * slow promoting loop.
+   */
+  private NDArray product(NDArray a, NDArray b, Precision precision) {
+    if (precision == Precision.FP32) {
+      return a.matMul(b);
+    }
+    if (productScript == null) {
+      productScript =
+          Script.load(
+              manager, "Product", "a, b", "torch.to(torch.matmul(a, b), " + Script.FLOAT32 + ")");
+    }
+    return productScript.apply(a, b);
+  }
+
+  /** SwiGLU: silu(h W_gate) * (h W_up) W_down; in bf16 one {@link Script}, all bf16 inside. */
+  private NDArray mlp(NDArray h, Block b, Precision precision) {
+    if (precision == Precision.FP32) {
+      NDArray gate = h.matMul(b.wGate);
+      return gate.mul(Activation.sigmoid(gate)).mul(h.matMul(b.wUp)).matMul(b.wDown);
+    }
+    if (mlpScript == null) {
+      mlpScript =
+          Script.load(
+              manager,
+              "Mlp",
+              "h, gate, up, down",
+              "torch.to(torch.matmul(torch.mul(torch.silu(torch.matmul(h, gate)),"
+                  + " torch.matmul(h, up)), down), "
+                  + Script.FLOAT32
+                  + ")");
+    }
+    return mlpScript.apply(h, b.wGate, b.wUp, b.wDown);
   }
 
   /** Inverted dropout (kept values scaled by 1/(1-p)), by libtorch, with autograd. */
@@ -304,6 +378,13 @@ public final class Transformer implements AutoCloseable {
 
   @Override
   public void close() {
+    fused.values().forEach(FusedAttention::close);
+    if (productScript != null) {
+      productScript.close();
+    }
+    if (mlpScript != null) {
+      mlpScript.close();
+    }
     manager.close();
   }
 

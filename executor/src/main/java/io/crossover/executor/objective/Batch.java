@@ -29,4 +29,36 @@ public record Batch(int[][] inputs, int[][] targets, float[][] weights, long dro
     }
     return n;
   }
+
+  /**
+   * The batch cut into micro-batches of {@code rows} rows (the last may be shorter; 0 or at least
+   * the batch's rows: one micro-batch). The weights are not renormalised: they still sum to 1 over
+   * the whole batch, so the micro-batches' gradients add up to the batch's. Micro-batch 0 keeps the
+   * dropout seed, so that a run without micro-batches draws the same masks as before.
+   */
+  public java.util.List<Batch> split(int rows) {
+    int total = inputs.length;
+    if (rows <= 0 || rows >= total) {
+      return java.util.List.of(this);
+    }
+    java.util.List<Batch> out = new java.util.ArrayList<>();
+    for (int from = 0, j = 0; from < total; from += rows, j++) {
+      int to = Math.min(total, from + rows);
+      out.add(
+          new Batch(
+              java.util.Arrays.copyOfRange(inputs, from, to),
+              java.util.Arrays.copyOfRange(targets, from, to),
+              java.util.Arrays.copyOfRange(weights, from, to),
+              dropoutSeed == 0 || j == 0 ? dropoutSeed : mix(dropoutSeed, j)));
+    }
+    return out;
+  }
+
+  private static long mix(long seed, int microStep) {
+    long z = seed + microStep * 0x9E3779B97F4A7C15L;
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    long mixed = z ^ (z >>> 31);
+    return mixed == 0 ? 1 : mixed;
+  }
 }

@@ -8,27 +8,40 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import io.crossover.executor.model.Param;
+import io.crossover.executor.model.Segments;
 import io.crossover.executor.model.Transformer;
 import io.crossover.executor.objective.Batch;
 import io.crossover.executor.objective.Objective;
 import io.crossover.executor.optim.AdamW;
+import java.util.List;
 
 /**
- * One optimiser step, in phases a data-parallel caller can interleave with an all-reduce: {@link
- * #forwardBackward} (per micro-batch; gradients accumulate), then optionally {@link #gradients()} /
- * {@link #setGradients(float[])}, then {@link #clipAndUpdate}.
+ * One optimiser step, in phases a data-parallel caller interleaves with the all-reduce: {@link
+ * #accumulate} (micro-batch by micro-batch, handing finished gradients to a {@link
+ * Trainer.GradientSync}), then {@link #clipAndUpdate}.
  */
 public final class TrainStep {
   private final Transformer model;
   private final Objective objective;
   private final AdamW optimizer;
   private final double gradClip;
+  private final int microBatch;
 
+  /** A step that runs each rank's batch in one forward pass. */
   public TrainStep(Transformer model, Objective objective, AdamW optimizer, double gradClip) {
+    this(model, objective, optimizer, gradClip, 0);
+  }
+
+  /**
+   * @param microBatch sequences per forward pass (0: the rank's whole batch at once)
+   */
+  public TrainStep(
+      Transformer model, Objective objective, AdamW optimizer, double gradClip, int microBatch) {
     this.model = model;
     this.objective = objective;
     this.optimizer = optimizer;
     this.gradClip = gradClip;
+    this.microBatch = microBatch;
   }
 
   public Objective objective() {
@@ -37,6 +50,36 @@ public final class TrainStep {
 
   public AdamW optimizer() {
     return optimizer;
+  }
+
+  /**
+   * Forward and backward of a rank's batch, {@code microBatch} sequences at a time; gradients add
+   * up. The loss is read from the device once, after the last forward, and handed to {@code sync}
+   * with the step; the last backward runs segment by segment when the sync wants to send finished
+   * gradients early. Each micro-batch's activations are freed before the next one starts.
+   */
+  public void accumulate(NDManager step, Batch batch, long stepIndex, Trainer.GradientSync sync) {
+    List<Batch> parts = batch.split(microBatch);
+    NDArray total = null;
+    for (int microStep = 0; microStep < parts.size(); microStep++) {
+      boolean last = microStep == parts.size() - 1;
+      try (NDManager micro = step.newSubManager();
+          GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+        Segments cuts = last && sync.bySegments() ? new Segments() : null;
+        NDArray loss = loss(micro, model, objective, parts.get(microStep), cuts);
+        NDArray detached = loss.stopGradient();
+        total = total == null ? detached : total.add(detached);
+        total.attach(step);
+        if (last) {
+          sync.begin(stepIndex, total.getFloat());
+        }
+        if (cuts != null) {
+          cuts.backward(loss, sync::segmentDone);
+        } else {
+          collector.backward(loss);
+        }
+      }
+    }
   }
 
   /** Forward and backward of one batch; returns its loss. Gradients add up across calls. */
@@ -50,13 +93,21 @@ public final class TrainStep {
 
   /** sum(weights * -log softmax(logits)[targets]): the loss of any objective's batch. */
   public static NDArray loss(NDManager step, Transformer model, Objective objective, Batch batch) {
+    return loss(step, model, objective, batch, null);
+  }
+
+  /** The loss, with the forward graph cut between segments when {@code cuts} is given. */
+  static NDArray loss(
+      NDManager step, Transformer model, Objective objective, Batch batch, Segments cuts) {
     NDArray inputs = step.create(batch.inputs());
     if (objective.dropout() > 0) {
       // Dropout masks come from libtorch's generator: seeded per step, a resume draws them again.
       Engine.getInstance()
           .setRandomSeed((int) (batch.dropoutSeed() ^ (batch.dropoutSeed() >>> 32)));
     }
-    NDArray logits = model.forward(step, inputs, objective.causal(), objective.dropout());
+    NDArray logits =
+        model.forward(
+            step, inputs, objective.causal(), objective.dropout(), model.numerics().train(), cuts);
     NDArray targets = step.create(batch.targets());
     long rows = targets.getShape().get(0);
     long cols = targets.getShape().get(1);
@@ -76,54 +127,6 @@ public final class TrainStep {
       System.arraycopy(rows[r], 0, out, r * rows[r].length, rows[r].length);
     }
     return out;
-  }
-
-  /** All gradients as one flat buffer, in {@link Transformer#params()} order. */
-  public float[] gradients() {
-    return gradients(0);
-  }
-
-  /**
-   * All gradients as one flat buffer followed by {@code spare} zeros, so that a caller can send
-   * extra values in the same reduction without copying the buffer again.
-   */
-  public float[] gradients(int spare) {
-    // One flat copy made by libtorch, owned by a scratch manager until it is on the heap.
-    try (NDManager scratch = model.params().get(0).array().getManager().newSubManager()) {
-      ai.djl.ndarray.NDList parts = new ai.djl.ndarray.NDList();
-      for (Param p : model.params()) {
-        NDArray g = p.array().getGradient();
-        g.attach(scratch);
-        parts.add(g.reshape(-1));
-      }
-      if (spare > 0) {
-        parts.add(scratch.zeros(new ai.djl.ndarray.types.Shape(spare)));
-      }
-      NDArray flat = ai.djl.ndarray.NDArrays.concat(parts);
-      flat.attach(scratch);
-      return flat.toFloatArray();
-    }
-  }
-
-  /**
-   * Replaces the gradients with a flat buffer (e.g. the all-reduced average); elements past the
-   * parameters' total size are ignored.
-   */
-  public void setGradients(float[] flat) {
-    try (NDManager scratch = model.params().get(0).array().getManager().newSubManager()) {
-      NDArray all = scratch.create(flat);
-      long at = 0;
-      for (Param p : model.params()) {
-        long n = p.size();
-        NDArray g = p.array().getGradient();
-        g.attach(scratch);
-        NDArray piece =
-            all.get(new ai.djl.ndarray.index.NDIndex("{}:{}", at, at + n)).reshape(g.getShape());
-        // In place, by libtorch: the parameter's .grad tensor keeps its identity.
-        g.muli(0).addi(piece);
-        at += n;
-      }
-    }
   }
 
   /**

@@ -14,12 +14,60 @@ import java.util.function.Consumer;
  * objective -> forward/backward -> (gradient sync) -> clip + AdamW -> log.
  */
 public final class Trainer {
-  /** Averages gradients across data-parallel ranks; the identity for one rank. */
-  public interface GradientSync {
+  /**
+   * Averages gradients across data-parallel ranks, in step with the backward pass: {@link #begin}
+   * once the step's loss is known, {@link #segmentDone} as backward finishes each segment (top
+   * first), then {@link #finish}.
+   */
+  public interface GradientSync extends AutoCloseable {
+    /** Whether the last micro-batch's backward should run segment by segment. */
+    boolean bySegments();
+
+    /** This rank's loss for {@code step}, before the last micro-batch's backward. */
+    void begin(long step, float loss);
+
+    /** The gradients of segment {@code segment} and every segment above it are final. */
+    void segmentDone(int segment);
+
+    /** Leaves the average gradient over ranks; returns what all ranks agree on. */
+    Result finish();
+
     /**
-     * Replaces this rank's gradients with the average over ranks; returns whether all are finite.
+     * The ranks' verdict for a step.
+     *
+     * @param finite every rank's loss and the averaged gradients are finite: all may step
+     * @param meanLoss the loss averaged over ranks
      */
-    boolean allReduce(TrainStep step, boolean locallyFinite);
+    record Result(boolean finite, float meanLoss) {}
+
+    /** Stops any communication thread. */
+    @Override
+    default void close() {}
+  }
+
+  /** One rank needs no synchronisation: its loss is the verdict. */
+  public static GradientSync singleRank() {
+    return new GradientSync() {
+      private float loss;
+
+      @Override
+      public boolean bySegments() {
+        return false;
+      }
+
+      @Override
+      public void begin(long step, float loss) {
+        this.loss = loss;
+      }
+
+      @Override
+      public void segmentDone(int segment) {}
+
+      @Override
+      public Result finish() {
+        return new Result(Float.isFinite(loss), loss);
+      }
+    };
   }
 
   /** Called after every optimiser step; checkpoints, evaluations and early stops hang here. */
@@ -27,9 +75,6 @@ public final class Trainer {
     /** Returns true to stop training after {@code stepsDone} steps. */
     boolean afterStep(long stepsDone);
   }
-
-  /** One rank needs no synchronisation. */
-  public static final GradientSync SINGLE_RANK = (step, finite) -> finite;
 
   private final TrainStep trainStep;
   private final LrSchedule schedule;
@@ -123,17 +168,19 @@ public final class Trainer {
               batch.tokens(),
               Objective.noise(seed, rank, batch.step()),
               Objective.noise(seed, -1, batch.step()));
-      // Forward + backward.
-      float loss = trainStep.forwardBackward(scratch, prepared);
-      // All-reduce: every rank learns whether all losses were finite, and the average gradient.
-      boolean finite = sync.allReduce(trainStep, Float.isFinite(loss));
-      if (!finite) {
-        return skip(batch.step(), loss);
+      // Forward + backward, micro-batch by micro-batch; the last backward hands each finished
+      // bucket of gradients to the all-reduce while it goes on below.
+      trainStep.accumulate(scratch, prepared, batch.step(), sync);
+      // All-reduce: wait for the buckets; every rank learns whether all may step, and the mean
+      // loss.
+      GradientSync.Result all = sync.finish();
+      if (!all.finite()) {
+        return skip(batch.step(), all.meanLoss());
       }
       // Clip + AdamW step.
       consecutiveSkips = 0;
       float norm = trainStep.clipAndUpdate(scratch, lr);
-      return new float[] {loss, norm};
+      return new float[] {all.meanLoss(), norm};
     }
   }
 

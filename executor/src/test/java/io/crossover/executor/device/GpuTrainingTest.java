@@ -19,15 +19,20 @@ import org.junit.jupiter.api.Test;
 
 /**
  * On a GPU host (bin/gpu-check): the same model, data and noise train to the same losses on the GPU
- * as on the CPU in FP32, and the flat gradient buffer the all-reduce uses comes back from device
- * memory intact. Skipped, saying so, where libtorch sees no GPU.
+ * as on the CPU in FP32, gradients come back from device memory intact through the buckets the
+ * all-reduce uses, SDPA and bf16 autocast work on CUDA. Skipped, saying so, where libtorch sees no
+ * GPU.
  */
 class GpuTrainingTest {
   static final CrossoverConfig CONFIG = TestModels.config("optim.lr=3e-3", "optim.warmup-steps=0");
 
   static float[] train(Device device, int steps) {
+    return train(device, steps, io.crossover.executor.model.Numerics.DEFAULT);
+  }
+
+  static float[] train(Device device, int steps, io.crossover.executor.model.Numerics numerics) {
     try (NDManager m = NDManager.newBaseManager(device);
-        Transformer model = new Transformer(CONFIG.model(), 259, 3, m);
+        Transformer model = new Transformer(CONFIG.model(), 259, 3, m, numerics);
         AdamW adam = new AdamW(CONFIG.optim(), model.params(), m)) {
       Objective mdm = new MaskedDiffusion(257, 0);
       TrainStep step = new TrainStep(model, mdm, adam, 1.0);
@@ -44,7 +49,7 @@ class GpuTrainingTest {
           Batch b = mdm.prepare(tokens, Objective.noise(1, 0, s), Objective.noise(1, -1, s));
           losses[s] = step.forwardBackward(scratch, b);
           // Through host memory and back, as the all-reduce does every step.
-          step.setGradients(step.gradients());
+          io.crossover.executor.TestGrads.roundTrip(model, losses[s]);
           step.clipAndUpdate(scratch, 3e-3);
         }
       }
@@ -66,6 +71,48 @@ class GpuTrainingTest {
     float[] gpu = train(Device.gpu(), 20);
     for (int s = 0; s < cpu.length; s++) {
       assertEquals(cpu[s], gpu[s], 1e-3f * Math.max(1f, Math.abs(cpu[s])), "step " + s);
+    }
+  }
+
+  static void requireGpu() {
+    if (Boolean.getBoolean("crossover.require-gpu")) {
+      assertEquals(true, Engine.getInstance().getGpuCount() > 0, "bin/gpu-check: no GPU visible");
+    }
+    assumeTrue(
+        Engine.getInstance().getGpuCount() > 0,
+        "libtorch sees no GPU here (CPU natives or no device); bin/gpu-check runs this on GPU"
+            + " hosts with -Pcuda");
+  }
+
+  /**
+   * On the GPU: fused attention (SDPA's CUDA kernels) follows the materialised reference in FP32
+   * with TF32 off, and bf16 autocast (CUDA) follows FP32 within bf16's rounding.
+   */
+  @Test
+  void fusedAttentionAndBf16OnTheGpu() {
+    requireGpu();
+    io.crossover.executor.precision.Tf32.set(false);
+    try {
+      var fp32 = io.crossover.executor.precision.Precision.FP32;
+      var bf16 = io.crossover.executor.precision.Precision.BF16;
+      var fused = io.crossover.data.config.TrainConfig.Attention.FUSED;
+      var materialized = io.crossover.data.config.TrainConfig.Attention.MATERIALIZED;
+      float[] reference =
+          train(
+              Device.gpu(), 20, new io.crossover.executor.model.Numerics(materialized, fp32, fp32));
+      float[] sdpa =
+          train(Device.gpu(), 20, new io.crossover.executor.model.Numerics(fused, fp32, fp32));
+      float[] half =
+          train(Device.gpu(), 20, new io.crossover.executor.model.Numerics(fused, bf16, fp32));
+      for (int s = 0; s < reference.length; s++) {
+        float scale = Math.max(1f, Math.abs(reference[s]));
+        assertEquals(reference[s], sdpa[s], 1e-3f * scale, "fused, step " + s);
+        assertEquals(reference[s], half[s], 3e-2f * scale, "bf16, step " + s);
+      }
+      io.crossover.executor.precision.Tf32.set(true);
+      assertEquals(true, io.crossover.executor.precision.Tf32.cublas(), "TF32 switched on");
+    } finally {
+      io.crossover.executor.precision.Tf32.set(true);
     }
   }
 }

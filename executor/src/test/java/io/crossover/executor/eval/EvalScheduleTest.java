@@ -1,5 +1,6 @@
 package io.crossover.executor.eval;
 
+import static io.crossover.data.config.TrainConfig.PrecisionSetting.FP32;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.crossover.data.config.EvalConfig;
@@ -35,13 +36,16 @@ class EvalScheduleTest {
     // 100 tokens per step; U = 2,500 tokens = 25 steps; T = 100 steps = 4 epochs.
     TokenPlan p = plan(2_500, 10_000);
     EvalConfig epochs =
-        new EvalConfig(true, 0, 0, 0, 1, List.of(), 0, 0, 1, 1, EvalConfig.MdmScoring.SAMPLED);
+        new EvalConfig(
+            true, 0, 0, 0, 1, List.of(), 0, 0, 1, 1, EvalConfig.MdmScoring.SAMPLED, FP32);
     assertEquals(new TreeSet<>(List.of(0L, 25L, 50L, 75L, 100L)), EvalSchedule.steps(p, epochs));
     EvalConfig points =
-        new EvalConfig(false, 0, 3, 0, 1, List.of(), 0, 0, 1, 1, EvalConfig.MdmScoring.SAMPLED);
+        new EvalConfig(
+            false, 0, 3, 0, 1, List.of(), 0, 0, 1, 1, EvalConfig.MdmScoring.SAMPLED, FP32);
     assertEquals(new TreeSet<>(List.of(0L, 33L, 67L, 100L)), EvalSchedule.steps(p, points));
     EvalConfig tokens =
-        new EvalConfig(false, 4_000, 0, 0, 1, List.of(), 0, 0, 1, 1, EvalConfig.MdmScoring.SAMPLED);
+        new EvalConfig(
+            false, 4_000, 0, 0, 1, List.of(), 0, 0, 1, 1, EvalConfig.MdmScoring.SAMPLED, FP32);
     assertEquals(new TreeSet<>(List.of(0L, 40L, 80L, 100L)), EvalSchedule.steps(p, tokens));
   }
 }

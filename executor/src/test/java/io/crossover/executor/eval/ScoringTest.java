@@ -220,7 +220,18 @@ class ScoringTest {
             io.crossover.data.config.EvalConfig.MdmScoring.values()) {
           io.crossover.data.config.EvalConfig eval =
               new io.crossover.data.config.EvalConfig(
-                  true, 0, 0, 0, 1, List.of(), 0, 0, 32, 8, how);
+                  true,
+                  0,
+                  0,
+                  0,
+                  1,
+                  List.of(),
+                  0,
+                  0,
+                  32,
+                  8,
+                  how,
+                  io.crossover.data.config.TrainConfig.PrecisionSetting.FP32);
           McResult r =
               MultipleChoice.evaluate(
                   List.of(item), BYTES, objective.scorer(model, 64, eval, m), 7);

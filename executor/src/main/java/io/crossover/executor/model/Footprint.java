@@ -1,0 +1,82 @@
+package io.crossover.executor.model;
+
+import io.crossover.data.config.ModelConfig;
+import io.crossover.data.config.TrainConfig;
+import io.crossover.executor.precision.Precision;
+
+/**
+ * The memory of one rank training a shape, part by part, from the shape alone (bytes). Weights,
+ * gradients and AdamW's two moments are FP32 whatever the precision; bf16 adds the weights' bf16
+ * copies. Activations are what backward needs of one micro-batch: per token and layer 22 d + 4 f
+ * FP32 values counted from the model's ops (norms, projections, rotary, attention in and out,
+ * SwiGLU) times 1.36, the allocator's overhead measured at {@code small}, L = 2048; bf16 saves
+ * nothing there, since each product's FP32 result is kept next to its bf16 operands. Materialised
+ * attention adds per sequence, head and layer L x L values at 12 bytes (FP32) or 14 (bf16: the
+ * softmax, its bf16 copy, the gradients in backward), plus 8 bytes for the layer in flight; fused
+ * attention keeps one log-sum-exp per query. Logits: three (tokens, V) FP32 tensors. A model fitted
+ * to and checked against measured peaks (README); not a guarantee.
+ *
+ * @param hostBuffers host memory of the gradient buckets (ranks > 1)
+ */
+public record Footprint(
+    long parameters,
+    long gradients,
+    long optimizer,
+    long weightCasts,
+    long activations,
+    long attentionScores,
+    long logits,
+    long hostBuffers) {
+
+  /** Accelerator (or, on a CPU, process) memory of one rank at its peak, in backward. */
+  public long device() {
+    return parameters
+        + gradients
+        + optimizer
+        + weightCasts
+        + activations
+        + attentionScores
+        + logits;
+  }
+
+  /** What one training step adds at its peak to a process that holds the model and optimiser. */
+  public long step() {
+    return weightCasts + activations + attentionScores + logits;
+  }
+
+  /**
+   * @param microBatch sequences per forward pass
+   * @param worldSize ranks (host bucket buffers exist only for more than one)
+   */
+  public static Footprint of(
+      ModelConfig m,
+      int vocab,
+      int seqLen,
+      int microBatch,
+      Precision precision,
+      TrainConfig.Attention attention,
+      int worldSize) {
+    long p = ModelSize.parameters(m, vocab);
+    boolean bf16 = precision == Precision.BF16;
+    double tokens = (double) microBatch * seqLen;
+    double d = m.dim();
+    double f = m.ffnDim();
+    double perTokenLayer = 1.36 * 4 * (22 * d + 4 * f);
+    long activations = (long) (tokens * m.layers() * perTokenLayer);
+    double scoresPerLayer = (double) microBatch * m.heads() * seqLen * (double) seqLen;
+    long scores =
+        attention == TrainConfig.Attention.MATERIALIZED
+            ? (long) (scoresPerLayer * ((bf16 ? 14 : 12) * m.layers() + 8))
+            : (long) (tokens * m.heads() * 4 * m.layers());
+    long logits = (long) (tokens * vocab * 4 * 3);
+    return new Footprint(
+        4 * p,
+        4 * p,
+        8 * p,
+        bf16 ? 2 * p : 0,
+        activations,
+        scores,
+        logits,
+        worldSize > 1 ? 4 * p + 8 : 0);
+  }
+}
