@@ -19,6 +19,13 @@ import scala.reflect.ClassTag$;
  * executor dies, Spark retries the whole stage and every rank resumes from the latest checkpoint.
  */
 final class DistributedTrain {
+  /** Masters whose executors register after the context starts. */
+  private static final java.util.regex.Pattern CLUSTER_MANAGER =
+      java.util.regex.Pattern.compile("spark://|k8s://|yarn");
+
+  private static final String WAIT_KEY = "spark.scheduler.maxRegisteredResourcesWaitingTime";
+  private static final long DEFAULT_WAIT_SECONDS = 120;
+
   private DistributedTrain() {}
 
   /**
@@ -91,7 +98,19 @@ final class DistributedTrain {
               + "; one training task per executor JVM (libtorch's gradient state is per JVM): set"
               + " spark.task.cpus to the executor cores");
     }
-    int executors = sc.sc().getExecutorMemoryStatus().size() - 1;
+    int executors = SparkSessions.executors(sc);
+    String master = conf.get("spark.master", "");
+    long waited = 0;
+    if (executors < worldSize && CLUSTER_MANAGER.matcher(master).lookingAt()) {
+      // A cluster manager registers executors after the context starts: wait as Spark's
+      // scheduler would, for at most spark.scheduler.maxRegisteredResourcesWaitingTime (with a
+      // floor of 2 minutes unless it is set: pods and worker JVMs take that long to start).
+      waited = conf.contains(WAIT_KEY) ? conf.getTimeAsSeconds(WAIT_KEY) : DEFAULT_WAIT_SECONDS;
+      System.out.printf(
+          "waiting up to %d s for %d executors to register (%d so far)%n",
+          waited, worldSize, executors);
+      executors = SparkSessions.awaitExecutors(sc, worldSize, waited);
+    }
     if (executors < worldSize) {
       throw new ConfigException(
           "cluster.world-size",
@@ -102,6 +121,7 @@ final class DistributedTrain {
               + " executors with one task slot each, but"
               + " the cluster has "
               + executors
+              + (waited > 0 ? " after " + waited + " s (" + WAIT_KEY + ")" : "")
               + "; lower it or give the job more executors"
               + " (e.g. --set cluster.master=local-cluster["
               + worldSize

@@ -64,18 +64,27 @@ public final class SparkSessions {
 
   private static void awaitExecutors(JavaSparkContext sc, String master) {
     int wanted = Integer.parseInt(master.replaceAll("local-cluster\\[\\s*(\\d+).*", "$1"));
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    while (sc.sc().getExecutorMemoryStatus().size() < wanted + 1) {
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException(
-            "cluster.master="
-                + master
-                + ": only "
-                + (sc.sc().getExecutorMemoryStatus().size() - 1)
-                + " of "
-                + wanted
-                + " executor JVMs started in 120 s; see the worker logs under work/");
-      }
+    int started = awaitExecutors(sc, wanted, 120);
+    if (started < wanted) {
+      throw new IllegalStateException(
+          "cluster.master="
+              + master
+              + ": only "
+              + started
+              + " of "
+              + wanted
+              + " executor JVMs started in 120 s; see the worker logs under work/");
+    }
+  }
+
+  /**
+   * Waits up to {@code seconds} until {@code wanted} executors have registered with the driver (a
+   * cluster manager starts them after the context, a few seconds to minutes later); returns how
+   * many have.
+   */
+  static int awaitExecutors(JavaSparkContext sc, int wanted, long seconds) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    while (executors(sc) < wanted && System.nanoTime() < deadline) {
       try {
         Thread.sleep(200);
       } catch (InterruptedException e) {
@@ -83,5 +92,11 @@ public final class SparkSessions {
         throw new IllegalStateException("interrupted while waiting for executors", e);
       }
     }
+    return executors(sc);
+  }
+
+  /** Executors registered now (the driver's own block manager is not one). */
+  static int executors(JavaSparkContext sc) {
+    return sc.sc().getExecutorMemoryStatus().size() - 1;
   }
 }
