@@ -102,9 +102,9 @@ final class DistributedTrain {
     String master = conf.get("spark.master", "");
     long waited = 0;
     if (executors < worldSize && CLUSTER_MANAGER.matcher(master).lookingAt()) {
-      // A cluster manager registers executors after the context starts: wait as Spark's
-      // scheduler would, for at most spark.scheduler.maxRegisteredResourcesWaitingTime (with a
-      // floor of 2 minutes unless it is set: pods and worker JVMs take that long to start).
+      // A cluster manager registers executors after the context starts: wait for them, at most
+      // spark.scheduler.maxRegisteredResourcesWaitingTime, or 2 minutes where it is not set
+      // (Spark's own 30 s default is shorter than pods and worker JVMs may take to start).
       waited = conf.contains(WAIT_KEY) ? conf.getTimeAsSeconds(WAIT_KEY) : DEFAULT_WAIT_SECONDS;
       System.out.printf(
           "waiting up to %d s for %d executors to register (%d so far)%n",

@@ -25,13 +25,13 @@ import org.testcontainers.utility.MountableFile;
 
 /**
  * The deployment path on real containers, from images built on this machine ({@link Images}): HDFS
- * (a NameNode and a DataNode) and a Spark standalone cluster (a master and two workers, one core
- * each), all on a Docker network that holds only these containers and has no route out. The
- * application image ({@code k8s/Dockerfile}) is the client: {@code spark-submit} from it runs
- * {@code ingest} from HDFS and 2-rank {@code train} runs whose results are read back from HDFS; in
- * the second run one worker container is killed mid-run, Spark retries the stage on a replacement
- * worker, and the run still ends with exactly T tokens on the same trajectory. Skipped only where
- * no Docker engine answers.
+ * (a NameNode and a DataNode) and a Spark standalone cluster (a master and two workers of the
+ * application image, one core each), all on a Docker network that holds only these containers and
+ * has no route out. The application image ({@code k8s/Dockerfile}) is the client: {@code
+ * spark-submit} from it runs {@code ingest} from HDFS and 2-rank {@code train} runs whose results
+ * are read back from HDFS; in the second run one worker container is killed mid-run, Spark retries
+ * the stage on a replacement worker, and the run still ends with exactly T tokens on the same
+ * trajectory. Skipped only where no Docker engine answers.
  */
 @Testcontainers(disabledWithoutDocker = true)
 class ContainerClusterIT {
@@ -176,10 +176,14 @@ class ContainerClusterIT {
         .withEnv("HDFS_NAMENODE_HOST", "namenode");
   }
 
+  /**
+   * A worker from the application image: a Spark image whose executors find the natives already
+   * extracted (as Kubernetes executors of that image do), instead of unpacking 420 MB per run.
+   */
   static GenericContainer<?> worker(Network network, String host) {
     return node(
             network,
-            images.spark(),
+            images.crossover(),
             host,
             "spark-class",
             "org.apache.spark.deploy.worker.Worker",
@@ -190,7 +194,6 @@ class ContainerClusterIT {
             "--memory",
             "2g",
             "spark://master:7077")
-        .withEnv("DJL_CACHE_DIR", "/tmp/djl")
         .waitingFor(Wait.forLogMessage(".*Successfully registered with master.*", 1));
   }
 
@@ -212,10 +215,6 @@ class ContainerClusterIT {
                 "spark.dynamicAllocation.enabled=false",
                 "--conf",
                 "spark.executor.memory=1g",
-                "--conf",
-                "spark.executorEnv.DJL_OFFLINE=true",
-                "--conf",
-                "spark.executorEnv.DJL_CACHE_DIR=/tmp/djl",
                 JAR));
     command.addAll(List.of(args));
     Container.ExecResult r = client.execInContainer(command.toArray(new String[0]));

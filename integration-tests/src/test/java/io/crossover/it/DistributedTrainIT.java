@@ -176,19 +176,19 @@ class DistributedTrainIT {
   void aKilledExecutorCostsAStageRetryNotTheRun() throws Exception {
     String[] longer = {"--set", "train.checkpoint-every=20"};
     assertEquals(
-        0, Crossover.execute(concat(with(train("steady", 2), "--total-tokens", "160Ki"), longer)));
+        0, Crossover.execute(concat(with(train("steady", 2), "--total-tokens", "80Ki"), longer)));
     java.util.concurrent.Future<Integer> run =
         java.util.concurrent.Executors.newSingleThreadExecutor()
             .submit(
                 () ->
                     Crossover.execute(
-                        concat(with(train("killed", 2), "--total-tokens", "160Ki"), longer)));
+                        concat(with(train("killed", 2), "--total-tokens", "80Ki"), longer)));
     // Wait until the run is past its first checkpoint, then kill one executor JVM.
     org.apache.hadoop.fs.Path checkpoint =
-        new org.apache.hadoop.fs.Path("/runs/killed/checkpoints/step-40");
+        new org.apache.hadoop.fs.Path("/runs/killed/checkpoints/step-20");
     long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(120);
     while (!hdfs.fs.exists(checkpoint)) {
-      assertTrue(System.nanoTime() < deadline, "the run never reached step 40");
+      assertTrue(System.nanoTime() < deadline, "the run never reached step 20");
       Thread.sleep(100);
     }
     ProcessHandle executor =
@@ -204,12 +204,12 @@ class DistributedTrainIT {
     JsonNode steady = metrics("steady").get(metrics("steady").size() - 1);
     List<JsonNode> killedLog = metrics("killed");
     JsonNode killed = killedLog.get(killedLog.size() - 1);
-    assertEquals(160, killed.path("step").asLong());
+    assertEquals(80, killed.path("step").asLong());
     assertEquals(
-        160 * 1024,
+        80 * 1024,
         killed.path("tokens_seen").asLong(),
         "tokens seen = T: nothing skipped or repeated");
-    assertEquals(160, killedLog.size(), "each step logged once");
+    assertEquals(80, killedLog.size(), "each step logged once");
     // The retried stage resumes from a checkpoint onto the same deterministic trajectory.
     assertEquals(steady.path("loss").asDouble(), killed.path("loss").asDouble(), 1e-4);
   }
