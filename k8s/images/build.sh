@@ -57,6 +57,11 @@ done
 case "$kubernetes" in auto | yes | no) ;; *)
   echo "build.sh: --kubernetes must be auto, yes or no, not $kubernetes" >&2; exit 2 ;;
 esac
+for image in ${images//,/ }; do
+  case "$image" in base | spark | hdfs | crossover) ;; *)
+    echo "build.sh: --images: $image is not one of base, spark, hdfs, crossover" >&2; exit 2 ;;
+  esac
+done
 [ "$push" = no ] || [ -n "$registry" ] || {
   echo "build.sh: --push needs --registry PREFIX" >&2; exit 2
 }

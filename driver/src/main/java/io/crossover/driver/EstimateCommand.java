@@ -105,6 +105,25 @@ final class EstimateCommand implements Callable<Integer> {
     }
   }
 
+  /** Refuses option values that would price a run at negative or infinite time. */
+  private void checkOptions() {
+    String bad = null;
+    if (networkGbits != null && !(networkGbits > 0)) {
+      bad = "--network " + networkGbits + ": Gbit/s per rank must be > 0";
+    } else if (!(latencyMicros >= 0)) {
+      bad = "--latency-us " + latencyMicros + ": must be >= 0";
+    } else if (efficiency != null && !(efficiency > 0 && efficiency <= 1)) {
+      bad = "--efficiency " + efficiency + ": a share of the peak, in (0, 1]";
+    } else if (cpuCores < 0) {
+      bad = "--cpu-cores " + cpuCores + ": must be >= 1 (0: each run's train.threads)";
+    } else if (vocab < 2) {
+      bad = "--vocab " + vocab + ": must be >= 2";
+    }
+    if (bad != null) {
+      throw new io.crossover.data.UserException(bad);
+    }
+  }
+
   /** One run's estimate. */
   record Estimate(
       String name,
@@ -120,6 +139,7 @@ final class EstimateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    checkOptions();
     SweepSpec spec = SweepSpec.load(sweep);
     boolean onGpu = gpu != null;
     double network = (networkGbits != null ? networkGbits : onGpu ? 400 : 10) * 1e9 / 8;
@@ -156,13 +176,15 @@ final class EstimateCommand implements Callable<Integer> {
     }
     String[] parts = cpuFlops.split(",");
     try {
-      return new double[] {
-        Double.parseDouble(parts[0]), Double.parseDouble(parts[parts.length - 1])
-      };
+      double[] rates = {Double.parseDouble(parts[0]), Double.parseDouble(parts[parts.length - 1])};
+      if (rates[0] > 0 && rates[1] > 0) {
+        return rates;
+      }
     } catch (NumberFormatException e) {
-      throw new io.crossover.data.UserException(
-          "--cpu-flops " + cpuFlops + ": expected FP32,bf16 FLOP/s such as 9e10,1.6e11");
+      // said below
     }
+    throw new io.crossover.data.UserException(
+        "--cpu-flops " + cpuFlops + ": expected two FLOP/s > 0, FP32,bf16, such as 9e10,1.6e11");
   }
 
   Estimate estimate(

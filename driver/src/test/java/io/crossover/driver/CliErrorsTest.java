@@ -510,6 +510,12 @@ class CliErrorsTest {
             args("bench", "step", "--objective", "gpt"),
             "--objective gpt is not an objective: ar, mdm, an AR arm"),
         usage(args("bench", "loader", "--tokens", "0"), "--tokens 0 is less than one step"),
+        usage(
+            args("estimate", "paper-1b", "--gpu", "h100", "--network", "-5"),
+            "--network -5.0: Gbit/s per rank must be > 0"),
+        usage(
+            args("estimate", "paper-1b", "--efficiency", "1.5"),
+            "--efficiency 1.5: a share of the peak, in (0, 1]"),
         usage(args("bench", "loader", "--tokens", "lots"), "--tokens lots is not a count"),
         usage(
             args("bench", "loader", "--corpus", "/nonexistent.jsonl"),
