@@ -23,6 +23,10 @@ final class Checkpoint implements AutoCloseable {
   final Tokenizer tokenizer;
   final TokenizerSpec tokenizerSpec;
   final Path dir;
+
+  /** Where training was when the checkpoint was taken. */
+  final Checkpoints.State state;
+
   private final NDManager manager;
 
   private Checkpoint(
@@ -31,7 +35,9 @@ final class Checkpoint implements AutoCloseable {
       Tokenizer tokenizer,
       TokenizerSpec spec,
       Path dir,
+      Checkpoints.State state,
       NDManager manager) {
+    this.state = state;
     this.config = config;
     this.model = model;
     this.tokenizer = tokenizer;
@@ -78,6 +84,7 @@ final class Checkpoint implements AutoCloseable {
                 + " by crossover train");
       }
       CrossoverConfig config = ConfigLoader.fromJson(Checkpoints.configJson(fs, p));
+      Checkpoints.State state = Checkpoints.state(fs, p);
       TokenizerSpec spec = TokenizerSpec.resolve(config.data().tokenizer(), hadoop);
       Tokenizer tokenizer = spec.open();
       NDManager manager = NDManager.newBaseManager();
@@ -101,7 +108,7 @@ final class Checkpoint implements AutoCloseable {
         manager.close();
         throw e;
       }
-      return new Checkpoint(config, model, tokenizer, spec, p, manager);
+      return new Checkpoint(config, model, tokenizer, spec, p, state, manager);
     } catch (IOException e) {
       throw new Failure("cannot read checkpoint " + path + ": " + e.getMessage(), e);
     }

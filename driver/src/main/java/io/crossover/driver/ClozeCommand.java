@@ -8,7 +8,6 @@ import io.crossover.data.shard.Dataset;
 import io.crossover.data.shard.Filesystems;
 import io.crossover.data.tokenize.Tokenizer;
 import java.io.IOException;
-import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
@@ -25,9 +24,11 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Build a multiple-choice cloze task from a dataset's validation split (never its training",
-      "split): a context from a held-out document, its true continuation, and distractors from",
-      "other held-out documents matched in length and word frequency. Writes the mc JSONL format;",
-      "evaluate with --set 'eval.tasks=[\"cloze=mc:FILE\"]'."
+      "split): a context from a held-out document and, as choices, the continuations of windows",
+      "of distinct held-out documents drawn from one stratum (sentence start, case, end",
+      "punctuation, length and word-frequency bins), the context's own a uniformly chosen one.",
+      "The task is audited with surface baselines and written only if none beats chance.",
+      "Writes the mc JSONL format; evaluate with --set 'eval.tasks=[\"cloze=mc:FILE\"]'."
     })
 final class ClozeCommand implements Callable<Integer> {
   @Mixin ConfigOptions config;
@@ -83,15 +84,24 @@ final class ClozeCommand implements Callable<Integer> {
     Path target =
         new Path(out != null ? out : new Path(ds.root(), DataConfig.CLOZE_FILE).toString());
     try (Tokenizer tokenizer = TrainSession.datasetTokenizer(c, ds, hadoop)) {
-      List<ClozeBuilder.Item> built =
-          ClozeBuilder.build(
+      ClozeBuilder.Audited task =
+          ClozeBuilder.buildAndAudit(
               ds,
               tokenizer,
-              new ClozeBuilder.Settings(items, seed, contextWords, answerWords, choices));
-      ClozeBuilder.write(Filesystems.of(target, hadoop), target, built);
+              new ClozeBuilder.Settings(items, seed, contextWords, answerWords, choices),
+              target.getName());
+      System.out.print(task.audit().table());
+      if (!task.audit().passed()) {
+        throw ClozeBuilder.refusal(task.audit(), "build it with another --seed (now " + seed + ")");
+      }
+      ClozeBuilder.write(Filesystems.of(target, hadoop), target, task.built().items());
       System.out.printf(
-          "cloze: %d items from the validation split of %s -> %s%n",
-          built.size(), ds.root(), target);
+          "cloze: %d items from %d validation documents of %s (at most %d from one) -> %s%n",
+          task.built().items().size(),
+          task.built().documents(),
+          ds.root(),
+          task.built().largestShare(),
+          target);
     } catch (IOException e) {
       throw new Failure("cannot write " + target + ": " + e.getMessage(), e);
     }

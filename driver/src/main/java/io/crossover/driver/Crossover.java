@@ -67,6 +67,11 @@ public final class Crossover implements Runnable {
   }
 
   public static void main(String[] args) {
+    // Native warnings (libtorch's C++ ones) go to the log file; --verbose keeps them here.
+    String log = System.getProperty("crossover.log.file");
+    if (log != null && !List.of(args).contains("--verbose")) {
+      NativeStderr.toLogFile(log);
+    }
     System.exit(execute(args));
   }
 

@@ -20,7 +20,8 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = {
       "Export a checkpoint as model.safetensors + config.json (Qwen3/Llama layout) + tokenizer.",
-      "AR models load as Qwen3ForCausalLM; MDM models need full attention (see config.json).",
+      "AR models load as Qwen3ForCausalLM; MDM models are named Qwen3ForMaskedDiffusion and need",
+      "full attention and their MASK id (see config.json).",
       "The output directory must be empty or an earlier export of the same checkpoint."
     })
 final class ExportCommand implements Callable<Integer> {

@@ -30,6 +30,9 @@ final class MetricsTail {
   }
 
   void start() {
+    // A line left by an earlier session of this run is not news.
+    lastProgress = "";
+    evalProgressQuietly();
     thread = new Thread(this::loop, "crossover-progress");
     thread.setDaemon(true);
     thread.start();
@@ -62,6 +65,43 @@ final class MetricsTail {
   private synchronized void poll() {
     metricsOffset = read("metrics.jsonl", metricsOffset, true);
     evalsOffset = read("evals.jsonl", evalsOffset, false);
+    evalProgress();
+  }
+
+  private String lastProgress;
+
+  private void evalProgressQuietly() {
+    try {
+      Path file = new Path(run.path(), TrainSession.EVAL_PROGRESS);
+      if (run.fs().exists(file)) {
+        try (var in = run.fs().open(file)) {
+          lastProgress = new String(in.readAllBytes(), StandardCharsets.UTF_8).strip();
+        }
+      }
+    } catch (IOException e) {
+      // Nothing to remember.
+    }
+  }
+
+  /** Rank 0 rewrites one line while a long evaluation runs: print it when it changes. */
+  private void evalProgress() {
+    Path file = new Path(run.path(), TrainSession.EVAL_PROGRESS);
+    try {
+      FileSystem fs = run.fs();
+      if (!fs.exists(file)) {
+        return;
+      }
+      String line;
+      try (var in = fs.open(file)) {
+        line = new String(in.readAllBytes(), StandardCharsets.UTF_8).strip();
+      }
+      if (!line.isEmpty() && !line.equals(lastProgress)) {
+        lastProgress = line;
+        System.out.println(line);
+      }
+    } catch (IOException e) {
+      // Being replaced: the next poll reads it.
+    }
   }
 
   private long read(String name, long offset, boolean metrics) {

@@ -35,7 +35,8 @@ final class QualifiedPaths {
             d.batchTokens(),
             d.validation(),
             d.ingestPartitions(),
-            d.clozeItems());
+            d.clozeItems(),
+            d.clozeSeed());
     RunConfig run = new RunConfig(c.run().seed(), qualify(c.run().root(), hadoop), c.run().name());
     EvalConfig e = c.eval();
     List<String> tasks = new ArrayList<>();
@@ -43,20 +44,7 @@ final class QualifiedPaths {
       int colon = spec.indexOf(':', spec.indexOf('='));
       tasks.add(spec.substring(0, colon + 1) + qualify(spec.substring(colon + 1), hadoop));
     }
-    EvalConfig eval =
-        new EvalConfig(
-            e.everyEpoch(),
-            e.everyTokens(),
-            e.minPoints(),
-            e.validationSequences(),
-            e.batch(),
-            tasks,
-            e.maxItems(),
-            e.finalMaxItems(),
-            e.mdmSamples(),
-            e.mdmTPoints(),
-            e.mdmScoring(),
-            e.precision());
+    EvalConfig eval = e.withTasks(tasks);
     return new CrossoverConfig(
         data,
         c.budget(),

@@ -4,6 +4,7 @@ import io.crossover.data.Json;
 import io.crossover.data.UserException;
 import io.crossover.data.config.ConfigLoader;
 import io.crossover.data.config.CrossoverConfig;
+import io.crossover.data.config.IdentityKeys;
 import io.crossover.data.shard.Sha256;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -28,37 +29,7 @@ final class RunIdentity {
   static final String FILE = "identity.json";
 
   /** Keys (and key prefixes, ending in '.') that a resumed run may change. */
-  static final List<String> MAY_CHANGE =
-      List.of(
-          "train.log-every",
-          "train.checkpoint-every",
-          "train.stop-after-steps",
-          "train.threads",
-          "train.device",
-          "train.max-nonfinite-steps",
-          "cluster.master",
-          "cluster.executor-memory",
-          "cluster.spark-conf.",
-          "cluster.allreduce-timeout-seconds",
-          "cluster.allreduce-piece-bytes",
-          "cluster.barrier-timeout-seconds",
-          // How gradients travel: bitwise the same sums whatever the buckets or backend.
-          "cluster.bucket-bytes",
-          "cluster.collective",
-          // How a step is computed, to float rounding: a resume on other hardware may need them.
-          "train.micro-batch",
-          "train.attention",
-          "reader.",
-          "eval.batch",
-          "run.root",
-          "run.name",
-          // Ingest settings: the dataset's manifest hash stands for what they made.
-          "data.input.",
-          "data.shard-tokens",
-          "data.batch-tokens",
-          "data.validation.",
-          "data.ingest-partitions",
-          "data.cloze-items");
+  static final List<String> MAY_CHANGE = IdentityKeys.MAY_CHANGE;
 
   /**
    * The hashes of what the config points to.
@@ -91,12 +62,7 @@ final class RunIdentity {
   private RunIdentity() {}
 
   static boolean mayChange(String key) {
-    for (String k : MAY_CHANGE) {
-      if (k.endsWith(".") ? key.startsWith(k) : key.equals(k)) {
-        return true;
-      }
-    }
-    return false;
+    return IdentityKeys.mayChange(key);
   }
 
   /**

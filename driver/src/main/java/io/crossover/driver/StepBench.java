@@ -137,8 +137,13 @@ final class StepBench implements Callable<Integer> {
               + microBatch
               + ")");
     }
+    // "both": one arm of each objective type, named as the config writes it.
     List<String> names =
-        objective.equals("both") ? List.of("ar", "mdm") : List.of(objective.split(","));
+        objective.equals("both")
+            ? java.util.Arrays.stream(ObjectiveConfig.Type.values())
+                .map(t -> t.name().toLowerCase(Locale.ROOT))
+                .toList()
+            : List.of(objective.split(","));
     Map<String, ObjectiveConfig> arms = new LinkedHashMap<>();
     for (String name : names) {
       try {
@@ -235,12 +240,27 @@ final class StepBench implements Callable<Integer> {
               "_"
                   + p.label()
                   + (kinds.size() > 1 ? "_" + kind.name().toLowerCase(Locale.ROOT) : "");
-          if (f.containsKey("mdm" + suffix + "_step_s")
-              && f.containsKey("ar" + suffix + "_step_s")) {
+          var split =
+              io.crossover.executor.objective.Arms.split(
+                  arms, io.crossover.executor.objective.Objective::describe);
+          String plain =
+              split.baselines().entrySet().stream()
+                  .filter(
+                      e ->
+                          io.crossover.executor.objective.Objective.describe(e.getValue())
+                              .control()
+                              .isEmpty())
+                  .map(Map.Entry::getKey)
+                  .findFirst()
+                  .orElse(null);
+          if (split.subject() != null
+              && plain != null
+              && f.containsKey(split.subject().getKey() + suffix + "_step_s")
+              && f.containsKey(plain + suffix + "_step_s")) {
             f.put(
                 "mdm_vs_ar_step_time" + suffix,
-                (double) f.get("mdm" + suffix + "_step_s")
-                    / (double) f.get("ar" + suffix + "_step_s"));
+                (double) f.get(split.subject().getKey() + suffix + "_step_s")
+                    / (double) f.get(plain + suffix + "_step_s"));
           }
         }
       }
@@ -324,7 +344,13 @@ final class StepBench implements Callable<Integer> {
       int steps,
       NDManager manager) {
     Numerics n = Numerics.of(c, manager.getDevice());
-    Setting s = new Setting(objective.type().name(), objective, n.train(), n.attention(), "");
+    Setting s =
+        new Setting(
+            io.crossover.executor.objective.Objective.describe(objective).label(),
+            objective,
+            n.train(),
+            n.attention(),
+            "");
     try (Runner r = new Runner(c, s, batch, seqLen, c.train().microBatchOf(batch), manager)) {
       return median(r.time(steps));
     }

@@ -171,7 +171,7 @@ record SweepSpec(
         grids.add(axes(more.get(g), "grids[" + g + "]", source));
       }
     }
-    java.util.EnumSet<Objective.Family> families = java.util.EnumSet.noneOf(Objective.Family.class);
+    List<Objective> described = new ArrayList<>();
     java.util.Set<String> arms = new java.util.LinkedHashSet<>();
     for (int g = 0; g < grids.size(); g++) {
       List<String> objectives = grids.get(g).get(OBJECTIVE);
@@ -190,11 +190,11 @@ record SweepSpec(
         } catch (ConfigException e) {
           throw error(source, where + OBJECTIVE, "value " + arm + ": " + e.getMessage());
         }
-        families.add(o.family());
+        described.add(o);
         arms.add(arm);
       }
     }
-    if (families.size() < Objective.Family.values().length) {
+    if (!io.crossover.executor.objective.Arms.comparable(described)) {
       throw error(
           source,
           "axes." + OBJECTIVE,

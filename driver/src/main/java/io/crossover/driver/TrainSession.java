@@ -7,6 +7,7 @@ import io.crossover.data.config.Counts;
 import io.crossover.data.config.CrossoverConfig;
 import io.crossover.data.plan.TokenPlan;
 import io.crossover.data.read.ArrowTokenReader;
+import io.crossover.data.read.ValidationSample;
 import io.crossover.data.shard.Dataset;
 import io.crossover.data.tokenize.Tokenizer;
 import io.crossover.data.tokenize.TokenizerSpec;
@@ -192,7 +193,7 @@ final class TrainSession {
           objective.name(),
           config.model().preset(),
           Counts.grouped(ModelSize.parameters(config.model(), vocab)),
-          ModelSize.trainingFlopsPerToken(config.model(), vocab, config.budget().seqLen()),
+          objective.trainingFlopsPerToken(config.model(), vocab, config.budget().seqLen()),
           Counts.grouped(plan.steps()),
           Counts.grouped(plan.tokensPerStep()),
           config.cluster().worldSize(),
@@ -217,11 +218,12 @@ final class TrainSession {
               model,
               objective,
               tokenizer,
-              ArrowTokenReader.firstSequences(
+              ValidationSample.draw(
                   dataset,
                   dataset.manifest().validation(),
                   config.eval().validationSequences(),
                   config.budget().seqLen(),
+                  config.eval().validationSeed(),
                   config.reader(),
                   allocator),
               tasks(hadoop),
@@ -230,6 +232,9 @@ final class TrainSession {
               config.run().seed(),
               manager,
               ranks);
+      if (lead) {
+        evaluator.progress(line -> evalProgress(line, ranks.worldSize() > 1));
+      }
       // Restore before opening the logs: resuming rewrites them without the lines after the
       // checkpoint.
       long from = resume ? runDir.restore(model, adam, lead) : 0;
@@ -297,6 +302,20 @@ final class TrainSession {
       runDir.checkpoint(stepsDone, stepsDone * plan.tokensPerStep(), config, model, adam);
     }
     return stop;
+  }
+
+  /** The run directory's file the driver follows for evaluation progress on a cluster. */
+  static final String EVAL_PROGRESS = "eval-progress.txt";
+
+  /**
+   * Prints an evaluation's progress; on a cluster rank 0's console is an executor log, so the line
+   * also goes to the run directory, where the driver's tail picks it up.
+   */
+  private void evalProgress(String line, boolean distributed) {
+    System.out.println(line);
+    if (distributed) {
+      runDir.write(EVAL_PROGRESS, line + "\n");
+    }
   }
 
   /** Every rank evaluates its share; rank 0 (the one with a writer) prints and records. */

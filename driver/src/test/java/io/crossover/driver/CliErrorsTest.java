@@ -107,6 +107,21 @@ class CliErrorsTest {
         "{\"ind\":4,\"ctx\":\"A man\",\"endings\":[\"runs.\",\"sits.\"],\"label\":\"1\"}\n");
     file("TASK_MMLU", "mmlu.csv", "What is 2+2?,3,4,5,6,B\n");
     file("TASK_EMPTY", "empty.jsonl", "\n\n");
+    // A task whose answer is always its longest choice: the blind audit must refuse it.
+    StringBuilder longest = new StringBuilder();
+    for (int i = 0; i < 200; i++) {
+      int answer = i % 4;
+      List<String> choices = new ArrayList<>();
+      for (int c = 0; c < 4; c++) {
+        choices.add("\"" + (c == answer ? "a longer choice" : "short " + c) + "\"");
+      }
+      longest.append(
+          String.format(
+              "{\"id\":\"q%d\",\"doc\":\"d%d\",\"context\":\"item %d is\",\"choices\":[%s],"
+                  + "\"answer\":%d}%n",
+              i, i / 10, i, String.join(",", choices), answer));
+    }
+    file("TASK_LONGEST", "longest.jsonl", longest.toString());
     Files.createDirectories(tmp.resolve("tokdir"));
     Files.writeString(tmp.resolve("tokdir").resolve("tokenizer.json"), "{}");
     FILES.put("TOKENIZER_DIR", tmp.resolve("tokdir").toString());
@@ -445,6 +460,16 @@ class CliErrorsTest {
             args("eval", "--checkpoint", "RUN_AR", "--max-items", "-1"),
             "--max-items -1 must be >= 0"),
         usage(eval("t=mc:TASK_MALFORMED"), "TASK_MALFORMED line 2: not valid JSON ("),
+        usage(
+            args("eval", "--audit", "--tasks", "t=mc:TASK_LONGEST"),
+            "--audit: the answer of t: \"highest length\" picks the answer in 1.000 of 200 items"),
+        usage(args("eval"), "give --checkpoint (or --run), or --audit with --tasks"),
+        usage(
+            args("eval", "--checkpoint", "RUN_MDM", "--mdm-scoring", "exact"),
+            "--mdm-scoring exact was renamed left-to-right"),
+        usage(
+            show("eval.mdm-scoring=exact"),
+            "config key 'eval.mdm-scoring': value \"exact\" was renamed: use left-to-right"),
         usage(
             eval("t=mc:TASK_ANSWER7"),
             "TASK_ANSWER7 line 1: answer 7 is not one of the 2 choices (0..1)"),

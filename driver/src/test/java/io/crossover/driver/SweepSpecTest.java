@@ -121,9 +121,9 @@ class SweepSpecTest {
   @Test
   void theShippedSweepsExpand() {
     List<Sweep.Point> toy = Sweep.expand(SweepSpec.load("toy"), List.of());
-    // 2 arms x 2 budgets x 3 seeds, 2 x 2 x 1, the masking arm, tiny's pair.
+    // 2 arms x 2 budgets x 5 seeds, 2 x 2 x 1, the masking arm, tiny's pair.
     assertEquals(
-        12 + 4 + 1 + 2, toy.size(), toy.stream().map(Sweep.Point::name).toList().toString());
+        20 + 4 + 1 + 2, toy.size(), toy.stream().map(Sweep.Point::name).toList().toString());
     assertEquals("acc_mi", SweepSpec.load("toy").metric());
     assertEquals("acc", parse(GRID).metric());
     assertEquals(4, Sweep.expand(SweepSpec.load("quickstart"), List.of()).size());

@@ -43,11 +43,15 @@ class QuickstartIT {
     original.print(out);
     assertEquals(0, code, out);
     assertTrue(out.contains("125 documents read, 125 kept"), out);
-    assertTrue(out.contains("1000 cloze items from the validation split"), out);
+    assertTrue(
+        out.contains(
+            "1000 cloze items from 33 validation documents -> cloze.jsonl; blind audit"
+                + " passed"),
+        out);
 
-    // A sweep of four runs on 2 ranks: AR and MDM at 64Ki (32 epochs) and 1Mi (2 epochs).
+    // A sweep of four runs on 2 ranks: AR and MDM at 16Ki (64 epochs) and 1Mi (1 epoch).
     Path sweep = tmp.resolve("runs").resolve("sweeps").resolve("quickstart");
-    for (String run : List.of("ar-u64Ki", "mdm-u64Ki", "ar-u1Mi", "mdm-u1Mi")) {
+    for (String run : List.of("ar-u16Ki", "mdm-u16Ki", "ar-u1Mi", "mdm-u1Mi")) {
       Path dir = sweep.resolve(run);
       assertTrue(Files.exists(dir.resolve("DONE")), run + " finished");
       CrossoverConfig saved = ConfigLoader.fromJson(Files.readString(dir.resolve("config.json")));
@@ -56,11 +60,11 @@ class QuickstartIT {
       assertEquals(
           tmp.resolve("dataset").toString(), java.net.URI.create(saved.data().dataset()).getPath());
       JsonNode plan = Json.MAPPER.readTree(dir.resolve("plan.json").toFile());
-      assertEquals(512, plan.path("steps").asLong());
-      assertEquals(run.endsWith("64Ki") ? 65536 : 1 << 20, plan.path("unique-tokens").asLong());
+      assertEquals(256, plan.path("steps").asLong());
+      assertEquals(run.endsWith("16Ki") ? 16384 : 1 << 20, plan.path("unique-tokens").asLong());
       List<String> evals = Files.readAllLines(dir.resolve("evals.jsonl"));
       JsonNode last = Json.MAPPER.readTree(evals.get(evals.size() - 1));
-      assertEquals(512, last.path("step").asLong());
+      assertEquals(256, last.path("step").asLong());
       // 500 items at the final evaluation, 200 before it.
       assertEquals(500, last.path("tasks").path("cloze").path("items").asInt());
       JsonNode first = Json.MAPPER.readTree(evals.get(0));
@@ -68,12 +72,24 @@ class QuickstartIT {
       // Every item's outcome is kept, so that the report can put intervals on differences.
       assertEquals(
           500, last.path("tasks").path("cloze").path("per_item").path("acc").asText().length());
+      // With its id and source document, and the task file's hash, so runs pair item by item.
+      assertEquals(500, last.path("tasks").path("cloze").path("per_item").path("ids").size());
+      assertEquals(64, last.path("tasks").path("cloze").path("task_sha256").asText().length());
+      assertEquals(128, last.path("val_docs").size());
     }
     // Then the report: a table on the console, report.html and figures next to the runs.
     assertTrue(out.contains("Crossover report: 2 comparison(s) of an AR arm with MDM"), out);
-    assertTrue(out.matches("(?s).*\\ntiny\\s+64Ki\\s+32\\.0\\s+ar\\s+1\\s+500\\s.*"), out);
+    assertTrue(out.matches("(?s).*\\ntiny\\s+16Ki\\s+64\\.0\\s+ar\\s+1\\s+500\\s.*"), out);
     assertTrue(Files.size(sweep.resolve("report.json")) > 1000);
-    assertTrue(!out.contains("unmatched"), "AR and MDM differ only in the objective");
+    assertTrue(!out.contains("no claim for"), "AR and MDM differ only in the objective");
+    assertTrue(out.contains("cloze passes its blind audit"), out);
+    // The console ends with the findings; the quickstart is chosen to show the likelihood one.
+    String findings = out.substring(out.indexOf("Findings (each decided by rule"));
+    assertTrue(
+        findings.contains(
+            "- MDM below an overfit AR in likelihood: reproduced. At 16Ki unique tokens (64 epochs;"
+                + " tiny, 1 seed), MDM's final ELBO minus AR's final NLL is -"),
+        findings);
     assertTrue(Files.size(sweep.resolve("report.html")) > 1000);
     assertTrue(Files.size(sweep.resolve("figure-a.png")) > 1000);
     assertTrue(out.contains("report: file:" + sweep.resolve("report.html")), out);

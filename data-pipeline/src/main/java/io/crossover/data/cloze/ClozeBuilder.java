@@ -3,45 +3,58 @@ package io.crossover.data.cloze;
 import io.crossover.data.Json;
 import io.crossover.data.UserException;
 import io.crossover.data.shard.Dataset;
-import io.crossover.data.shard.IntColumnFile;
-import io.crossover.data.shard.Manifest;
-import io.crossover.data.tokenize.Tokenizer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
-import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
-import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.memory.RootAllocator;
+import java.util.TreeMap;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
 /**
  * A multiple-choice cloze task built from a dataset's <b>validation split</b> only, so that every
- * item is in-distribution and provably unseen in training: a context of a few dozen words from a
- * validation document, its true continuation (a few words), and distractors that are the same
- * number of words taken from <i>other</i> validation documents, matched in length (characters) and,
- * as far as the pool allows, in word frequency (mean log frequency over the split), so that neither
- * length nor rarity gives the answer away. Deterministic for a seed. Written as the {@code mc}
- * JSONL format.
+ * item is in-distribution and unseen in training: a context of a few words from a validation
+ * document and, as choices, its true continuation and the continuations of windows of <i>other</i>
+ * validation documents.
+ *
+ * <p>The choices are <b>exchangeable with the answer</b> by construction. The split is cut into
+ * non-overlapping windows (context, then continuation); windows fall into strata by what a choice
+ * shows on its own or against the end of the context — whether the continuation starts a sentence,
+ * the case of its first letter, the punctuation its last word ends with, and quantile bins of its
+ * length and of its words' mean log frequency over the split. An item is made by drawing a group of
+ * windows from one stratum (distinct documents, distinct texts, each window used once) and then
+ * choosing <i>uniformly</i> which member gives the context. Every choice is thus a draw from the
+ * same stratum and the answer is a uniformly chosen one of them: no rule that looks at the choices
+ * (their length, frequency, closeness to each other) or at their agreement with the context's end
+ * in case and punctuation can pick the answer above chance. Choosing distractors <i>closest</i> to
+ * the answer, as this class once did, makes the answer the centre of its choices, which such a rule
+ * finds; {@link BlindAudit} checks every task for it.
+ *
+ * <p>Each document gives at most its share of windows (a cap per document), so items come from as
+ * many documents as the split has; each item records its source document, by which intervals
+ * resample. Deterministic for a seed. Written as the {@code mc} JSONL format.
  */
 public final class ClozeBuilder {
   /**
-   * The defaults: 12 words of context and 2-word choices keep an MDM's exact chain-rule scoring
-   * (one row per token of each choice) affordable on a CPU while leaving the context enough to go
-   * on; 4 choices as in HellaSwag.
+   * The defaults: 12 words of context and 2-word choices keep an MDM's left-to-right scoring (one
+   * row per token of each choice) affordable on a CPU while leaving the context enough to go on; 4
+   * choices as in HellaSwag.
    */
   public static final int CONTEXT_WORDS = 12;
 
   public static final int ANSWER_WORDS = 2;
   public static final int CHOICES = 4;
+
+  /** Quantile bins of length and of frequency in a stratum key. */
+  static final int BINS = 4;
 
   private ClozeBuilder() {}
 
@@ -54,7 +67,7 @@ public final class ClozeBuilder {
    * What to build.
    *
    * @param items items to make
-   * @param seed fixes which windows become items, the distractors and the order of the choices
+   * @param seed fixes the groups, which member of each gives the context, and the choices' order
    * @param contextWords words of context before the blank
    * @param answerWords words in each choice
    * @param choices choices per item (the answer and choices-1 distractors)
@@ -72,174 +85,304 @@ public final class ClozeBuilder {
    * One item.
    *
    * @param id {@code cloze-<document>-<word>}: where in the validation split its context starts
+   * @param doc the validation document (its index in the split) the context and answer come from
    * @param context the words before the blank
    * @param choices the continuations, the right one among them
    * @param answer index of the right continuation
+   * @param sources each choice's validation document
+   * @param stratum what every choice of the item shares: sentence start, first letter's case, end
+   *     punctuation, length bin and frequency bin
    */
-  public record Item(String id, String context, List<String> choices, int answer) {}
+  public record Item(
+      String id,
+      int doc,
+      String context,
+      List<String> choices,
+      int answer,
+      List<Integer> sources,
+      String stratum) {}
 
-  /** A window of a validation document: context words, then the answer's words. */
-  private record Window(int doc, int word, String context, String answer, double logFrequency) {}
+  /**
+   * A task and how it was spread.
+   *
+   * @param items the items
+   * @param documents validation documents the items' contexts come from
+   * @param perDocumentCap most windows (as answer or distractor) one document could give
+   * @param largestShare most items from one document
+   */
+  public record Built(List<Item> items, int documents, int perDocumentCap, int largestShare) {}
+
+  /** A window of a validation document: context words, then the continuation's words. */
+  record Window(
+      int doc,
+      int word,
+      String context,
+      String answer,
+      boolean sentenceStart,
+      char firstCase,
+      String trailing,
+      int chars,
+      double logFrequency) {
+
+    /** Everything but the bins: start of a sentence, first letter's case, end punctuation. */
+    String shape() {
+      return (sentenceStart ? "start" : "inside") + "/" + firstCase + "/" + trailing;
+    }
+  }
 
   /**
    * Builds the items from the validation split of {@code dataset}, decoded by {@code tokenizer}.
    */
-  public static List<Item> build(Dataset dataset, Tokenizer tokenizer, Settings s) {
-    List<String[]> documents = validationWords(dataset, tokenizer);
-    Map<String, Integer> counts = new HashMap<>();
-    long total = 0;
-    for (String[] words : documents) {
-      for (String w : words) {
-        counts.merge(key(w), 1, Integer::sum);
-        total++;
+  public static Built build(
+      Dataset dataset, io.crossover.data.tokenize.Tokenizer tokenizer, Settings s) {
+    List<String[]> documents = Words.of(dataset, dataset.manifest().validation(), tokenizer, 0);
+    return build(documents, s, dataset.root().toString());
+  }
+
+  /** Training tokens whose words the audit counts (a training split may be far larger). */
+  public static final long AUDIT_TRAINING_TOKENS = 16L << 20;
+
+  /**
+   * A built task and its blind audit.
+   *
+   * @param built the task
+   * @param audit its surface baselines
+   */
+  public record Audited(Built built, BlindAudit.Result audit) {}
+
+  /**
+   * Builds the task and audits it with word frequencies counted over the validation split and over
+   * (the first {@link #AUDIT_TRAINING_TOKENS} tokens of) the training split.
+   */
+  public static Audited buildAndAudit(
+      Dataset dataset, io.crossover.data.tokenize.Tokenizer tokenizer, Settings s, String task) {
+    List<String[]> validation = Words.of(dataset, dataset.manifest().validation(), tokenizer, 0);
+    Built built = build(validation, s, dataset.root().toString());
+    Map<String, WordCounts> tables = new LinkedHashMap<>();
+    tables.put("validation split", WordCounts.of(validation));
+    tables.put(
+        "training split",
+        WordCounts.of(
+            Words.of(dataset, dataset.manifest().train(), tokenizer, AUDIT_TRAINING_TOKENS)));
+    return new Audited(built, BlindAudit.run(task, auditItems(built.items()), tables, s.seed()));
+  }
+
+  /** The items as the audit sees them. */
+  public static List<BlindAudit.Item> auditItems(List<Item> items) {
+    return items.stream()
+        .map(
+            i -> new BlindAudit.Item(i.context(), i.choices(), i.answer(), "validation-" + i.doc()))
+        .toList();
+  }
+
+  /** The refusal of a task that fails its audit: which rule beats chance and by how much. */
+  public static UserException refusal(BlindAudit.Result audit, String fix) {
+    return new UserException(
+        "cloze: the task fails its blind audit, so it was not written: "
+            + audit.failures()
+            + " (95% simultaneous intervals over "
+            + audit.rules().size()
+            + " surface baselines). A valid construction fails by chance in at most 2.5% of seeds: "
+            + fix);
+  }
+
+  /** Builds the items from documents given as words. */
+  static Built build(List<String[]> documents, Settings s, String where) {
+    WordCounts counts = WordCounts.of(documents);
+    List<Window> windows = windows(documents, s, counts);
+    long docs = windows.stream().mapToInt(Window::doc).distinct().count();
+    if (windows.size() < (long) s.items() * s.choices() || docs < s.choices()) {
+      throw tooSmall(where, windows.size(), docs, s);
+    }
+    Map<String, List<Window>> strata = strata(windows);
+    int fair = (int) Math.ceil((double) s.items() * s.choices() / docs);
+    // A document may give its share and a quarter more; where strata are too thin for that, the
+    // cap is raised step by step (deterministically) before giving up.
+    for (double slack : new double[] {1.25, 1.5, 2, 3, Double.POSITIVE_INFINITY}) {
+      int cap = slack == Double.POSITIVE_INFINITY ? Integer.MAX_VALUE : (int) (fair * slack);
+      List<Item> items = groups(strata, s, cap, new SplittableRandom(s.seed()));
+      if (items.size() == s.items()) {
+        int[] perDoc = new int[documents.size()];
+        for (Item item : items) {
+          perDoc[item.doc()]++;
+        }
+        return new Built(
+            items,
+            (int) Arrays.stream(perDoc).filter(c -> c > 0).count(),
+            cap,
+            Arrays.stream(perDoc).max().orElse(0));
       }
     }
-    List<Window> windows = new ArrayList<>();
+    throw tooSmall(where, windows.size(), docs, s);
+  }
+
+  private static UserException tooSmall(String where, long windows, long docs, Settings s) {
+    return new UserException(
+        "cloze: the validation split of "
+            + where
+            + " has "
+            + windows
+            + " windows of "
+            + (s.contextWords() + s.answerWords())
+            + " words in "
+            + docs
+            + " documents: not enough for "
+            + s.items()
+            + " items whose "
+            + s.choices()
+            + " choices come from one stratum of distinct documents; ask for fewer with --items,"
+            + " shorter contexts with --context-words, or hold out more text"
+            + " (data.validation.fraction)");
+  }
+
+  /** Every non-overlapping window of every document, with the features strata are made of. */
+  static List<Window> windows(List<String[]> documents, Settings s, WordCounts counts) {
+    List<Window> out = new ArrayList<>();
     int span = s.contextWords() + s.answerWords();
     for (int d = 0; d < documents.size(); d++) {
       String[] words = documents.get(d);
-      // Windows do not overlap, so no item's context contains another's answer.
       for (int start = 0; start + span <= words.length; start += span) {
         String[] answer = Arrays.copyOfRange(words, start + s.contextWords(), start + span);
-        double f = 0;
-        for (String w : answer) {
-          f += Math.log((double) counts.get(key(w)) / total);
-        }
-        windows.add(
+        String text = String.join(" ", answer);
+        out.add(
             new Window(
                 d,
                 start,
                 String.join(" ", Arrays.copyOfRange(words, start, start + s.contextWords())),
-                String.join(" ", answer),
-                f / answer.length));
+                text,
+                Surface.endsSentence(words[start + s.contextWords() - 1]),
+                Surface.firstCase(text),
+                Surface.trailing(text),
+                text.length(),
+                counts.meanLog(answer)));
       }
     }
-    long docsWithWindows = windows.stream().mapToInt(Window::doc).distinct().count();
-    if (windows.size() < s.items() || docsWithWindows < s.choices()) {
-      throw new UserException(
-          "cloze: the validation split of "
-              + dataset.root()
-              + " has room for "
-              + windows.size()
-              + " items of "
-              + span
-              + " words (in "
-              + docsWithWindows
-              + " documents); ask for fewer with --items, shorter contexts with"
-              + " --context-words, or hold out more text (data.validation.fraction)");
+    return out;
+  }
+
+  /** Windows by stratum: shape, then quantile bins of length and of mean log frequency. */
+  static Map<String, List<Window>> strata(List<Window> windows) {
+    double[] lengths = windows.stream().mapToDouble(Window::chars).sorted().toArray();
+    double[] freqs = windows.stream().mapToDouble(Window::logFrequency).sorted().toArray();
+    Map<String, List<Window>> out = new TreeMap<>();
+    for (Window w : windows) {
+      String key =
+          w.shape() + "/len" + bin(lengths, w.chars()) + "/freq" + bin(freqs, w.logFrequency());
+      out.computeIfAbsent(key, k -> new ArrayList<>()).add(w);
     }
-    SplittableRandom random = new SplittableRandom(s.seed());
-    List<Window> shuffled = new ArrayList<>(windows);
-    for (int i = shuffled.size() - 1; i > 0; i--) {
-      int j = random.nextInt(i + 1);
-      Window t = shuffled.get(i);
-      shuffled.set(i, shuffled.get(j));
-      shuffled.set(j, t);
+    return out;
+  }
+
+  /** The quantile bin (0..BINS-1) of {@code x} among the sorted values. */
+  static int bin(double[] sorted, double x) {
+    int rank = Arrays.binarySearch(sorted, x);
+    if (rank < 0) {
+      rank = -rank - 1;
     }
+    // Equal values share a bin: use the rank of the first of them.
+    while (rank > 0 && sorted[rank - 1] == x) {
+      rank--;
+    }
+    return Math.min(BINS - 1, (int) ((long) rank * BINS / sorted.length));
+  }
+
+  private static List<Item> groups(
+      Map<String, List<Window>> strata, Settings s, int cap, SplittableRandom random) {
+    Map<String, List<Window>> left = new TreeMap<>();
+    for (var e : strata.entrySet()) {
+      if (e.getValue().size() < s.choices()) {
+        continue;
+      }
+      List<Window> shuffled = new ArrayList<>(e.getValue());
+      shuffle(shuffled, random);
+      left.put(e.getKey(), shuffled);
+    }
+    Map<Integer, Integer> uses = new java.util.HashMap<>();
     List<Item> out = new ArrayList<>();
-    for (Window w : shuffled.subList(0, s.items())) {
-      List<String> choices = new ArrayList<>();
-      choices.add(w.answer());
-      for (Window d : distractors(w, windows, s.choices() - 1, random)) {
-        choices.add(d.answer());
-      }
-      // The answer goes to a uniform position.
-      int answer = random.nextInt(choices.size());
-      choices.set(0, choices.get(answer));
-      choices.set(answer, w.answer());
-      out.add(new Item("cloze-" + w.doc() + "-" + w.word(), w.context(), choices, answer));
-    }
-    return out;
-  }
-
-  /**
-   * {@code n} answers of other documents, closest in length (relative) plus frequency (mean log
-   * frequency, in nats): chosen at random among the 8n closest, distinct from each other and from
-   * the answer.
-   */
-  private static List<Window> distractors(
-      Window item, List<Window> pool, int n, SplittableRandom random) {
-    List<Window> candidates = new ArrayList<>();
-    for (Window w : pool) {
-      if (w.doc() != item.doc() && !w.answer().equalsIgnoreCase(item.answer())) {
-        candidates.add(w);
-      }
-    }
-    int length = item.answer().length();
-    candidates.sort(
-        Comparator.comparingDouble(
-            w ->
-                Math.abs(w.answer().length() - length) / (double) Math.max(1, length)
-                    + 0.25 * Math.abs(w.logFrequency() - item.logFrequency())));
-    List<Window> near = candidates.subList(0, Math.min(candidates.size(), 8 * n));
-    List<Window> out = new ArrayList<>();
-    List<Integer> order = new ArrayList<>();
-    for (int i = 0; i < near.size(); i++) {
-      order.add(i);
-    }
-    for (int i = order.size() - 1; i > 0; i--) {
-      int j = random.nextInt(i + 1);
-      int t = order.get(i);
-      order.set(i, order.get(j));
-      order.set(j, t);
-    }
-    for (int i : order) {
-      Window w = near.get(i);
-      if (out.size() < n && out.stream().noneMatch(o -> o.answer().equalsIgnoreCase(w.answer()))) {
-        out.add(w);
-      }
-    }
-    return out;
-  }
-
-  /** Frequencies ignore case and the punctuation around a word. */
-  private static String key(String word) {
-    String k = word.toLowerCase(Locale.ROOT).replaceAll("^\\p{Punct}+|\\p{Punct}+$", "");
-    return k.isEmpty() ? word : k;
-  }
-
-  /** Each validation document as its words (whitespace-separated), in stream order. */
-  static List<String[]> validationWords(Dataset dataset, Tokenizer tokenizer) {
-    Manifest.Split split = dataset.manifest().validation();
-    List<String[]> out = new ArrayList<>();
-    try (BufferAllocator allocator = new RootAllocator()) {
-      int[] lengths = dataset.documentLengths(split, allocator);
-      int doc = 0;
-      int at = 0;
-      int[] current = lengths.length == 0 ? new int[0] : new int[lengths[0]];
-      for (int shard = 0; shard < split.shards().size(); shard++) {
-        int[] tokens;
-        try (IntColumnFile f = dataset.openShard(split, shard, true, allocator)) {
-          tokens = f.readAll();
-        }
-        for (int t : tokens) {
-          current[at++] = t;
-          if (at == current.length) {
-            // The last token of a document is its EOD.
-            String text = tokenizer.decode(Arrays.copyOf(current, current.length - 1));
-            out.add(
-                Arrays.stream(text.trim().split("\\s+"))
-                    .filter(w -> !w.isEmpty())
-                    .toArray(String[]::new));
-            doc++;
-            at = 0;
-            current = doc < lengths.length ? new int[lengths[doc]] : new int[0];
+    while (out.size() < s.items() && !left.isEmpty()) {
+      String key = pick(left, random);
+      List<Window> pool = left.get(key);
+      List<Window> group = new ArrayList<>();
+      Set<Integer> docs = new HashSet<>();
+      Set<String> texts = new HashSet<>();
+      for (Window w : pool) {
+        if (uses.getOrDefault(w.doc(), 0) < cap
+            && !docs.contains(w.doc())
+            && !texts.contains(w.answer().toLowerCase(Locale.ROOT))) {
+          group.add(w);
+          docs.add(w.doc());
+          texts.add(w.answer().toLowerCase(Locale.ROOT));
+          if (group.size() == s.choices()) {
+            break;
           }
         }
       }
+      if (group.size() < s.choices()) {
+        left.remove(key);
+        continue;
+      }
+      pool.removeAll(group);
+      if (pool.size() < s.choices()) {
+        left.remove(key);
+      }
+      for (Window w : group) {
+        uses.merge(w.doc(), 1, Integer::sum);
+      }
+      // The group is drawn before the item is: which member gives the context is uniform, so
+      // the answer is exchangeable with the other choices.
+      shuffle(group, random);
+      int answer = random.nextInt(group.size());
+      Window item = group.get(answer);
+      out.add(
+          new Item(
+              "cloze-" + item.doc() + "-" + item.word(),
+              item.doc(),
+              item.context(),
+              group.stream().map(Window::answer).toList(),
+              answer,
+              group.stream().map(Window::doc).toList(),
+              key));
     }
     return out;
   }
 
-  /** Writes the items as {@code mc} JSONL. */
+  /** A stratum, with probability proportional to the windows it has left. */
+  private static String pick(Map<String, List<Window>> left, SplittableRandom random) {
+    long total = 0;
+    for (List<Window> l : left.values()) {
+      total += l.size();
+    }
+    long r = random.nextLong(total);
+    for (var e : left.entrySet()) {
+      r -= e.getValue().size();
+      if (r < 0) {
+        return e.getKey();
+      }
+    }
+    throw new IllegalStateException("no stratum left");
+  }
+
+  private static <T> void shuffle(List<T> list, SplittableRandom random) {
+    for (int i = list.size() - 1; i > 0; i--) {
+      int j = random.nextInt(i + 1);
+      T t = list.get(i);
+      list.set(i, list.get(j));
+      list.set(j, t);
+    }
+  }
+
+  /** Writes the items as {@code mc} JSONL, with each item's source document. */
   public static void write(FileSystem fs, Path file, List<Item> items) throws IOException {
     try (OutputStream out = fs.create(file, true)) {
       for (Item item : items) {
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("id", item.id());
+        line.put("doc", "validation-" + item.doc());
         line.put("context", item.context());
         line.put("choices", item.choices());
         line.put("answer", item.answer());
+        line.put("sources", item.sources().stream().map(d -> "validation-" + d).toList());
+        line.put("stratum", item.stratum());
         out.write(Json.line(line).getBytes(StandardCharsets.UTF_8));
         out.write('\n');
       }

@@ -79,11 +79,20 @@ public final class ConfigLoader {
    * readable.
    */
   public static CrossoverConfig fromJson(String json) {
-    return bind(
+    Config saved =
         ConfigFactory.parseString(
-                json, ConfigParseOptions.defaults().setOriginDescription("config.json"))
-            .withFallback(defaults()));
+            json, ConfigParseOptions.defaults().setOriginDescription("config.json"));
+    // Runs saved before the rename wrote "exact" for what is now called left-to-right.
+    if (saved.hasPath(LEGACY_SCORING)
+        && saved.getString(LEGACY_SCORING).equalsIgnoreCase("exact")) {
+      saved =
+          saved.withValue(
+              LEGACY_SCORING, com.typesafe.config.ConfigValueFactory.fromAnyRef("left-to-right"));
+    }
+    return bind(saved.withFallback(defaults()));
   }
+
+  private static final String LEGACY_SCORING = "eval.mdm-scoring";
 
   /** The resolved config as JSON; {@link #fromJson} reads it back to an equal record. */
   public static String toJson(CrossoverConfig config) {

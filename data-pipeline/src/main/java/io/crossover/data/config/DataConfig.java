@@ -14,6 +14,7 @@ package io.crossover.data.config;
  * @param ingestPartitions Spark partitions that write shards; 0 derives it from the corpus size
  * @param clozeItems items of the cloze task that ingest builds from the validation split into
  *     {@code <dataset>/cloze.jsonl} (0: none)
+ * @param clozeSeed the seed of that task (which windows, which member gives the context)
  */
 public record DataConfig(
     String dataset,
@@ -23,7 +24,8 @@ public record DataConfig(
     int batchTokens,
     ValidationConfig validation,
     int ingestPartitions,
-    int clozeItems)
+    int clozeItems,
+    long clozeSeed)
     implements java.io.Serializable {
 
   /** Where ingest writes the cloze task built from the validation split. */
@@ -55,7 +57,8 @@ public record DataConfig(
         batchTokens,
         ValidationConfig.from(k),
         k.integer("data.ingest-partitions", 0, 100_000),
-        k.integer("data.cloze-items", 0, 1_000_000));
+        k.integer("data.cloze-items", 0, 1_000_000),
+        k.number("data.cloze-seed", Long.MIN_VALUE, Long.MAX_VALUE));
   }
 
   /** Input formats understood by {@code ingest}. */

@@ -18,9 +18,15 @@ import java.util.List;
  *     intermediate point
  * @param mdmSamples MDM: Monte Carlo samples per choice for the conditional ELBO
  * @param mdmTPoints MDM: points of the fixed t grid for the validation ELBO
- * @param mdmScoring MDM: how a choice is scored, {@code sampled} (the conditional ELBO, unbiased,
- *     with mdm-samples forward rows per choice) or {@code exact} (the chain-rule likelihood, left
- *     to right, one row per continuation token, no noise)
+ * @param mdmScoring MDM: how a choice is scored, {@code sampled} (the conditional ELBO, an upper
+ *     bound on the MDM's NLL, estimated without bias from mdm-samples forward rows per choice) or
+ *     {@code left-to-right} (the likelihood of one left-to-right model built from the MDM's
+ *     conditionals, each continuation token predicted with the later ones masked: no noise, one row
+ *     per continuation token, but not the MDM's own likelihood and with no bound relation to its
+ *     ELBO)
+ * @param validationSeed fixes which held-out sequences the validation loss is measured on (drawn
+ *     across the whole validation split, stratified by document); the same for every run of a
+ *     comparison, whatever its run.seed
  * @param precision of evaluation forward passes ({@code auto}, {@code fp32}, {@code bf16}), as
  *     train.precision; the same checkpoint scores differently in bf16, so it is part of a result
  */
@@ -36,13 +42,58 @@ public record EvalConfig(
     int mdmSamples,
     int mdmTPoints,
     MdmScoring mdmScoring,
-    TrainConfig.PrecisionSetting precision)
+    TrainConfig.PrecisionSetting precision,
+    long validationSeed)
     implements java.io.Serializable {
 
   /** How an MDM scores a choice. */
   public enum MdmScoring {
+    /** The conditional ELBO (an upper bound on the NLL), Monte Carlo. */
     SAMPLED,
-    EXACT
+    /** The left-to-right likelihood of the MDM's conditionals (not the MDM's own likelihood). */
+    LEFT_TO_RIGHT;
+
+    /** As the config writes it: {@code sampled}, {@code left-to-right}. */
+    @com.fasterxml.jackson.annotation.JsonValue
+    public String label() {
+      return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+    }
+  }
+
+  /** The same settings with another MDM scoring, samples and precision (eval's own options). */
+  public EvalConfig with(MdmScoring scoring, int samples, TrainConfig.PrecisionSetting p) {
+    return new EvalConfig(
+        everyEpoch,
+        everyTokens,
+        minPoints,
+        validationSequences,
+        batch,
+        tasks,
+        maxItems,
+        finalMaxItems,
+        samples,
+        mdmTPoints,
+        scoring,
+        p,
+        validationSeed);
+  }
+
+  /** The same settings with other task specs. */
+  public EvalConfig withTasks(List<String> specs) {
+    return new EvalConfig(
+        everyEpoch,
+        everyTokens,
+        minPoints,
+        validationSequences,
+        batch,
+        specs,
+        maxItems,
+        finalMaxItems,
+        mdmSamples,
+        mdmTPoints,
+        mdmScoring,
+        precision,
+        validationSeed);
   }
 
   public EvalConfig {
@@ -80,7 +131,19 @@ public record EvalConfig(
         k.integer("eval.final-max-items", 0, 10_000_000),
         k.integer("eval.mdm-samples", 1, 4096),
         k.integer("eval.mdm-t-points", 1, 1024),
-        k.choice("eval.mdm-scoring", MdmScoring.class),
-        k.choice("eval.precision", TrainConfig.PrecisionSetting.class));
+        scoring(k),
+        k.choice("eval.precision", TrainConfig.PrecisionSetting.class),
+        k.number("eval.validation-seed", Long.MIN_VALUE, Long.MAX_VALUE));
+  }
+
+  private static MdmScoring scoring(Keys k) {
+    if (k.string("eval.mdm-scoring").trim().equalsIgnoreCase("exact")) {
+      throw new ConfigException(
+          "eval.mdm-scoring",
+          "value \"exact\" was renamed: use left-to-right (the likelihood of a left-to-right model"
+              + " built from the MDM's conditionals, which is not the MDM's own likelihood and has no"
+              + " bound relation to its ELBO) or sampled (the conditional ELBO)");
+    }
+    return k.choice("eval.mdm-scoring", MdmScoring.class);
   }
 }

@@ -41,7 +41,8 @@ final class Keys {
   }
 
   <E extends Enum<E>> E choice(String key, Class<E> type) {
-    String s = string(key).trim();
+    // Values are written with '-' (left-to-right); the enum constant has '_'.
+    String s = string(key).trim().replace('-', '_');
     for (E e : type.getEnumConstants()) {
       if (e.name().equalsIgnoreCase(s)) {
         return e;
@@ -49,7 +50,7 @@ final class Keys {
     }
     List<String> allowed = new ArrayList<>();
     for (E e : type.getEnumConstants()) {
-      allowed.add(e.name().toLowerCase());
+      allowed.add(e.name().toLowerCase().replace('_', '-'));
     }
     throw bad(key, value(key), "is not allowed; use one of " + String.join(", ", allowed));
   }

@@ -318,23 +318,42 @@ public final class IngestJob {
     return manifest;
   }
 
-  /** Step 5c: the cloze task from the validation split, inside the dataset before it appears. */
+  /**
+   * Step 5c: the cloze task from the validation split, inside the dataset before it appears; a task
+   * that fails its blind audit is refused, and so is the ingest (nothing is published).
+   */
   private void cloze(Path tmp) throws IOException {
     io.crossover.data.shard.Dataset dataset =
         io.crossover.data.shard.Dataset.open(tmp.toString(), conf.get());
     try (Tokenizer tokenizer = inputs.tokenizer().open()) {
-      List<io.crossover.data.cloze.ClozeBuilder.Item> items =
-          io.crossover.data.cloze.ClozeBuilder.build(
+      io.crossover.data.cloze.ClozeBuilder.Audited task =
+          io.crossover.data.cloze.ClozeBuilder.buildAndAudit(
               dataset,
               tokenizer,
-              io.crossover.data.cloze.ClozeBuilder.defaults(data.clozeItems(), 1));
+              io.crossover.data.cloze.ClozeBuilder.defaults(data.clozeItems(), data.clozeSeed()),
+              DataConfig.CLOZE_FILE);
+      if (!task.audit().passed()) {
+        throw io.crossover.data.cloze.ClozeBuilder.refusal(
+            task.audit(),
+            "set another data.cloze-seed (now "
+                + data.clozeSeed()
+                + "), or data.cloze-items = 0 and build it with `crossover cloze --seed N`");
+      }
       io.crossover.data.cloze.ClozeBuilder.write(
-          Filesystems.of(tmp, conf.get()), new Path(tmp, DataConfig.CLOZE_FILE), items);
+          Filesystems.of(tmp, conf.get()),
+          new Path(tmp, DataConfig.CLOZE_FILE),
+          task.built().items());
       log.accept(
-          "ingest: "
-              + items.size()
-              + " cloze items from the validation split -> "
-              + DataConfig.CLOZE_FILE);
+          String.format(
+              java.util.Locale.ROOT,
+              "ingest: %d cloze items from %d validation documents -> %s; blind audit passed (best"
+                  + " of %d surface baselines %.3f, chance %.3f)",
+              task.built().items().size(),
+              task.built().documents(),
+              DataConfig.CLOZE_FILE,
+              task.audit().rules().size(),
+              task.audit().best().accuracy().value(),
+              task.audit().chance()));
     }
   }
 

@@ -64,31 +64,6 @@ public final class ArrowTokenReader implements Iterator<StepBatch>, AutoCloseabl
     worker.start();
   }
 
-  /**
-   * The first {@code count} consecutive sequences of {@code seqLen} tokens of a split (fewer when
-   * the split is shorter): fixed held-out data for validation losses.
-   */
-  public static int[][] firstSequences(
-      Dataset dataset,
-      io.crossover.data.shard.Manifest.Split split,
-      int count,
-      int seqLen,
-      ReaderConfig config,
-      BufferAllocator parent) {
-    int n = (int) Math.min(count, split.tokens() / seqLen);
-    int[][] out = new int[n][seqLen];
-    try (BufferAllocator allocator =
-            parent.newChildAllocator("first-sequences", 0, Long.MAX_VALUE);
-        ShardCache cache =
-            new ShardCache(
-                dataset, split, config.verifyChecksums(), config.cacheTokens(), allocator)) {
-      for (int i = 0; i < n; i++) {
-        cache.copy((long) i * seqLen, seqLen, out[i], 0);
-      }
-    }
-    return out;
-  }
-
   private void produce(ShardCache cache, long fromStep) {
     long step = fromStep;
     try (cache) {

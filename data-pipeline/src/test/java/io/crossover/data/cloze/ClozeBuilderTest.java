@@ -41,9 +41,9 @@ class ClozeBuilderTest {
       train.add(document("t", 300, random, null));
     }
     List<int[]> validation = new ArrayList<>();
-    for (int d = 0; d < 8; d++) {
+    for (int d = 0; d < 16; d++) {
       List<String> words = new ArrayList<>();
-      validation.add(document("v", 200, random, words));
+      validation.add(document("v", 600, random, words));
       validationDocs.add(words);
     }
     for (int[] doc : train) {
@@ -89,7 +89,7 @@ class ClozeBuilderTest {
   @Test
   void itemsComeFromHeldOutDocumentsOnlyAndTheAnswerIsTheTrueContinuation() {
     List<ClozeBuilder.Item> items =
-        ClozeBuilder.build(dataset, new ByteTokenizer(), ClozeBuilder.defaults(40, 1));
+        ClozeBuilder.build(dataset, new ByteTokenizer(), ClozeBuilder.defaults(40, 1)).items();
     assertEquals(40, items.size());
     for (ClozeBuilder.Item item : items) {
       List<String> words = new ArrayList<>(List.of(item.context().split(" ")));
@@ -122,13 +122,14 @@ class ClozeBuilderTest {
   @Test
   void theSameSeedGivesTheSameTaskAndAnotherSeedAnotherOne() throws Exception {
     ByteTokenizer bytes = new ByteTokenizer();
-    List<ClozeBuilder.Item> a = ClozeBuilder.build(dataset, bytes, ClozeBuilder.defaults(30, 7));
-    assertEquals(a, ClozeBuilder.build(dataset, bytes, ClozeBuilder.defaults(30, 7)));
-    assertNotEquals(a, ClozeBuilder.build(dataset, bytes, ClozeBuilder.defaults(30, 8)));
+    List<ClozeBuilder.Item> a =
+        ClozeBuilder.build(dataset, bytes, ClozeBuilder.defaults(30, 7)).items();
+    assertEquals(a, ClozeBuilder.build(dataset, bytes, ClozeBuilder.defaults(30, 7)).items());
+    assertNotEquals(a, ClozeBuilder.build(dataset, bytes, ClozeBuilder.defaults(30, 8)).items());
     // The answer's position is spread over the choices, not always first.
     int[] positions = new int[4];
     for (ClozeBuilder.Item item :
-        ClozeBuilder.build(dataset, bytes, ClozeBuilder.defaults(100, 3))) {
+        ClozeBuilder.build(dataset, bytes, ClozeBuilder.defaults(100, 3)).items()) {
       positions[item.answer()]++;
     }
     for (int p : positions) {
@@ -145,18 +146,18 @@ class ClozeBuilderTest {
   }
 
   @Test
-  void distractorsAreMatchedInLength() {
-    double gap = 0;
-    int n = 0;
-    for (ClozeBuilder.Item item :
-        ClozeBuilder.build(dataset, new ByteTokenizer(), ClozeBuilder.defaults(60, 2))) {
-      int length = item.choices().get(item.answer()).length();
-      for (String c : item.choices()) {
-        gap += Math.abs(c.length() - length) / (double) length;
-        n++;
-      }
+  void everyChoiceComesFromTheAnswersStratumAndItemsSpreadOverDocuments() {
+    ClozeBuilder.Built built =
+        ClozeBuilder.build(dataset, new ByteTokenizer(), ClozeBuilder.defaults(120, 2));
+    for (ClozeBuilder.Item item : built.items()) {
+      assertEquals(item.doc(), item.sources().get(item.answer()), "the answer's own document");
+      assertEquals(4, new HashSet<>(item.sources()).size(), "choices from distinct documents");
+      assertTrue(item.stratum().startsWith("inside/L/none/"), item.stratum());
     }
-    assertTrue(gap / n < 0.1, "mean relative length gap " + gap / n);
+    // 120 items x 4 choices over 16 documents: a fair share is 30 windows per document.
+    assertEquals(16, built.documents());
+    assertTrue(built.largestShare() <= built.perDocumentCap(), "share " + built.largestShare());
+    assertTrue(built.largestShare() <= 15, "items from one document: " + built.largestShare());
   }
 
   @Test
@@ -166,6 +167,7 @@ class ClozeBuilderTest {
             UserException.class,
             () -> ClozeBuilder.build(dataset, new ByteTokenizer(), ClozeBuilder.defaults(5000, 1)));
     assertTrue(e.getMessage().startsWith("cloze: the validation split of "), e.getMessage());
+    assertTrue(e.getMessage().contains("--items"), e.getMessage());
     assertTrue(e.getMessage().contains("data.validation.fraction"), e.getMessage());
   }
 }

@@ -1,13 +1,22 @@
 package io.crossover.driver.report;
 
+import io.crossover.data.stats.Clustered;
+import io.crossover.data.stats.Estimate;
+import io.crossover.executor.eval.EvalRecord;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * The claims one row supports, each with its interval: the final scores of both arms over seeds,
- * their paired difference (MDM − AR) at every evaluation, whether MDM significantly overtakes AR
- * (and from when), and the two likelihood claims. Claims use the final evaluation, never the best
- * of several noisy ones.
+ * The claims one row supports, each with its 95% interval ({@link Clustered}: documents resampled,
+ * the seeds' own spread at t with S - 1 degrees of freedom): the final scores of both arms over
+ * seeds, their difference (MDM − AR) at every evaluation, paired item by item, whether MDM
+ * significantly overtakes AR (and from when), the likelihood claims, and how AR's own loss and
+ * score move past its best evaluation. Claims use the final evaluation, never the best of several
+ * noisy ones; where a claim needs AR's best evaluation, it is chosen on the even-numbered
+ * validation documents and measured on the odd-numbered ones, so that the choice does not flatter
+ * it.
  *
  * @param row the runs
  * @param task the task compared (null when the runs have none)
@@ -19,8 +28,13 @@ import java.util.List;
  * @param weak MDM's final ELBO minus AR's final NLL, per validation sequence (negative: MDM's
  *     likelihood is better than that of AR as trained), or null
  * @param strong MDM's final ELBO minus AR's NLL at its best evaluation (negative: better than AR
- *     with early stopping), or null
- * @param arBestStep the step of AR's lowest seed-mean validation NLL
+ *     with early stopping), on the half of the documents the best was not chosen on, or null
+ * @param arBestStep the step of AR's lowest seed-mean validation NLL on the selection half
+ * @param arRise AR's final NLL minus its NLL at that best step, on the other half, or null
+ * @param arScoreChange AR's final metric minus its metric at that best step, on the items both
+ *     evaluations scored, or null
+ * @param problem why the row makes no claim (settings that differ, outcomes that cannot be paired),
+ *     or null
  */
 public record Comparison(
     Row row,
@@ -29,9 +43,15 @@ public record Comparison(
     List<Point> curve,
     Verdict verdict,
     Point crossover,
-    Intervals.Difference weak,
-    Intervals.Difference strong,
-    long arBestStep) {
+    Estimate weak,
+    Estimate strong,
+    long arBestStep,
+    Estimate arRise,
+    Estimate arScoreChange,
+    String problem) {
+
+  /** The nominal coverage of every interval. */
+  static final double LEVEL = 0.95;
 
   /** Who leads at the final evaluation, by the 95% interval of MDM − AR. */
   public enum Verdict {
@@ -39,7 +59,7 @@ public record Comparison(
     MDM,
     /** The interval is below 0. */
     AR,
-    /** The interval contains 0 (or there are no per-item outcomes). */
+    /** The interval contains 0, or the row makes no claim. */
     NONE;
 
     /** As report.json writes it. */
@@ -54,78 +74,98 @@ public record Comparison(
    * @param step steps done
    * @param epoch tokens seen / unique tokens
    * @param tokens tokens seen
-   * @param flops training FLOPs spent
+   * @param arFlops training FLOPs AR spent to get here (its own objective's count)
+   * @param mdmFlops training FLOPs MDM spent
    * @param ar AR's metric, per seed
    * @param mdm MDM's metric, per seed
-   * @param difference MDM − AR and its 95% interval (null without per-item outcomes)
-   * @param arLoss AR's validation NLL per seed
-   * @param mdmLoss MDM's validation ELBO per seed
+   * @param difference MDM − AR and its 95% interval, paired by item (null without item outcomes)
+   * @param arLoss AR's validation loss per seed
+   * @param mdmLoss MDM's validation loss per seed
+   * @param arLossKind what AR's loss is, as its run recorded it ({@code nll})
+   * @param mdmLossKind what MDM's is ({@code elbo})
    */
   public record Point(
       long step,
       double epoch,
       long tokens,
-      double flops,
+      double arFlops,
+      double mdmFlops,
       double[] ar,
       double[] mdm,
-      Intervals.Difference difference,
+      Estimate difference,
       double[] arLoss,
-      double[] mdmLoss) {}
+      double[] mdmLoss,
+      String arLossKind,
+      String mdmLossKind) {}
 
   /** The final evaluation. */
   public Point last() {
     return curve.get(curve.size() - 1);
   }
 
-  /** The FLOPs the runs recorded, else estimated from the shape with the byte vocabulary. */
-  private static double flops(Row row, long step) {
-    var e = Row.at(row.first(), step);
+  /** The FLOPs a run recorded at a step, else its objective's count times the tokens seen. */
+  private static double flops(RunResult run, long step) {
+    EvalRecord e = Row.at(run, step);
     if (e.trainingFlops() > 0) {
       return e.trainingFlops();
     }
-    var c = row.first().config();
+    var c = run.config();
     return e.tokensSeen()
-        * row.first().objective().trainingFlopsPerToken(c.model(), 259, c.budget().seqLen());
+        * run.objective().trainingFlopsPerToken(c.model(), 259, c.budget().seqLen());
   }
 
   /** Compares the row on a task's metric. */
   static Comparison of(Row row, String task, String metric) {
+    String problem =
+        row.differences().isEmpty()
+            ? null
+            : "the runs differ in more than the objective: " + String.join("; ", row.differences());
     List<Point> curve = new ArrayList<>();
-    long seed = row.group().hashCode() * 31L + row.arm().hashCode();
-    for (long step : row.steps()) {
-      Intervals.Difference d = null;
+    List<Long> steps = row.steps();
+    for (long step : steps) {
+      Estimate d = null;
       double[] ar = new double[0];
       double[] mdm = new double[0];
       if (task != null) {
-        List<double[]> a = row.items(false, task, metric, step);
-        List<double[]> m = row.items(true, task, metric, step);
-        d = a == null || m == null ? null : Intervals.paired(a, m, seed + step);
         ar = row.metric(false, task, metric, step);
         mdm = row.metric(true, task, metric, step);
+        try {
+          Row.Items items = row.items(task, metric, step);
+          d = Clustered.seedMean(differences(items.mdm(), items.ar()), items.clusters(), LEVEL);
+        } catch (Row.Unpaired e) {
+          if (step == steps.get(steps.size() - 1) && problem == null) {
+            problem = e.getMessage();
+          }
+        }
       }
+      EvalRecord a = Row.at(row.first(), step);
+      EvalRecord m = Row.at(row.pairs().get(0).mdm(), step);
       curve.add(
           new Point(
               step,
               row.epochAt(step),
-              Row.at(row.first(), step).tokensSeen(),
-              flops(row, step),
+              a.tokensSeen(),
+              flops(row.first(), step),
+              flops(row.pairs().get(0).mdm(), step),
               ar,
               mdm,
               d,
               row.loss(false, step),
-              row.loss(true, step)));
+              row.loss(true, step),
+              a.valLossKind(),
+              m.valLossKind()));
     }
     Point last = curve.isEmpty() ? null : curve.get(curve.size() - 1);
     Verdict verdict = Verdict.NONE;
     Point crossover = null;
-    if (last != null && last.difference() != null) {
+    if (problem == null && last != null && last.difference() != null) {
       if (last.difference().positive()) {
         verdict = Verdict.MDM;
         double[] a = new double[curve.size()];
         double[] m = new double[curve.size()];
         for (int i = 0; i < curve.size(); i++) {
-          a[i] = Intervals.mean(curve.get(i).ar());
-          m[i] = Intervals.mean(curve.get(i).mdm());
+          a[i] = mean(curve.get(i).ar());
+          m[i] = mean(curve.get(i).mdm());
         }
         int i = Crossovers.crossoverIndex(a, m);
         crossover = i < 0 ? last : curve.get(i);
@@ -133,28 +173,153 @@ public record Comparison(
         verdict = Verdict.AR;
       }
     }
-    long bestStep = -1;
-    double best = Double.POSITIVE_INFINITY;
-    for (Point p : curve) {
-      double v = Intervals.mean(p.arLoss());
-      if (v < best) {
-        best = v;
-        bestStep = p.step();
+    Likelihood l = problem == null && last != null ? likelihood(row, steps) : Likelihood.NONE;
+    Estimate change =
+        problem == null && task != null && l.bestStep >= 0 && l.bestStep != last.step()
+            ? scoreChange(row, task, metric, l.bestStep, last.step())
+            : null;
+    return new Comparison(
+        row,
+        task,
+        metric,
+        curve,
+        verdict,
+        crossover,
+        l.weak,
+        l.strong,
+        l.bestStep,
+        l.rise,
+        change,
+        problem);
+  }
+
+  /** The likelihood claims and AR's rise past its best evaluation. */
+  private record Likelihood(Estimate weak, Estimate strong, long bestStep, Estimate rise) {
+    static final Likelihood NONE = new Likelihood(null, null, -1, null);
+  }
+
+  private static Likelihood likelihood(Row row, List<Long> steps) {
+    long lastStep = steps.get(steps.size() - 1);
+    Row.Sequences fin;
+    try {
+      fin = row.sequences(lastStep);
+    } catch (Row.Unpaired e) {
+      return Likelihood.NONE;
+    }
+    Estimate weak = Clustered.seedMean(differences(fin.mdm(), fin.ar()), fin.clusters(), LEVEL);
+    // AR's best evaluation, chosen on the even-numbered documents only.
+    long best = -1;
+    double lowest = Double.POSITIVE_INFINITY;
+    for (long step : steps) {
+      Row.Sequences even;
+      try {
+        even = row.sequences(step).half(true);
+      } catch (Row.Unpaired e) {
+        continue;
+      }
+      if (even.docs().length == 0) {
+        continue;
+      }
+      double v = 0;
+      for (double[] x : even.ar()) {
+        v += mean(x) / even.ar().size();
+      }
+      if (v < lowest) {
+        lowest = v;
+        best = step;
       }
     }
-    Intervals.Difference weak = null;
-    Intervals.Difference strong = null;
-    if (last != null) {
-      List<double[]> mdmFinal = row.sequences(true, last.step());
-      List<double[]> arFinal = row.sequences(false, last.step());
-      List<double[]> arBest = bestStep < 0 ? null : row.sequences(false, bestStep);
-      if (mdmFinal != null && arFinal != null) {
-        weak = Intervals.paired(arFinal, mdmFinal, seed ^ 0x5EED);
-      }
-      if (mdmFinal != null && arBest != null) {
-        strong = Intervals.paired(arBest, mdmFinal, seed ^ 0xBE57);
+    Row.Sequences odd = fin.half(false);
+    if (best < 0 || odd.docs().length == 0) {
+      return new Likelihood(weak, null, best, null);
+    }
+    Row.Sequences atBest = row.sequences(best).half(false);
+    if (!java.util.Arrays.equals(atBest.docs(), odd.docs())) {
+      // Validated on other sequences at the best step than at the end: nothing to pair.
+      return new Likelihood(weak, null, best, null);
+    }
+    Estimate strong =
+        Clustered.seedMean(differences(odd.mdm(), atBest.ar()), odd.clusters(), LEVEL);
+    Estimate rise =
+        best == lastStep
+            ? null
+            : Clustered.seedMean(differences(odd.ar(), atBest.ar()), odd.clusters(), LEVEL);
+    return new Likelihood(weak, strong, best, rise);
+  }
+
+  /** AR's metric at {@code to} minus at {@code from}, on the items both evaluations scored. */
+  private static Estimate scoreChange(Row row, String task, String metric, long from, long to) {
+    Row.Items a;
+    Row.Items b;
+    try {
+      a = row.items(task, metric, from);
+      b = row.items(task, metric, to);
+    } catch (Row.Unpaired e) {
+      return null;
+    }
+    Map<String, Integer> at = new HashMap<>();
+    for (int i = 0; i < a.ids().size(); i++) {
+      at.put(a.ids().get(i), i);
+    }
+    List<Integer> fromIndex = new ArrayList<>();
+    List<Integer> toIndex = new ArrayList<>();
+    for (int i = 0; i < b.ids().size(); i++) {
+      Integer j = at.get(b.ids().get(i));
+      if (j != null) {
+        fromIndex.add(j);
+        toIndex.add(i);
       }
     }
-    return new Comparison(row, task, metric, curve, verdict, crossover, weak, strong, bestStep);
+    if (fromIndex.isEmpty()) {
+      return null;
+    }
+    List<double[]> change = new ArrayList<>();
+    for (int s = 0; s < a.ar().size(); s++) {
+      double[] d = new double[fromIndex.size()];
+      for (int k = 0; k < d.length; k++) {
+        d[k] = b.ar().get(s)[toIndex.get(k)] - a.ar().get(s)[fromIndex.get(k)];
+      }
+      change.add(d);
+    }
+    int[] clusters = toIndex.stream().mapToInt(i -> b.clusters()[i]).toArray();
+    return Clustered.seedMean(change, dense(clusters), LEVEL);
+  }
+
+  private static int[] dense(int[] labels) {
+    return Clustered.dense(java.util.Arrays.stream(labels).mapToObj(Integer::toString).toList());
+  }
+
+  /** Per seed, x - y item by item. */
+  static List<double[]> differences(List<double[]> x, List<double[]> y) {
+    List<double[]> out = new ArrayList<>();
+    for (int s = 0; s < x.size(); s++) {
+      double[] d = new double[x.get(s).length];
+      for (int i = 0; i < d.length; i++) {
+        d[i] = x.get(s)[i] - y.get(s)[i];
+      }
+      out.add(d);
+    }
+    return out;
+  }
+
+  static double mean(double[] x) {
+    double s = 0;
+    for (double v : x) {
+      s += v;
+    }
+    return x.length == 0 ? Double.NaN : s / x.length;
+  }
+
+  /** Sample standard deviation (NaN for fewer than two values). */
+  static double sd(double[] x) {
+    if (x.length < 2) {
+      return Double.NaN;
+    }
+    double m = mean(x);
+    double s = 0;
+    for (double v : x) {
+      s += (v - m) * (v - m);
+    }
+    return Math.sqrt(s / (x.length - 1));
   }
 }

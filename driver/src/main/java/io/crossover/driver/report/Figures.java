@@ -70,28 +70,37 @@ final class Figures {
                 title + " - " + c.task(),
                 c,
                 p -> p.epoch(),
+                p -> p.epoch(),
                 Comparison.Point::ar,
                 Comparison.Point::mdm,
                 new NumberAxis("epochs"),
                 metric));
         panels.add(difference(title + " - MDM - AR", c, metric));
       }
+      Comparison.Point last = c.last();
       panels.add(
           twoArms(
               title + " - validation",
               c,
               p -> p.epoch(),
+              p -> p.epoch(),
               Comparison.Point::arLoss,
               Comparison.Point::mdmLoss,
               new NumberAxis("epochs"),
-              "val loss (AR: NLL, MDM: ELBO)"));
+              // Each arm's loss as its run recorded it: not the same quantity for both.
+              String.format(
+                  Locale.ROOT,
+                  "val loss (AR: %s, MDM: %s)",
+                  last.arLossKind().toUpperCase(Locale.ROOT),
+                  last.mdmLossKind().toUpperCase(Locale.ROOT))));
       if (c.task() != null) {
         panels.add(
             twoArms(
                 title + " - vs compute",
                 c,
-                // The untrained point (0 FLOPs) has no place on a log axis.
-                p -> p.flops() > 0 ? p.flops() : Double.NaN,
+                // Each arm at its own FLOPs; the untrained point (0) has no place on a log axis.
+                p -> p.arFlops() > 0 ? p.arFlops() : Double.NaN,
+                p -> p.mdmFlops() > 0 ? p.mdmFlops() : Double.NaN,
                 Comparison.Point::ar,
                 Comparison.Point::mdm,
                 new LogAxis("training FLOPs"),
@@ -112,6 +121,7 @@ final class Figures {
               twoArms(
                   title(row) + " - " + c.task(),
                   c,
+                  p -> p.epoch(),
                   p -> p.epoch(),
                   p -> perSeed(row, false, c.task(), p.step()),
                   p -> perSeed(row, true, c.task(), p.step()),
@@ -194,7 +204,8 @@ final class Figures {
   private static JFreeChart twoArms(
       String title,
       Comparison c,
-      ToDoubleFunction<Comparison.Point> x,
+      ToDoubleFunction<Comparison.Point> arX,
+      ToDoubleFunction<Comparison.Point> mdmX,
       Function<Comparison.Point, double[]> ar,
       Function<Comparison.Point, double[]> mdm,
       ValueAxis xAxis,
@@ -202,8 +213,8 @@ final class Figures {
     YIntervalSeries a = new YIntervalSeries(c.row().arm().toUpperCase(Locale.ROOT), true, false);
     YIntervalSeries m = new YIntervalSeries("MDM", true, false);
     for (Comparison.Point p : c.curve()) {
-      add(a, x.applyAsDouble(p), ar.apply(p));
-      add(m, x.applyAsDouble(p), mdm.apply(p));
+      add(a, arX.applyAsDouble(p), ar.apply(p));
+      add(m, mdmX.applyAsDouble(p), mdm.apply(p));
     }
     return chart(title, List.of(a, m), List.of(AR, MDM), xAxis, yLabel);
   }
@@ -211,7 +222,10 @@ final class Figures {
   private static JFreeChart difference(String title, Comparison c, String metric) {
     YIntervalSeries d = new YIntervalSeries("MDM - AR, 95% CI", true, false);
     for (Comparison.Point p : c.curve()) {
-      if (p.difference() != null) {
+      // An interval that could not be bounded (one document) has no band to draw.
+      if (p.difference() != null
+          && Double.isFinite(p.difference().low())
+          && Double.isFinite(p.difference().high())) {
         d.add(p.epoch(), p.difference().value(), p.difference().low(), p.difference().high());
       }
     }

@@ -3,8 +3,10 @@ package io.crossover.driver.report;
 import io.crossover.data.Json;
 import io.crossover.data.UserException;
 import io.crossover.data.config.ConfigLoader;
-import io.crossover.data.config.Counts;
-import io.crossover.executor.objective.Objective;
+import io.crossover.data.config.CrossoverConfig;
+import io.crossover.data.config.IdentityKeys;
+import io.crossover.data.stats.Estimate;
+import io.crossover.executor.objective.Arms;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -14,9 +16,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
@@ -32,16 +32,15 @@ import org.apache.hadoop.fs.Path;
  * figures next to the runs; the summary also goes to the console.
  */
 public final class Report {
-  /** Settings that may differ within a matched pair. */
-  static final Set<String> PAIR_KEYS = Set.of("run.name", "run.seed");
-
   private final List<Comparison> comparisons;
   private final List<RunResult> unpaired;
   private final List<RunResult> excluded;
   private final List<String> tasks;
   private final String metric;
+  private final List<Findings.Finding> findings;
+  private final TaskCheck taskCheck;
 
-  Report(List<RunResult> runs, String metric) {
+  Report(List<RunResult> runs, String metric, Configuration hadoop) {
     this.metric = metric;
     excluded = new ArrayList<>();
     unpaired = new ArrayList<>();
@@ -59,21 +58,13 @@ public final class Report {
     }
     List<Row> rows = new ArrayList<>();
     for (var group : groups.entrySet()) {
-      Map<Long, RunResult> diffusion = null;
-      for (var arm : group.getValue().entrySet()) {
-        if (arm.getValue().values().iterator().next().objective().family()
-            == Objective.Family.DIFFUSION) {
-          diffusion = arm.getValue();
-        }
-      }
-      for (var arm : group.getValue().entrySet()) {
-        RunResult any = arm.getValue().values().iterator().next();
-        if (any.objective().family() == Objective.Family.DIFFUSION) {
-          continue;
-        }
+      Arms.Split<Map<Long, RunResult>> split =
+          Arms.split(group.getValue(), seeds -> seeds.values().iterator().next().objective());
+      Map<Long, RunResult> subject = split.subject() == null ? null : split.subject().getValue();
+      for (Map<Long, RunResult> arm : split.baselines().values()) {
         List<Row.Pair> pairs = new ArrayList<>();
-        for (var seed : arm.getValue().entrySet()) {
-          RunResult twin = diffusion == null ? null : diffusion.get(seed.getKey());
+        for (var seed : arm.entrySet()) {
+          RunResult twin = subject == null ? null : subject.get(seed.getKey());
           if (twin == null) {
             unpaired.add(seed.getValue());
           } else {
@@ -81,17 +72,11 @@ public final class Report {
           }
         }
         if (!pairs.isEmpty()) {
-          rows.add(
-              new Row(
-                  group.getKey(),
-                  pairs,
-                  differences(
-                      ConfigLoader.toJson(pairs.get(0).ar().config()),
-                      ConfigLoader.toJson(pairs.get(0).mdm().config()))));
+          rows.add(new Row(group.getKey(), pairs, mismatches(pairs)));
         }
       }
-      if (diffusion != null) {
-        for (RunResult m : diffusion.values()) {
+      if (subject != null) {
+        for (RunResult m : subject.values()) {
           boolean used =
               rows.stream().anyMatch(row -> row.pairs().stream().anyMatch(p -> p.mdm() == m));
           if (!used) {
@@ -117,6 +102,57 @@ public final class Report {
     for (Row r : rows) {
       comparisons.add(Comparison.of(r, task, metric));
     }
+    taskCheck =
+        task == null || rows.isEmpty()
+            ? new TaskCheck(null, "no task")
+            : TaskCheck.of(rows.get(0).first(), task, scoredSha(rows.get(0), task), hadoop);
+    findings = Findings.of(this);
+  }
+
+  /**
+   * Every identity setting in which the row's runs differ besides the objective (within a seed's
+   * pair) and the seed (across pairs), and every hash of what they read (dataset, task files) that
+   * differs: each one named with both runs. Empty when the row may make claims.
+   */
+  static List<String> mismatches(List<Row.Pair> pairs) {
+    List<String> out = new ArrayList<>();
+    RunResult reference = pairs.get(0).ar();
+    // The MDM runs' own objective settings must agree across seeds too.
+    for (int k = 1; k < pairs.size(); k++) {
+      for (String d : differences(pairs.get(0).mdm().config(), pairs.get(k).mdm().config())) {
+        if (d.startsWith("objective.")) {
+          out.add(pairs.get(0).mdm().name() + " / " + pairs.get(k).mdm().name() + ": " + d);
+        }
+      }
+    }
+    for (int k = 0; k < pairs.size(); k++) {
+      for (RunResult r : List.of(pairs.get(k).ar(), pairs.get(k).mdm())) {
+        if (r == reference) {
+          continue;
+        }
+        boolean otherArm = r == pairs.get(k).mdm();
+        for (String d : differences(reference.config(), r.config())) {
+          String key = d.substring(0, d.indexOf(':'));
+          if ((otherArm && key.startsWith("objective.")) || (k > 0 && key.equals("run.seed"))) {
+            continue;
+          }
+          out.add(reference.name() + " / " + r.name() + ": " + d);
+        }
+        for (var h : reference.hashes().entrySet()) {
+          String other = r.hashes().get(h.getKey());
+          if (other != null && !other.equals(h.getValue())) {
+            out.add(
+                reference.name()
+                    + " / "
+                    + r.name()
+                    + ": "
+                    + h.getKey()
+                    + " differs (SHA-256): they read other files");
+          }
+        }
+      }
+    }
+    return out;
   }
 
   /**
@@ -143,7 +179,7 @@ public final class Report {
       throw new UserException(
           "report: " + root + " holds no run directories (each has a config.json)");
     }
-    return new Report(runs, metric);
+    return new Report(runs, metric, hadoop);
   }
 
   /** Reads, prints the summary to {@code console} and writes the report files, ranked by acc. */
@@ -181,6 +217,26 @@ public final class Report {
     return tasks.isEmpty() ? null : tasks.get(0);
   }
 
+  /** The reference study's claims, each with its status and generated text. */
+  List<Findings.Finding> findings() {
+    return findings;
+  }
+
+  /** The SHA-256 of the task file a row's first run scored at its final evaluation, or null. */
+  private static String scoredSha(Row row, String task) {
+    List<Long> steps = row.steps();
+    if (steps.isEmpty()) {
+      return null;
+    }
+    var m = Row.at(row.first(), steps.get(steps.size() - 1)).tasks().get(task);
+    return m == null ? null : m.taskSha256();
+  }
+
+  /** The blind audit of the task the claims are made on. */
+  TaskCheck taskCheck() {
+    return taskCheck;
+  }
+
   /** Per row, the summary the table, report.html and report.json show. */
   public List<Map<String, Object>> summary() {
     List<Map<String, Object>> out = new ArrayList<>();
@@ -197,11 +253,13 @@ public final class Report {
       m.put("task", c.task());
       m.put("metric", metric);
       m.put("final_step", last.step());
+      m.put("no_claim", c.problem());
       if (c.task() != null) {
         m.put("items", last.difference() == null ? null : last.difference().items());
+        m.put("documents", last.difference() == null ? null : last.difference().clusters());
         m.put("ar", stat(last.ar()));
         m.put("mdm", stat(last.mdm()));
-        m.put("difference", interval(last.difference()));
+        m.put("difference", Findings.interval(last.difference()));
         m.put("verdict", c.verdict().label());
         m.put(
             "crossover",
@@ -212,17 +270,29 @@ public final class Report {
                     "epoch", c.crossover().epoch(),
                     "tokens", c.crossover().tokens()));
         m.put("data_potential", potential(c));
+        m.put("scoring", scoring(r, last.step()));
       }
-      m.put("ar_val_nll", stat(last.arLoss()));
-      m.put("ar_best_val_nll", stat(bestLoss(c)));
-      m.put("ar_best_val_nll_epoch", r.epochAt(c.arBestStep()));
-      m.put("mdm_val_elbo", stat(last.mdmLoss()));
+      m.put("val_loss_kind", Map.of("ar", last.arLossKind(), "mdm", last.mdmLossKind()));
+      m.put("ar_val_loss", stat(last.arLoss()));
+      m.put("ar_best_val_loss", stat(bestLoss(c)));
+      m.put("ar_best_epoch", c.arBestStep() < 0 ? null : r.epochAt(c.arBestStep()));
+      m.put("mdm_val_loss", stat(last.mdmLoss()));
       m.put("likelihood_weak", claim(c.weak()));
       m.put("likelihood_strong", claim(c.strong()));
-      m.put("differences", r.differences());
+      m.put("ar_loss_rise", Findings.interval(c.arRise()));
+      m.put("ar_score_change", Findings.interval(c.arScoreChange()));
+      m.put("interval_method", io.crossover.data.stats.Clustered.METHOD);
       out.add(m);
     }
     return out;
+  }
+
+  /** How each arm's choices were scored at a step, as the runs recorded it. */
+  private static Map<String, Object> scoring(Row r, long step) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("ar", Row.at(r.pairs().get(0).ar(), step).scoring());
+    m.put("mdm", Row.at(r.pairs().get(0).mdm(), step).scoring());
+    return m;
   }
 
   private static double[] bestLoss(Comparison c) {
@@ -236,26 +306,15 @@ public final class Report {
 
   private static Map<String, Object> stat(double[] values) {
     Map<String, Object> m = new LinkedHashMap<>();
-    m.put("mean", finite(Intervals.mean(values)));
-    m.put("sd", finite(Intervals.sd(values)));
+    m.put("mean", finite(Comparison.mean(values)));
+    m.put("sd", finite(Comparison.sd(values)));
     m.put("n", values.length);
     return m;
   }
 
-  private static Map<String, Object> interval(Intervals.Difference d) {
-    if (d == null) {
-      return null;
-    }
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("value", d.value());
-    m.put("low", d.low());
-    m.put("high", d.high());
-    return m;
-  }
-
   /** A likelihood claim: MDM's ELBO minus an AR NLL; it holds when the interval is below 0. */
-  private static Map<String, Object> claim(Intervals.Difference d) {
-    Map<String, Object> m = interval(d);
+  private static Map<String, Object> claim(Estimate d) {
+    Map<String, Object> m = Findings.interval(d);
     if (m != null) {
       m.put("holds", d.negative() ? "yes" : d.positive() ? "no" : "inconclusive");
     }
@@ -269,8 +328,8 @@ public final class Report {
   /**
    * How many times this row's unique tokens AR needs for its final score to reach MDM's final score
    * here, from the AR runs of the same model, arm and total tokens at every budget run (linear in
-   * log unique tokens between them), with a bootstrap interval. Only where MDM's lead here is
-   * significant; a bound where AR never gets there within the budgets run.
+   * log unique tokens between them), with a bootstrap interval over documents. Only where MDM's
+   * lead here is significant; a bound where AR never gets there within the budgets run.
    */
   Map<String, Object> potential(Comparison c) {
     if (c.verdict() != Comparison.Verdict.MDM) {
@@ -282,7 +341,8 @@ public final class Report {
       if (a.model().equals(c.row().model())
           && a.arm().equals(c.row().arm())
           && a.totalTokens() == c.row().totalTokens()
-          && a.seeds() > 0) {
+          && o.problem() == null
+          && o.last().difference() != null) {
         ladder.add(o);
       }
     }
@@ -298,169 +358,23 @@ public final class Report {
     double[] ar = new double[ladder.size()];
     for (int i = 0; i < ladder.size(); i++) {
       budgets[i] = ladder.get(i).row().uniqueTokens();
-      ar[i] = Intervals.mean(ladder.get(i).last().ar());
+      ar[i] = Comparison.mean(ladder.get(i).last().ar());
     }
-    double target = Intervals.mean(c.last().mdm());
+    double target = Comparison.mean(c.last().mdm());
     Crossovers.Potential point =
         Crossovers.dataPotential(budgets, ar, target, c.row().uniqueTokens());
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("ratio", point.ratio());
     m.put("bound", point.bound());
-    if (point.bound().equals("=")) {
-      double[] ci = Potentials.interval(ladder, c, metric);
-      m.put("low", ci[0]);
-      m.put("high", Double.isInfinite(ci[1]) ? null : ci[1]);
-    }
+    double[] ci = Potentials.interval(ladder, c, metric);
+    m.put("low", finite(ci[0]));
+    m.put("high", finite(ci[1]));
     return m;
   }
 
-  /** The summary as a plain-text table, then what is left out and why. */
+  /** The summary as a plain-text table, then what is left out and why, then the findings. */
   public String table() {
-    StringBuilder out = new StringBuilder();
-    out.append(
-        String.format(
-            Locale.ROOT,
-            "Crossover report: %d comparison(s) of an AR arm with MDM; claims on the final"
-                + " evaluation of %s %s, MDM - AR with 95%% intervals (items x seeds)%n",
-            comparisons.size(),
-            primary() == null ? "(no task)" : primary(),
-            metric));
-    List<Map<String, String>> cells = new ArrayList<>();
-    for (Map<String, Object> s : summary()) {
-      Map<String, String> m = new LinkedHashMap<>();
-      m.put("model", (String) s.get("model"));
-      m.put("unique", Counts.format((long) s.get("unique_tokens")));
-      m.put("epochs", String.format(Locale.ROOT, "%.1f", (double) s.get("epochs")));
-      m.put("arm", (String) s.get("arm"));
-      m.put("seeds", s.get("seeds").toString());
-      if (s.containsKey("verdict")) {
-        m.put("items", String.valueOf(s.get("items")));
-        m.put("AR " + metric, meanSd(s.get("ar")));
-        m.put("MDM " + metric, meanSd(s.get("mdm")));
-        m.put("MDM-AR [95% CI]", ci(s.get("difference")));
-        m.put("crossover", verdict(s));
-        m.put("data potential", potentialText(s.get("data_potential")));
-      }
-      m.put(
-          "AR val NLL (best)",
-          meanSd(s.get("ar_val_nll")) + " (" + meanSd(s.get("ar_best_val_nll")) + ")");
-      m.put("MDM val ELBO", meanSd(s.get("mdm_val_elbo")));
-      m.put("ELBO<NLL final", claimText(s.get("likelihood_weak")));
-      m.put("ELBO<NLL best", claimText(s.get("likelihood_strong")));
-      cells.add(m);
-    }
-    if (!cells.isEmpty()) {
-      List<String> columns = new ArrayList<>(cells.get(0).keySet());
-      Map<String, Integer> width = new LinkedHashMap<>();
-      for (String c : columns) {
-        int w = c.length();
-        for (Map<String, String> m : cells) {
-          w = Math.max(w, m.getOrDefault(c, "").length());
-        }
-        width.put(c, w);
-      }
-      for (String c : columns) {
-        out.append(String.format(Locale.ROOT, "%-" + width.get(c) + "s  ", c));
-      }
-      out.append('\n');
-      for (Map<String, String> m : cells) {
-        for (String c : columns) {
-          out.append(
-              String.format(Locale.ROOT, "%-" + width.get(c) + "s  ", m.getOrDefault(c, "")));
-        }
-        out.append('\n');
-      }
-    }
-    for (Comparison c : comparisons) {
-      for (String d : c.row().differences()) {
-        out.append("  unmatched ")
-            .append(c.row().pairs().get(0).ar().name())
-            .append(" / ")
-            .append(c.row().pairs().get(0).mdm().name())
-            .append(": ")
-            .append(d)
-            .append('\n');
-      }
-    }
-    for (RunResult r : unpaired) {
-      out.append("  no partner for ").append(r.name()).append('\n');
-    }
-    for (RunResult r : excluded) {
-      out.append("  not compared: ")
-          .append(r.name())
-          .append(" (")
-          .append(r.problem())
-          .append(")\n");
-    }
-    return out.toString();
-  }
-
-  @SuppressWarnings("unchecked")
-  static String meanSd(Object stat) {
-    if (!(stat instanceof Map<?, ?> m) || m.get("mean") == null) {
-      return "-";
-    }
-    double mean = (double) m.get("mean");
-    Object sd = m.get("sd");
-    return sd == null
-        ? String.format(Locale.ROOT, "%.3f", mean)
-        : String.format(Locale.ROOT, "%.3f±%.3f", mean, (double) sd);
-  }
-
-  static String ci(Object interval) {
-    if (!(interval instanceof Map<?, ?> m)) {
-      return "-";
-    }
-    return String.format(
-        Locale.ROOT,
-        "%+.3f [%+.3f, %+.3f]",
-        (double) m.get("value"),
-        (double) m.get("low"),
-        (double) m.get("high"));
-  }
-
-  static String verdict(Map<String, Object> s) {
-    return switch (Comparison.Verdict.valueOf(
-        ((String) s.get("verdict")).toUpperCase(Locale.ROOT))) {
-      case MDM -> {
-        @SuppressWarnings("unchecked")
-        Map<String, Object> x = (Map<String, Object>) s.get("crossover");
-        yield String.format(
-            Locale.ROOT,
-            "MDM, from epoch %.1f (%s tokens)",
-            (double) x.get("epoch"),
-            Counts.format((long) x.get("tokens")));
-      }
-      case AR -> "AR wins (significant)";
-      case NONE -> "no significant crossover";
-    };
-  }
-
-  static String potentialText(Object p) {
-    if (!(p instanceof Map<?, ?> m)) {
-      return "-";
-    }
-    String bound = (String) m.get("bound");
-    if (bound.equals("unknown")) {
-      return "? (no larger AR run)";
-    }
-    String ratio = String.format(Locale.ROOT, "%.2fx", (double) m.get("ratio"));
-    if (!bound.equals("=")) {
-      return bound + " " + ratio;
-    }
-    Object high = m.get("high");
-    return ratio
-        + String.format(Locale.ROOT, " [%.2f, ", (double) m.get("low"))
-        + (high == null
-            ? "beyond the budgets]"
-            : String.format(Locale.ROOT, "%.2f]", (double) high));
-  }
-
-  static String claimText(Object c) {
-    if (!(c instanceof Map<?, ?> m)) {
-      return "-";
-    }
-    return m.get("holds") + " " + ci(m);
+    return ConsoleTable.render(this);
   }
 
   /**
@@ -483,6 +397,8 @@ public final class Report {
       Map<String, Object> json = new LinkedHashMap<>();
       json.put("task", primary());
       json.put("metric", metric);
+      json.put("findings", findingsJson());
+      json.put("task_audit", auditJson());
       json.put("rows", summary());
       json.put("unpaired", unpaired.stream().map(RunResult::name).toList());
       List<Map<String, String>> left = new ArrayList<>();
@@ -501,6 +417,50 @@ public final class Report {
       throw new UncheckedIOException(
           "cannot write the report into " + dir + ": " + e.getMessage(), e);
     }
+  }
+
+  /** The task's blind audit as report.json writes it. */
+  Map<String, Object> auditJson() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    if (taskCheck.result() == null) {
+      m.put("audited", false);
+      m.put("why", taskCheck.why());
+      return m;
+    }
+    var a = taskCheck.result();
+    m.put("audited", true);
+    m.put("passed", a.passed());
+    m.put("items", a.items());
+    m.put("documents", a.documents());
+    m.put("chance", a.chance());
+    m.put("frequencies_from", a.frequencies());
+    List<Map<String, Object>> rules = new ArrayList<>();
+    for (var r : a.rules()) {
+      Map<String, Object> x = new LinkedHashMap<>();
+      x.put("rule", r.rule());
+      x.put("accuracy", r.accuracy().value());
+      x.put("low", r.accuracy().low());
+      x.put("high", r.accuracy().high());
+      x.put("above_chance", r.aboveChance());
+      rules.add(x);
+    }
+    m.put("rules", rules);
+    return m;
+  }
+
+  /** The findings as report.json writes them. */
+  List<Map<String, Object>> findingsJson() {
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (Findings.Finding f : findings) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("id", f.id());
+      m.put("claim", f.claim());
+      m.put("status", f.status().label());
+      m.put("text", f.text());
+      m.put("evidence", f.evidence());
+      out.add(m);
+    }
+    return out;
   }
 
   List<RunResult> excluded() {
@@ -522,18 +482,16 @@ public final class Report {
     }
   }
 
-  /** Keys whose values differ between two configs' JSON, besides those a pair may differ in. */
-  static List<String> differences(String jsonA, String jsonB) {
-    Map<String, String> x = Json.flatten(jsonA);
-    Map<String, String> y = Json.flatten(jsonB);
+  /** Identity keys whose values differ between two configs, as {@code key: a vs b}. */
+  static List<String> differences(CrossoverConfig a, CrossoverConfig b) {
+    Map<String, String> x = Json.flatten(ConfigLoader.toJson(a));
+    Map<String, String> y = Json.flatten(ConfigLoader.toJson(b));
     java.util.TreeSet<String> keys = new java.util.TreeSet<>(x.keySet());
     keys.addAll(y.keySet());
     List<String> out = new ArrayList<>();
     for (String k : keys) {
-      if (!PAIR_KEYS.contains(k)
-          && !k.startsWith("objective.")
-          && !java.util.Objects.equals(x.get(k), y.get(k))) {
-        out.add(k + ": " + x.get(k) + " (AR) vs " + y.get(k) + " (MDM)");
+      if (!IdentityKeys.mayChange(k) && !java.util.Objects.equals(x.get(k), y.get(k))) {
+        out.add(k + ": " + x.get(k) + " vs " + y.get(k));
       }
     }
     return out;

@@ -1,9 +1,13 @@
 package io.crossover.driver.report;
 
+import io.crossover.data.stats.Clustered;
 import io.crossover.executor.eval.EvalRecord;
 import io.crossover.executor.eval.McResult;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.TreeSet;
 
 /**
@@ -12,7 +16,8 @@ import java.util.TreeSet;
  *
  * @param group what the runs' names share besides the arm and the seed (e.g. {@code u16Ki})
  * @param pairs one AR run and its MDM twin per seed, by seed
- * @param differences settings in which AR and MDM differ besides the objective (should be none)
+ * @param differences identity settings in which the runs differ besides the objective (and, across
+ *     seeds, the seed): the row is shown but makes no claim when there is any
  */
 public record Row(String group, List<Pair> pairs, List<String> differences) {
   /**
@@ -32,8 +37,19 @@ public record Row(String group, List<Pair> pairs, List<String> differences) {
     return first().objective().name();
   }
 
+  /** What the AR arm controls for, if it is a control. */
+  public java.util.Optional<String> control() {
+    return first().objective().control();
+  }
+
   public String model() {
     return first().config().model().preset();
+  }
+
+  /** Parameters outside the embedding and head: how models are ordered by size. */
+  public long modelSize() {
+    return io.crossover.executor.model.ModelSize.nonEmbeddingParameters(
+        first().config().model(), 0);
   }
 
   public long uniqueTokens() {
@@ -50,6 +66,11 @@ public record Row(String group, List<Pair> pairs, List<String> differences) {
 
   public int seeds() {
     return pairs.size();
+  }
+
+  /** The runs of one arm, by seed. */
+  List<RunResult> runs(boolean mdm) {
+    return pairs.stream().map(p -> mdm ? p.mdm() : p.ar()).toList();
   }
 
   /** The steps every run of the row evaluated at, ascending. */
@@ -84,31 +105,143 @@ public record Row(String group, List<Pair> pairs, List<String> differences) {
   }
 
   /**
-   * Per seed, each item's 0/1 outcome for AR ({@code mdm} false) or MDM at a step; null if absent.
+   * Per-item values of a task metric, aligned by item id across every run of the row.
+   *
+   * @param ids the items, in the first run's order
+   * @param clusters each item's source document, as dense indices
+   * @param ar per seed, AR's value on each item
+   * @param mdm per seed, MDM's
+   * @param sha256 the task file all runs scored
+   * @param documents each item's source document, as the task file names it
    */
-  public List<double[]> items(boolean mdm, String task, String metric, long step) {
-    List<double[]> out = new ArrayList<>();
+  public record Items(
+      List<String> ids,
+      int[] clusters,
+      List<double[]> ar,
+      List<double[]> mdm,
+      String sha256,
+      List<String> documents) {}
+
+  /**
+   * Every run's per-item outcomes on {@code task} at {@code step}, paired by item id; throws {@link
+   * Unpaired} saying why they cannot be paired (no ids recorded, another task file, other items).
+   */
+  public Items items(String task, String metric, long step) {
+    List<McResult> results = new ArrayList<>();
+    List<String> names = new ArrayList<>();
     for (Pair p : pairs) {
-      McResult m = at(mdm ? p.mdm() : p.ar(), step).tasks().get(task);
-      if (m == null || m.perItem() == null) {
-        return null;
+      for (RunResult r : List.of(p.ar(), p.mdm())) {
+        McResult m = at(r, step).tasks().get(task);
+        if (m == null || m.perItem() == null || m.perItem().ids() == null) {
+          throw new Unpaired(
+              r.name()
+                  + " recorded no item ids for "
+                  + task
+                  + " (evaluated before they were kept); train it again with this version to compare"
+                  + " items");
+        }
+        results.add(m);
+        names.add(r.name());
       }
-      out.add(m.perItem().metric(metric));
+    }
+    McResult first = results.get(0);
+    List<String> ids = keys(first.perItem().ids());
+    for (int k = 1; k < results.size(); k++) {
+      McResult m = results.get(k);
+      if (!Objects.equals(m.taskSha256(), first.taskSha256())) {
+        throw new Unpaired(
+            names.get(k) + " scored another " + task + " file than " + names.get(0) + " (SHA-256)");
+      }
+      if (!new TreeSet<>(keys(m.perItem().ids())).equals(new TreeSet<>(ids))) {
+        throw new Unpaired(names.get(k) + " scored other " + task + " items than " + names.get(0));
+      }
+    }
+    List<double[]> ar = new ArrayList<>();
+    List<double[]> mdm = new ArrayList<>();
+    for (int k = 0; k < results.size(); k++) {
+      McResult m = results.get(k);
+      Map<String, Integer> index = new HashMap<>();
+      List<String> own = keys(m.perItem().ids());
+      for (int i = 0; i < own.size(); i++) {
+        index.put(own.get(i), i);
+      }
+      double[] values = m.perItem().metric(metric);
+      double[] aligned = new double[ids.size()];
+      for (int i = 0; i < aligned.length; i++) {
+        aligned[i] = values[index.get(ids.get(i))];
+      }
+      (k % 2 == 0 ? ar : mdm).add(aligned);
+    }
+    List<String> documents = first.perItem().clusters() == null ? ids : first.perItem().clusters();
+    return new Items(ids, Clustered.dense(documents), ar, mdm, first.taskSha256(), documents);
+  }
+
+  /** Ids made unique by their occurrence (a file may repeat an id). */
+  private static List<String> keys(List<String> ids) {
+    Map<String, Integer> seen = new HashMap<>();
+    List<String> out = new ArrayList<>(ids.size());
+    for (String id : ids) {
+      int n = seen.merge(id, 1, Integer::sum);
+      out.add(n == 1 ? id : id + "#" + n);
     }
     return out;
   }
 
-  /** Per seed, each validation sequence's loss for AR or MDM at a step; null if absent. */
-  public List<double[]> sequences(boolean mdm, long step) {
-    List<double[]> out = new ArrayList<>();
-    for (Pair p : pairs) {
-      double[] v = at(mdm ? p.mdm() : p.ar(), step).valLossPerSequence();
-      if (v == null || v.length == 0) {
-        return null;
+  /**
+   * Per-sequence validation losses of every run at a step.
+   *
+   * @param docs each sequence's document in the validation split
+   * @param ar per seed, AR's loss on each sequence
+   * @param mdm per seed, MDM's
+   */
+  public record Sequences(int[] docs, List<double[]> ar, List<double[]> mdm) {
+    /** The sequences of one half of the documents (even- or odd-numbered ones). */
+    public Sequences half(boolean even) {
+      List<Integer> keep = new ArrayList<>();
+      for (int i = 0; i < docs.length; i++) {
+        if ((docs[i] % 2 == 0) == even) {
+          keep.add(i);
+        }
       }
-      out.add(v);
+      int[] d = keep.stream().mapToInt(i -> docs[i]).toArray();
+      return new Sequences(d, pick(ar, keep), pick(mdm, keep));
     }
-    return out;
+
+    private static List<double[]> pick(List<double[]> runs, List<Integer> keep) {
+      return runs.stream().map(x -> keep.stream().mapToDouble(i -> x[i]).toArray()).toList();
+    }
+
+    /** The documents as dense cluster indices. */
+    public int[] clusters() {
+      return Clustered.dense(java.util.Arrays.stream(docs).mapToObj(Integer::toString).toList());
+    }
+  }
+
+  /** Every run's per-sequence validation loss at a step; throws {@link Unpaired} if not paired. */
+  public Sequences sequences(long step) {
+    int[] docs = null;
+    List<double[]> ar = new ArrayList<>();
+    List<double[]> mdm = new ArrayList<>();
+    String firstName = null;
+    for (Pair p : pairs) {
+      for (RunResult r : List.of(p.ar(), p.mdm())) {
+        EvalRecord e = at(r, step);
+        if (e.valLossPerSequence() == null
+            || e.valDocs() == null
+            || e.valLossPerSequence().length == 0) {
+          throw new Unpaired(
+              r.name() + " recorded no per-sequence validation losses with their documents");
+        }
+        if (docs == null) {
+          docs = e.valDocs();
+          firstName = r.name();
+        } else if (!java.util.Arrays.equals(docs, e.valDocs())) {
+          throw new Unpaired(r.name() + " was validated on other sequences than " + firstName);
+        }
+        (r == p.ar() ? ar : mdm).add(e.valLossPerSequence());
+      }
+    }
+    return new Sequences(docs, ar, mdm);
   }
 
   /** Per seed, a task metric at a step. */
@@ -127,5 +260,12 @@ public record Row(String group, List<Pair> pairs, List<String> differences) {
       out[s] = at(mdm ? pairs.get(s).mdm() : pairs.get(s).ar(), step).valLoss();
     }
     return out;
+  }
+
+  /** Why two sets of outcomes cannot be paired item by item (or sequence by sequence). */
+  static final class Unpaired extends RuntimeException {
+    Unpaired(String why) {
+      super(why, null, false, false);
+    }
   }
 }

@@ -24,9 +24,16 @@ import org.apache.hadoop.fs.Path;
  * @param done whether {@code DONE} is there
  * @param problem why the run cannot be compared (planned but never trained; logs that disagree with
  *     its config), or null
+ * @param hashes what {@code identity.json} fixed: the dataset manifest's SHA-256 and each task
+ *     file's, flattened as {@code dataset} and {@code task <spec>} (empty when the run has none)
  */
 public record RunResult(
-    String name, CrossoverConfig config, List<EvalRecord> evals, boolean done, String problem) {
+    String name,
+    CrossoverConfig config,
+    List<EvalRecord> evals,
+    boolean done,
+    String problem,
+    java.util.Map<String, String> hashes) {
   /** The run in {@code dir}, or empty when it holds no {@code config.json}. */
   public static Optional<RunResult> load(FileSystem fs, Path dir) throws IOException {
     Path config = new Path(dir, "config.json");
@@ -65,7 +72,25 @@ public record RunResult(
             ? "made by `crossover plan`, never trained"
             : consistency(fs, metrics, file, c);
     return Optional.of(
-        new RunResult(dir.getName(), c, evals, fs.exists(new Path(dir, "DONE")), problem));
+        new RunResult(
+            dir.getName(), c, evals, fs.exists(new Path(dir, "DONE")), problem, hashes(fs, dir)));
+  }
+
+  /** identity.json's hashes, flattened; empty when the file is absent. */
+  private static java.util.Map<String, String> hashes(FileSystem fs, Path dir) throws IOException {
+    Path file = new Path(dir, "identity.json");
+    java.util.Map<String, String> out = new java.util.TreeMap<>();
+    if (!fs.exists(file)) {
+      return out;
+    }
+    try (var in = fs.open(file)) {
+      var n = Json.MAPPER.readTree(in);
+      out.put("dataset", n.path("dataset-manifest-sha256").asText());
+      n.path("tasks")
+          .fields()
+          .forEachRemaining(t -> out.put("task " + t.getKey(), t.getValue().asText()));
+    }
+    return out;
   }
 
   /**

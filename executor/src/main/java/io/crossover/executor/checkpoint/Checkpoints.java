@@ -273,6 +273,16 @@ public final class Checkpoints {
     }
   }
 
+  /** The training state a checkpoint was taken at (its step and tokens seen), checksum-checked. */
+  public static State state(FileSystem fs, Path dir) throws IOException {
+    byte[] stateJson;
+    try (InputStream in = fs.open(new Path(dir, STATE))) {
+      stateJson = in.readAllBytes();
+    }
+    check(fs, dir, STATE, stateJson.length, Sha256.hex(stateJson));
+    return Json.MAPPER.readValue(stateJson, State.class);
+  }
+
   /** The resolved config saved with a checkpoint. */
   public static String configJson(FileSystem fs, Path dir) throws IOException {
     try (InputStream in = fs.open(new Path(dir, CONFIG))) {
@@ -295,12 +305,7 @@ public final class Checkpoints {
       copy(dir, "m." + p.name(), moments.get("m." + p.name()), adam.firstMoments()[i]);
       copy(dir, "v." + p.name(), moments.get("v." + p.name()), adam.secondMoments()[i]);
     }
-    byte[] stateJson;
-    try (InputStream in = fs.open(new Path(dir, STATE))) {
-      stateJson = in.readAllBytes();
-    }
-    check(fs, dir, STATE, stateJson.length, Sha256.hex(stateJson));
-    State state = Json.MAPPER.readValue(stateJson, State.class);
+    State state = state(fs, dir);
     adam.restoreStep(state.optimizerStep());
     return state;
   }

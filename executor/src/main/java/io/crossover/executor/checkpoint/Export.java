@@ -17,9 +17,11 @@ import org.apache.hadoop.fs.Path;
 /**
  * Writes a trained model for use elsewhere: {@code model.safetensors} with Hugging Face names and
  * layouts (projections as torch {@code Linear} weights, out x in) and a {@code config.json} of the
- * Qwen3 architecture, which is exactly this one (Llama with per-head QK RMSNorm, no biases). An AR
- * model loads as {@code Qwen3ForCausalLM}; an MDM model has the same tensors and must be run with
- * full attention and its MASK id (both recorded in config.json).
+ * Qwen3 architecture, which is exactly this one (Llama with per-head QK RMSNorm, no biases). The
+ * objective names the architecture: an AR model loads as {@code Qwen3ForCausalLM}; an MDM model has
+ * the same tensors but is not a causal LM, so it is named {@code Qwen3ForMaskedDiffusion} (no
+ * loader mistakes it for a causal one) and must be run with full attention and its MASK id (both
+ * recorded in config.json).
  */
 public final class Export {
   private Export() {}
@@ -52,8 +54,11 @@ public final class Export {
       SafeTensors.write(o, tensors, Map.of("format", "pt"));
     }
     var m = config.model();
+    io.crossover.executor.objective.Objective objective =
+        io.crossover.executor.objective.Objective.of(
+            config.objective(), tokenizer.specials().mask());
     Map<String, Object> hf = new LinkedHashMap<>();
-    hf.put("architectures", java.util.List.of("Qwen3ForCausalLM"));
+    hf.put("architectures", java.util.List.of(objective.exportArchitecture()));
     hf.put("model_type", "qwen3");
     hf.put("hidden_size", m.dim());
     hf.put("intermediate_size", m.ffnDim());
@@ -70,11 +75,7 @@ public final class Export {
     hf.put("max_position_embeddings", config.budget().seqLen());
     hf.put("torch_dtype", "float32");
     hf.put("eos_token_id", tokenizer.specials().eod());
-    hf.putAll(
-        new java.util.TreeMap<>(
-            io.crossover.executor.objective.Objective.of(
-                    config.objective(), tokenizer.specials().mask())
-                .exportAttributes()));
+    hf.putAll(new java.util.TreeMap<>(objective.exportAttributes()));
     hf.putIfAbsent("crossover_mask_token_id", tokenizer.specials().mask());
     hf.put("crossover_tokenizer", tokenizer.id());
     try (OutputStream o = fs.create(new Path(out, "config.json"), true)) {

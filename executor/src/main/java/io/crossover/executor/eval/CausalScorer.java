@@ -43,4 +43,9 @@ public final class CausalScorer implements Likelihood {
     return new Scores(
         RowLosses.of(model, manager, inputs, targets, weights, true), new double[rows]);
   }
+
+  @Override
+  public String describe() {
+    return "exact log-likelihood (causal)";
+  }
 }

@@ -86,4 +86,9 @@ public final class ElboScorer implements Likelihood {
     }
     return new Scores(nll, se);
   }
+
+  @Override
+  public String describe() {
+    return "conditional ELBO, an upper bound on the NLL (" + samples + " samples per choice)";
+  }
 }

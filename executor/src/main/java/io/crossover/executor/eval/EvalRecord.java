@@ -17,6 +17,10 @@ import java.util.Map;
  *     kept)
  * @param trainingFlops training FLOPs spent to reach this point (the objective's FLOPs per token
  *     times tokens seen; 0 in records written before it was kept)
+ * @param valDocs each validation sequence's document in the validation split, by which intervals
+ *     resample (null in records written before it was kept)
+ * @param scoring how the tasks' choices were scored (an exact likelihood, a bound, or the
+ *     likelihood of another model), or null without tasks
  */
 public record EvalRecord(
     long step,
@@ -28,4 +32,6 @@ public record EvalRecord(
     Map<String, McResult> tasks,
     double seconds,
     double[] valLossPerSequence,
-    double trainingFlops) {}
+    double trainingFlops,
+    int[] valDocs,
+    String scoring) {}

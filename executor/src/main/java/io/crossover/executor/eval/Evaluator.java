@@ -2,6 +2,7 @@ package io.crossover.executor.eval;
 
 import ai.djl.ndarray.NDManager;
 import io.crossover.data.config.EvalConfig;
+import io.crossover.data.read.ValidationSample;
 import io.crossover.data.tokenize.Tokenizer;
 import io.crossover.executor.allreduce.Collective;
 import io.crossover.executor.model.Transformer;
@@ -18,7 +19,8 @@ public final class Evaluator {
   private final Transformer model;
   private final Objective objective;
   private final Tokenizer tokenizer;
-  private final int[][] validation;
+  private final ValidationSample validation;
+  private java.util.function.Consumer<String> progress = line -> {};
   private final List<McTasks.Task> tasks;
   private final EvalConfig config;
   private final int seqLen;
@@ -34,7 +36,7 @@ public final class Evaluator {
       Transformer model,
       Objective objective,
       Tokenizer tokenizer,
-      int[][] validation,
+      ValidationSample validation,
       List<McTasks.Task> tasks,
       EvalConfig config,
       int seqLen,
@@ -53,6 +55,14 @@ public final class Evaluator {
     this.manager = manager;
   }
 
+  /**
+   * Where progress lines go when an evaluation takes more than a few seconds (by default nowhere).
+   */
+  public Evaluator progress(java.util.function.Consumer<String> lines) {
+    this.progress = lines;
+    return this;
+  }
+
   /** Evaluates the model as it is now, on every loaded item. */
   public EvalRecord evaluate(long step, long tokensSeen, long uniqueTokens) {
     return evaluate(step, tokensSeen, uniqueTokens, true);
@@ -64,9 +74,19 @@ public final class Evaluator {
    */
   public EvalRecord evaluate(long step, long tokensSeen, long uniqueTokens, boolean last) {
     long start = System.nanoTime();
+    EvalProgress shown = new EvalProgress(step, ranks.worldSize(), progress);
+    shown.phase("validation");
+    int sequences = validation.size();
     ValidationLoss.Result loss =
         ValidationLoss.compute(
-            model, objective, validation, config.batch(), config.mdmTPoints(), manager, ranks);
+            model,
+            objective,
+            validation.sequences(),
+            config.batch(),
+            config.mdmTPoints(),
+            manager,
+            ranks,
+            done -> shown.done(done, sequences, "sequences"));
     Map<String, McResult> results = new LinkedHashMap<>();
     Likelihood scorer = objective.scorer(model, seqLen, config, manager);
     for (McTasks.Task task : tasks) {
@@ -74,7 +94,12 @@ public final class Evaluator {
       if (!last && config.maxItems() > 0 && items.size() > config.maxItems()) {
         items = items.subList(0, config.maxItems());
       }
-      results.put(task.name(), MultipleChoice.evaluate(items, tokenizer, scorer, seed, ranks));
+      int n = items.size();
+      shown.phase(task.name());
+      McResult r =
+          MultipleChoice.evaluate(
+              items, tokenizer, scorer, seed, ranks, done -> shown.done(done, n, "items"));
+      results.put(task.name(), r.withTask(task.sha256()));
     }
     return new EvalRecord(
         step,
@@ -86,6 +111,8 @@ public final class Evaluator {
         results,
         (System.nanoTime() - start) / 1e9,
         loss.perSequence(),
-        tokensSeen * objective.trainingFlopsPerToken(model.config(), model.vocabSize(), seqLen));
+        tokensSeen * objective.trainingFlopsPerToken(model.config(), model.vocabSize(), seqLen),
+        validation.docs(),
+        tasks.isEmpty() ? null : scorer.describe());
   }
 }

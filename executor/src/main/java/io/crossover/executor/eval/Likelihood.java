@@ -13,6 +13,11 @@ public interface Likelihood {
   /** Scores each continuation after {@code context}; {@code seed} fixes any noise. */
   Scores score(int[] context, List<int[]> continuations, long seed);
 
+  /** What the scores are, for reports: exact, a bound, or another model's likelihood. */
+  default String describe() {
+    return getClass().getSimpleName();
+  }
+
   /** The NLLs alone. */
   default double[] nll(int[] context, List<int[]> continuations, long seed) {
     return score(context, continuations, seed).nll();

@@ -9,8 +9,10 @@ import java.util.List;
  * @param context text before the choice
  * @param choices continuations, each scored after {@code context} (with the delimiter included)
  * @param answer index of the right choice
+ * @param cluster the source document it was taken from (items of one document are not independent:
+ *     intervals resample documents); the id when the file does not say
  */
-public record McItem(String id, String context, List<String> choices, int answer) {
+public record McItem(String id, String context, List<String> choices, int answer, String cluster) {
   public McItem {
     choices = List.copyOf(choices);
     if (answer < 0 || answer >= choices.size()) {
@@ -19,6 +21,17 @@ public record McItem(String id, String context, List<String> choices, int answer
     }
   }
 
+  /** An item that is its own cluster. */
+  public McItem(String id, String context, List<String> choices, int answer) {
+    this(id, context, choices, answer, id);
+  }
+
   /** An item as read from a line, before it is checked ({@code answerText} as written). */
-  record Fields(String id, String context, List<String> choices, int answer, String answerText) {}
+  record Fields(
+      String id,
+      String context,
+      List<String> choices,
+      int answer,
+      String answerText,
+      String cluster) {}
 }

@@ -19,6 +19,8 @@ package io.crossover.executor.eval;
  * @param items items scored
  * @param perItem every item's outcome, for intervals (null in records written before they were
  *     kept)
+ * @param taskSha256 the SHA-256 of the task file scored (null in records written before it was
+ *     kept): results are paired only on the same file
  */
 public record McResult(
     double acc,
@@ -31,7 +33,25 @@ public record McResult(
     double logLoss,
     double nllSe,
     int items,
-    ItemScores perItem) {
+    ItemScores perItem,
+    String taskSha256) {
+
+  /** The same result, recorded as coming from the task file with this SHA-256. */
+  public McResult withTask(String sha256) {
+    return new McResult(
+        acc,
+        accNorm,
+        accMi,
+        nllCorrect,
+        nllWrong,
+        deltaNll,
+        deltaNllPerByte,
+        logLoss,
+        nllSe,
+        items,
+        perItem,
+        sha256);
+  }
 
   /**
    * Per item, in task order. The accuracies are strings of '0' and '1', one character per item
@@ -43,6 +63,9 @@ public record McResult(
    * @param deltaNllPerByte NLL per byte of the right choice minus the wrong ones' mean
    * @param logLoss -log softmax(-NLL)[right]
    * @param choiceSe each choice's standard error, in choice order
+   * @param ids each item's id, so that runs are paired item by item (null in records written before
+   *     they were kept)
+   * @param clusters each item's source document, by which intervals resample
    */
   public record ItemScores(
       String acc,
@@ -50,7 +73,9 @@ public record McResult(
       String accMi,
       float[] deltaNllPerByte,
       float[] logLoss,
-      float[][] choiceSe) {
+      float[][] choiceSe,
+      java.util.List<String> ids,
+      java.util.List<String> clusters) {
 
     @Override
     public boolean equals(Object o) {
@@ -60,7 +85,9 @@ public record McResult(
           && accMi.equals(x.accMi)
           && java.util.Arrays.equals(deltaNllPerByte, x.deltaNllPerByte)
           && java.util.Arrays.equals(logLoss, x.logLoss)
-          && java.util.Arrays.deepEquals(choiceSe, x.choiceSe);
+          && java.util.Arrays.deepEquals(choiceSe, x.choiceSe)
+          && java.util.Objects.equals(ids, x.ids)
+          && java.util.Objects.equals(clusters, x.clusters);
     }
 
     @Override

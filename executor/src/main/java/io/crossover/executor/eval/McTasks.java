@@ -18,8 +18,9 @@ import org.apache.hadoop.fs.Path;
  * name:path}:
  *
  * <ul>
- *   <li>{@code mc}: JSONL {@code {"id", "context", "choices": [...], "answer": i}}; a choice is
- *       scored after the context and one space;
+ *   <li>{@code mc}: JSONL {@code {"id", "context", "choices": [...], "answer": i}} (and {@code
+ *       "doc"}, the source document, where known); a choice is scored after the context and one
+ *       space;
  *   <li>{@code hellaswag}: HellaSwag's JSONL ({@code ctx}, {@code endings}, {@code label});
  *   <li>{@code mmlu}: MMLU's CSV rows {@code question,A,B,C,D,letter}; a choice is scored after
  *       {@code "<question>\nAnswer:"}.
@@ -33,8 +34,19 @@ public final class McTasks {
    *
    * @param name how results are labelled
    * @param items the items, in file order
+   * @param sha256 the SHA-256 of the file they were read from (empty when not read from a file):
+   *     recorded with every result, so that results are only ever paired on the same file
    */
-  public record Task(String name, List<McItem> items) {}
+  public record Task(String name, List<McItem> items, String sha256) {
+    public Task {
+      items = List.copyOf(items);
+    }
+
+    /** A task not read from a file. */
+    public Task(String name, List<McItem> items) {
+      this(name, items, "");
+    }
+  }
 
   /**
    * Parses {@code name=format:path} (or {@code name:path}, the format told by each line: CSV is
@@ -66,9 +78,17 @@ public final class McTasks {
     }
     Path path = new Path(spec.substring(colon + 1));
     List<McItem> items = new ArrayList<>();
-    try (BufferedReader in =
-        new BufferedReader(
-            new InputStreamReader(path.getFileSystem(conf).open(path), StandardCharsets.UTF_8))) {
+    String sha256;
+    try {
+      byte[] bytes;
+      try (var in = path.getFileSystem(conf).open(path)) {
+        bytes = in.readAllBytes();
+      }
+      sha256 = io.crossover.data.shard.Sha256.hex(bytes);
+      BufferedReader in =
+          new BufferedReader(
+              new InputStreamReader(
+                  new java.io.ByteArrayInputStream(bytes), StandardCharsets.UTF_8));
       int lineNo = 0;
       for (String line;
           (line = in.readLine()) != null && (maxItems == 0 || items.size() < maxItems); ) {
@@ -86,7 +106,7 @@ public final class McTasks {
       throw new UserException(
           "eval.tasks: " + path + " (task " + name + ") has no items (only blank lines)");
     }
-    return new Task(name, items);
+    return new Task(name, items, sha256);
   }
 
   /** One line as an item of {@code format} ({@code auto}: told by the line itself). */
@@ -160,7 +180,7 @@ public final class McTasks {
               + (lineFormat.equals("mmlu") ? ", as letters A..D" : "")
               + ")");
     }
-    return new McItem(f.id(), f.context(), f.choices(), f.answer());
+    return new McItem(f.id(), f.context(), f.choices(), f.answer(), f.cluster());
   }
 
   private static String detect(String line) {
@@ -175,12 +195,14 @@ public final class McTasks {
     List<String> choices = new ArrayList<>();
     n.path("choices").forEach(c -> choices.add(" " + c.asText()));
     JsonNode answer = n.path("answer");
+    String id = n.path("id").asText("line-" + lineNo);
     return new McItem.Fields(
-        n.path("id").asText("line-" + lineNo),
+        id,
         n.path("context").asText(),
         choices,
         answer.canConvertToInt() ? answer.asInt() : -1,
-        answer.toString());
+        answer.toString(),
+        n.hasNonNull("doc") ? n.path("doc").asText() : id);
   }
 
   /**
@@ -202,7 +224,9 @@ public final class McTasks {
             ? n.path("ctx_a").asText() + " " + capitalize(n.path("ctx_b").asText())
             : n.path("ctx").asText();
     String query = n.has("activity_label") ? n.path("activity_label").asText() + ": " + ctx : ctx;
-    return new McItem.Fields(id, hellaswagClean(query), choices, answer, label.toString());
+    // HellaSwag's items of one source video or WikiHow article share its source_id.
+    String cluster = n.hasNonNull("source_id") ? n.path("source_id").asText() : id;
+    return new McItem.Fields(id, hellaswagClean(query), choices, answer, label.toString(), cluster);
   }
 
   /** lm-evaluation-harness's HellaSwag preprocess. */
@@ -247,7 +271,12 @@ public final class McTasks {
       choices.add(" " + fields.get(i));
     }
     return new McItem.Fields(
-        "line-" + lineNo, fields.get(0) + "\nAnswer:", choices, answer, "\"" + letter + "\"");
+        "line-" + lineNo,
+        fields.get(0) + "\nAnswer:",
+        choices,
+        answer,
+        "\"" + letter + "\"",
+        "line-" + lineNo);
   }
 
   /** One CSV record (RFC 4180 quoting, no embedded newlines). */

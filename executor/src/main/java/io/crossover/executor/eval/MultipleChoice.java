@@ -25,6 +25,17 @@ public final class MultipleChoice {
    */
   public static McResult evaluate(
       List<McItem> items, Tokenizer tokenizer, Likelihood scorer, long seed, Collective ranks) {
+    return evaluate(items, tokenizer, scorer, seed, ranks, done -> {});
+  }
+
+  /** As above; {@code progress} hears how many of this rank's items are done after each one. */
+  public static McResult evaluate(
+      List<McItem> items,
+      Tokenizer tokenizer,
+      Likelihood scorer,
+      long seed,
+      Collective ranks,
+      java.util.function.IntConsumer progress) {
     int n = items.size();
     int choices = 0;
     for (McItem item : items) {
@@ -32,9 +43,11 @@ public final class MultipleChoice {
     }
     int width = FIELDS + choices;
     float[] outcomes = new float[n * width];
+    int done = 0;
     for (int i = 0; i < n; i++) {
       if (ranks.owns(i)) {
         score(items.get(i), tokenizer, scorer, seed + i, outcomes, i * width);
+        progress.accept(++done);
       }
     }
     ranks.sum(outcomes);
@@ -79,7 +92,10 @@ public final class MultipleChoice {
             right[2].toString(),
             deltaPerByte,
             logLoss,
-            choiceSe));
+            choiceSe,
+            items.stream().map(McItem::id).toList(),
+            items.stream().map(McItem::cluster).toList()),
+        null);
   }
 
   private static void score(

@@ -48,7 +48,21 @@ public final class ValidationLoss {
       int tPoints,
       NDManager manager,
       Collective ranks) {
+    return compute(model, objective, sequences, batch, tPoints, manager, ranks, done -> {});
+  }
+
+  /** As above; {@code progress} hears how many of this rank's sequences are done. */
+  public static Result compute(
+      Transformer model,
+      Objective objective,
+      int[][] sequences,
+      int batch,
+      int tPoints,
+      NDManager manager,
+      Collective ranks,
+      java.util.function.IntConsumer progress) {
     int rows = sequences.length;
+    int done = 0;
     float[] perSequence = new float[rows];
     for (int b = 0; b * batch < rows; b++) {
       if (!ranks.owns(b)) {
@@ -69,6 +83,8 @@ public final class ValidationLoss {
           perSequence[from + r] += (float) (part.scale() * losses[r]);
         }
       }
+      done += chunk.length;
+      progress.accept(done);
     }
     ranks.sum(perSequence);
     double[] out = new double[rows];

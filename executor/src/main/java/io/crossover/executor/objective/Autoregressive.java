@@ -52,6 +52,26 @@ public record Autoregressive(int maskId, double inputMask, double dropout) imple
   }
 
   @Override
+  public java.util.Optional<String> control() {
+    if (inputMask == 0 && dropout == 0) {
+      return java.util.Optional.empty();
+    }
+    List<String> parts = new java.util.ArrayList<>();
+    if (inputMask > 0) {
+      parts.add(Math.round(inputMask * 100) + "% of input tokens masked");
+    }
+    if (dropout > 0) {
+      parts.add("dropout " + number(dropout));
+    }
+    return java.util.Optional.of("AR with " + String.join(" and ", parts));
+  }
+
+  @Override
+  public String exportArchitecture() {
+    return "Qwen3ForCausalLM";
+  }
+
+  @Override
   public boolean causal() {
     return true;
   }

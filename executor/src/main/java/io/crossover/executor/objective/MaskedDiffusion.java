@@ -3,8 +3,8 @@ package io.crossover.executor.objective;
 import ai.djl.ndarray.NDManager;
 import io.crossover.data.UserException;
 import io.crossover.data.config.EvalConfig;
-import io.crossover.executor.eval.ChainRuleScorer;
 import io.crossover.executor.eval.ElboScorer;
+import io.crossover.executor.eval.LeftToRightScorer;
 import io.crossover.executor.eval.Likelihood;
 import io.crossover.executor.generate.Generator;
 import io.crossover.executor.model.Transformer;
@@ -30,6 +30,15 @@ public record MaskedDiffusion(int maskId, double randomLengthProbability) implem
   @Override
   public String name() {
     return "mdm";
+  }
+
+  /**
+   * The same tensors as Qwen3 under full attention, predicting masked tokens: not a causal LM, so
+   * not {@code Qwen3ForCausalLM}. LLaDA-style tools read this name with crossover_attention.
+   */
+  @Override
+  public String exportArchitecture() {
+    return "Qwen3ForMaskedDiffusion";
   }
 
   @Override
@@ -116,8 +125,8 @@ public record MaskedDiffusion(int maskId, double randomLengthProbability) implem
 
   @Override
   public Likelihood scorer(Transformer model, int maxLength, EvalConfig eval, NDManager manager) {
-    return eval.mdmScoring() == EvalConfig.MdmScoring.EXACT
-        ? new ChainRuleScorer(model, maskId, maxLength, manager)
+    return eval.mdmScoring() == EvalConfig.MdmScoring.LEFT_TO_RIGHT
+        ? new LeftToRightScorer(model, maskId, maxLength, manager)
         : new ElboScorer(model, maskId, maxLength, eval.mdmSamples(), manager);
   }
 

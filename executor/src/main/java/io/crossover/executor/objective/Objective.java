@@ -48,6 +48,20 @@ public sealed interface Objective permits Autoregressive, MaskedDiffusion {
    */
   Batch prepare(int[][] tokens, SplittableRandom noise, SplittableRandom shared);
 
+  /**
+   * What this arm controls for, when it is a control of the reference study (AR trained with masked
+   * inputs, or with dropout), in words; empty for the plain objectives.
+   */
+  default java.util.Optional<String> control() {
+    return java.util.Optional.empty();
+  }
+
+  /**
+   * What an export's {@code config.json} names as the architecture: a causal model loads as {@code
+   * Qwen3ForCausalLM}; a bidirectional one has the same tensors but is not a causal LM.
+   */
+  String exportArchitecture();
+
   /** Dropout on attention weights and residual branches while training (0: none). */
   default double dropout() {
     return 0;

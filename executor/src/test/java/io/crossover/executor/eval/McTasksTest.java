@@ -49,6 +49,29 @@ class McTasksTest {
   }
 
   @Test
+  void itemsKnowTheirSourceDocumentAndTheTaskItsFilesHash() throws Exception {
+    String text =
+        "{\"id\":\"cloze-3-28\",\"doc\":\"validation-3\",\"context\":\"It was\","
+            + "\"choices\":[\"red\",\"blue\"],\"answer\":1}\n"
+            + "{\"id\":\"b\",\"context\":\"Then\",\"choices\":[\"x\",\"y\"],\"answer\":0}\n";
+    Path mc = Files.writeString(dir.resolve("mc.jsonl"), text);
+    McTasks.Task t = McTasks.load("cloze=mc:" + mc, 0, new Configuration());
+    assertEquals("validation-3", t.items().get(0).cluster());
+    assertEquals("b", t.items().get(1).cluster(), "without a doc, an item is its own cluster");
+    assertEquals(
+        io.crossover.data.shard.Sha256.hex(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+        t.sha256());
+    Path hs =
+        Files.writeString(
+            dir.resolve("hs.jsonl"),
+            "{\"ind\":4,\"source_id\":\"activitynet~v_x\",\"ctx\":\"A man\","
+                + "\"endings\":[\"runs.\",\"sits.\"],\"label\":\"0\"}\n");
+    assertEquals(
+        "activitynet~v_x",
+        McTasks.load("hs=hellaswag:" + hs, 0, new Configuration()).items().get(0).cluster());
+  }
+
+  @Test
   void hellaSwagIsPreparedAsLmEvaluationHarnessPreparesIt() throws Exception {
     // A line of HellaSwag's validation file (WikiHow part), and what lm-eval's
     // hellaswag/utils.py makes of it: query = preprocess(activity_label + ": " + ctx_a + " " +

@@ -69,7 +69,7 @@ class ScoringTest {
       int[] context = BYTES.encode("abc");
       int[] choice = BYTES.encode("xyz");
       double score =
-          new ChainRuleScorer(model, MASK, 64, m).score(context, List.of(choice), 0).nll()[0];
+          new LeftToRightScorer(model, MASK, 64, m).score(context, List.of(choice), 0).nll()[0];
       // By hand: -log p(x | abc ???) - log p(y | abc x ??) - log p(z | abc x y ?).
       int[] full = {'a', 'b', 'c', 'x', 'y', 'z'};
       int[][] inputs = {
@@ -192,7 +192,9 @@ class ScoringTest {
       assertEquals(
           expected, new ElboScorer(model, MASK, 64, 8, m).nll(context, List.of(one), 3)[0], 1e-4);
       assertEquals(
-          expected, new ChainRuleScorer(model, MASK, 64, m).nll(context, List.of(one), 3)[0], 1e-4);
+          expected,
+          new LeftToRightScorer(model, MASK, 64, m).nll(context, List.of(one), 3)[0],
+          1e-4);
     }
   }
 
@@ -231,7 +233,8 @@ class ScoringTest {
                   32,
                   8,
                   how,
-                  io.crossover.data.config.TrainConfig.PrecisionSetting.FP32);
+                  io.crossover.data.config.TrainConfig.PrecisionSetting.FP32,
+                  1);
           McResult r =
               MultipleChoice.evaluate(
                   List.of(item), BYTES, objective.scorer(model, 64, eval, m), 7);

@@ -57,7 +57,7 @@ class ShardedEvalTest {
               model,
               objective,
               new ByteTokenizer(),
-              validation(),
+              new io.crossover.data.read.ValidationSample(validation(), new int[7]),
               tasks(),
               CONFIG.eval(),
               24,

@@ -6,18 +6,26 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The exact NLL of a continuation under a masked-diffusion model by the chain rule, left to right:
- * {@code -sum_i log p(c_i | context, c_<i, MASK for c_>=i)}. A proper likelihood (the product of
- * conditionals is a distribution over continuations), with no sampling noise; it costs one row per
- * continuation token, n rows in one forward pass, against N rows for the sampled ELBO.
+ * A masked-diffusion model's conditionals read left to right: {@code -sum_i log p(c_i | context,
+ * c_<i, MASK for c_>=i)}. This is the exact negative log-likelihood of <i>one autoregressive model
+ * built from the MDM's conditionals</i> (for a given number of continuation tokens, which the masks
+ * give away, their product is a distribution over continuations), not the MDM's own likelihood, and
+ * it has no bound relation to the MDM's ELBO: neither is above the other in general. Choices of
+ * different token lengths are scored under different such models. It has no sampling noise and
+ * costs one row per continuation token, n rows in one forward pass, against N rows for the sampled
+ * ELBO.
  */
-public final class ChainRuleScorer implements Likelihood {
+public final class LeftToRightScorer implements Likelihood {
+  /** How reports name what this scorer gives. */
+  public static final String DESCRIPTION =
+      "left-to-right likelihood of the MDM's conditionals (not the MDM's own likelihood)";
+
   private final Transformer model;
   private final int maskId;
   private final int maxLength;
   private final NDManager manager;
 
-  public ChainRuleScorer(Transformer model, int maskId, int maxLength, NDManager manager) {
+  public LeftToRightScorer(Transformer model, int maskId, int maxLength, NDManager manager) {
     this.model = model;
     this.maskId = maskId;
     this.maxLength = maxLength;
@@ -44,5 +52,10 @@ public final class ChainRuleScorer implements Likelihood {
       out[c] = Arrays.stream(RowLosses.of(model, manager, inputs, targets, weights, false)).sum();
     }
     return new Scores(out, new double[out.length]);
+  }
+
+  @Override
+  public String describe() {
+    return DESCRIPTION;
   }
 }
