@@ -46,9 +46,12 @@ final class Checkpoint implements AutoCloseable {
     this.manager = manager;
   }
 
-  /** {@code path} is a checkpoint directory or a run directory (its latest checkpoint is used). */
-  static Checkpoint open(String path, Configuration hadoop) {
-    return open(path, hadoop, null);
+  /**
+   * {@code path} is a checkpoint directory or a run directory (its latest checkpoint is used); one
+   * without checksums is refused unless {@code acceptUnverified}.
+   */
+  static Checkpoint open(String path, Configuration hadoop, boolean acceptUnverified) {
+    return open(path, hadoop, null, acceptUnverified);
   }
 
   /**
@@ -58,7 +61,8 @@ final class Checkpoint implements AutoCloseable {
   static Checkpoint open(
       String path,
       Configuration hadoop,
-      io.crossover.data.config.TrainConfig.PrecisionSetting evalPrecision) {
+      io.crossover.data.config.TrainConfig.PrecisionSetting evalPrecision,
+      boolean acceptUnverified) {
     try {
       Path p = new Path(path);
       FileSystem fs = io.crossover.data.shard.Filesystems.of(p, hadoop);
@@ -84,7 +88,7 @@ final class Checkpoint implements AutoCloseable {
                 + " by crossover train");
       }
       CrossoverConfig config = ConfigLoader.fromJson(Checkpoints.configJson(fs, p));
-      Checkpoints.State state = Checkpoints.state(fs, p);
+      Checkpoints.State state = Checkpoints.state(fs, p, acceptUnverified);
       TokenizerSpec spec = TokenizerSpec.resolve(config.data().tokenizer(), hadoop);
       Tokenizer tokenizer = spec.open();
       NDManager manager = NDManager.newBaseManager();
@@ -101,7 +105,7 @@ final class Checkpoint implements AutoCloseable {
           new Transformer(
               config.model(), tokenizer.vocabSize(), config.run().seed(), manager, numerics);
       try {
-        Checkpoints.loadModel(fs, p, model);
+        Checkpoints.loadModel(fs, p, model, acceptUnverified);
       } catch (IOException | RuntimeException e) {
         model.close();
         tokenizer.close();

@@ -71,6 +71,10 @@ public final class Crossover implements Runnable {
     String log = System.getProperty("crossover.log.file");
     if (log != null && !List.of(args).contains("--verbose")) {
       NativeStderr.toLogFile(log);
+      // A thread that dies on its own (a pool rejecting work while an interrupt shuts Spark down)
+      // is the echo of what the product reports itself: its trace goes to the log file.
+      Thread.setDefaultUncaughtExceptionHandler(
+          (thread, e) -> LOG.error("uncaught in thread " + thread.getName(), e));
     }
     System.exit(execute(args));
   }

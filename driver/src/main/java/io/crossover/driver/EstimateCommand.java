@@ -39,9 +39,8 @@ final class EstimateCommand implements Callable<Integer> {
 
   @Option(
       names = "--cpu-cores",
-      defaultValue = "0",
       description = "CPU cores per rank (default: each run's train.threads).")
-  int cpuCores;
+  Integer cpuCores;
 
   @Option(
       names = "--cpu-flops",
@@ -114,11 +113,11 @@ final class EstimateCommand implements Callable<Integer> {
       bad = "--latency-us " + latencyMicros + ": must be >= 0";
     } else if (efficiency != null && !(efficiency > 0 && efficiency <= 1)) {
       bad = "--efficiency " + efficiency + ": a share of the peak, in (0, 1]";
-    } else if (cpuCores < 0) {
-      bad = "--cpu-cores " + cpuCores + ": must be >= 1 (0: each run's train.threads)";
-    } else if (vocab < 2) {
-      bad = "--vocab " + vocab + ": must be >= 2";
     }
+    if (cpuCores != null) {
+      Inputs.positive(cpuCores, "--cpu-cores", "cores per rank (leave it out for train.threads)");
+    }
+    Inputs.vocab(vocab, "--vocab");
     if (bad != null) {
       throw new io.crossover.data.UserException(bad);
     }
@@ -165,7 +164,7 @@ final class EstimateCommand implements Callable<Integer> {
   }
 
   private int cores(CrossoverConfig c) {
-    return cpuCores > 0 ? cpuCores : c.train().threads();
+    return cpuCores != null ? cpuCores : c.train().threads();
   }
 
   /** FP32 and bf16 FLOP/s of one CPU core. */

@@ -37,6 +37,8 @@ import picocli.CommandLine.Spec;
       "checkpoint needed: --audit --tasks ... [--dataset D] audits alone)."
     })
 final class EvalCommand implements Callable<Integer> {
+  @picocli.CommandLine.Mixin CheckpointTrust trust;
+
   @Option(
       names = {"--checkpoint", "--run"},
       description = "A checkpoint directory, or a run directory (latest checkpoint).")
@@ -124,7 +126,7 @@ final class EvalCommand implements Callable<Integer> {
       }
       return auditOnly(hadoop);
     }
-    try (Checkpoint c = Checkpoint.open(checkpoint, hadoop, precision);
+    try (Checkpoint c = Checkpoint.open(checkpoint, hadoop, precision, trust.acceptUnverified);
         RootAllocator allocator = new RootAllocator()) {
       List<McTasks.Task> loaded = load(tasks != null ? tasks : c.config.eval().tasks(), hadoop);
       Dataset data = null;
@@ -171,7 +173,7 @@ final class EvalCommand implements Callable<Integer> {
                   c.state.step(), c.state.tokensSeen(), c.config.budget().uniqueTokens(), true);
       System.out.printf(
           Locale.ROOT,
-          "%s (%s, step %d, epoch %.2f, %s tokens, %.3g training FLOPs; %s forward): val %s %.4f%n",
+          "%s (%s, step %d, epoch %.2f, %s tokens, %.3g training FLOPs; %s forward)%s%n",
           c.dir,
           objective.name(),
           r.step(),
@@ -179,8 +181,9 @@ final class EvalCommand implements Callable<Integer> {
           io.crossover.data.config.Counts.grouped(r.tokensSeen()),
           r.trainingFlops(),
           c.model.numerics().eval().label(),
-          r.valLossKind(),
-          r.valLoss());
+          Double.isNaN(r.valLoss())
+              ? ": no validation loss"
+              : String.format(Locale.ROOT, ": val %s %.4f", r.valLossKind(), r.valLoss()));
       if (r.scoring() != null) {
         System.out.println("choices scored by: " + r.scoring());
       }
@@ -233,6 +236,7 @@ final class EvalCommand implements Callable<Integer> {
   }
 
   private List<McTasks.Task> load(List<String> specs, Configuration hadoop) {
+    EvalConfig.checkNames(specs, tasks != null ? "--tasks" : "eval.tasks");
     List<McTasks.Task> loaded = new ArrayList<>();
     for (String s : specs) {
       loaded.add(McTasks.load(s, maxItems, hadoop));

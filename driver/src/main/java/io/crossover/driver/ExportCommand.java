@@ -25,6 +25,8 @@ import picocli.CommandLine.Option;
       "The output directory must be empty or an earlier export of the same checkpoint."
     })
 final class ExportCommand implements Callable<Integer> {
+  @picocli.CommandLine.Mixin CheckpointTrust trust;
+
   /** Written into every export: which checkpoint it came from. */
   static final String MARKER = "crossover-export.json";
 
@@ -50,7 +52,7 @@ final class ExportCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Configuration hadoop = new Configuration();
-    try (Checkpoint c = Checkpoint.open(checkpoint, hadoop)) {
+    try (Checkpoint c = Checkpoint.open(checkpoint, hadoop, trust.acceptUnverified)) {
       Path target = new Path(out);
       FileSystem fs = io.crossover.data.shard.Filesystems.of(target, hadoop);
       Path model = new Path(c.dir, "model.safetensors");

@@ -19,6 +19,8 @@ import picocli.CommandLine.Spec;
       "MDM by iterative unmasking with low-confidence remasking (steps, blocks)."
     })
 final class GenerateCommand implements Callable<Integer> {
+  @picocli.CommandLine.Mixin CheckpointTrust trust;
+
   @Option(
       names = "--checkpoint",
       required = true,
@@ -76,7 +78,7 @@ final class GenerateCommand implements Callable<Integer> {
     check(topP > 0 && topP <= 1, "--top-p " + topP + " must be in (0, 1]");
     check(steps >= 1, "--steps " + steps + " must be at least 1");
     check(block >= 0, "--block " + block + " must be >= 0 (0: one block)");
-    try (Checkpoint c = Checkpoint.open(checkpoint, new Configuration())) {
+    try (Checkpoint c = Checkpoint.open(checkpoint, new Configuration(), trust.acceptUnverified)) {
       Generator g = new Generator(c.model, c.config.budget().seqLen(), c.manager());
       // A document starts after EOD in training, so generation starts there too: an empty
       // prompt samples the beginning of a document.

@@ -63,9 +63,11 @@ final class K8sCommand {
 
     @Option(
         names = "--schedule",
-        defaultValue = "0 2 * * 6",
-        description = "Cron schedule of a sweep (default \"${DEFAULT-VALUE}\").")
+        description = "Cron schedule of a sweep (default \"" + DEFAULT_SCHEDULE + "\").")
     String schedule;
+
+    /** Saturdays at 02:00. */
+    static final String DEFAULT_SCHEDULE = "0 2 * * 6";
 
     @Option(names = "--driver-memory", defaultValue = "4g", description = "Default: 4g.")
     String driverMemory;
@@ -78,9 +80,27 @@ final class K8sCommand {
 
     @Override
     public Integer call() {
+      if (schedule != null && sweep == null) {
+        throw new ParameterException(
+            spec.commandLine(),
+            "--schedule applies to a sweep: give --sweep FILE too (a single run is rendered as a"
+                + " SparkApplication, which has no schedule)");
+      }
+      if (out != null && Files.exists(out) && !Files.isDirectory(out)) {
+        throw new ParameterException(
+            spec.commandLine(), "--out " + out + " is a file; give a directory to write into");
+      }
       Target target;
       try {
-        target = new Target(image, namespace, gpu, scheduler, schedule, driverMemory, sparkVersion);
+        target =
+            new Target(
+                image,
+                namespace,
+                gpu,
+                scheduler,
+                schedule != null ? schedule : DEFAULT_SCHEDULE,
+                driverMemory,
+                sparkVersion);
       } catch (IllegalArgumentException e) {
         throw new ParameterException(spec.commandLine(), e.getMessage(), e);
       }

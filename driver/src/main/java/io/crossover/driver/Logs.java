@@ -45,6 +45,7 @@ final class Logs {
     for (var logger : config.getLoggers().values()) {
       if (!logger.getName().startsWith("io.crossover")) {
         logger.removeAppender("console");
+        logger.removeAppender("resources");
       }
     }
     context.updateLoggers();

@@ -166,13 +166,16 @@ final class MetricsTail {
                           t.getValue().path("acc_norm").asDouble(),
                           t.getValue().path("acc_mi").asDouble(),
                           t.getValue().path("delta_nll_per_byte").asDouble())));
+      double loss = n.path("val_loss").asDouble(Double.NaN);
       System.out.printf(
           Locale.ROOT,
-          "eval step %d | epoch %.2f | val %s %.4f%s | %.1f s%n",
+          "eval step %d | epoch %.2f%s%s | %.1f s%n",
           n.path("step").asLong(),
           n.path("epoch").asDouble(),
-          n.path("val_loss_kind").asText(),
-          n.path("val_loss").asDouble(),
+          Double.isNaN(loss)
+              ? ""
+              : String.format(
+                  Locale.ROOT, " | val %s %.4f", n.path("val_loss_kind").asText(), loss),
           tasks,
           n.path("seconds").asDouble());
     }

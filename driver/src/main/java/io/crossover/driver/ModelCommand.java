@@ -40,6 +40,7 @@ final class ModelCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    Inputs.vocab(vocab, "--vocab");
     CrossoverConfig c =
         config.load(new ConfigOptions.Sugar().put("--preset", "model.preset", preset));
     int perRank = c.sequencesPerRank();

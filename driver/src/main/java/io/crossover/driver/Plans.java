@@ -40,9 +40,16 @@ final class Plans {
       RunDir.refuseExistingForPlan(config, hadoop);
     }
     TokenPlan plan = plan(config, dataset);
+    if (!dryRun) {
+      // A task that would refuse training later refuses the plan now: a run directory records
+      // only what can train.
+      TrainSession.preflight(config, dataset, hadoop);
+    }
     System.out.print(render(plan, dataset, config, show));
     if (!dryRun) {
-      RunDir run = RunDir.create(config, hashes, hadoop, RunDir.Existing.KEEP, "planning it");
+      RunDir run =
+          RunDir.create(
+              config, hashes, hadoop, RunDir.Existing.KEEP, "planning it", RunDir.Restart.TRAIN);
       System.out.println("wrote " + run.write("plan.json", Json.write(plan.summary(show))));
     }
     return plan;

@@ -28,6 +28,12 @@ public final class RunDir {
   private final FileSystem fs;
   private final Path dir;
 
+  /** This invocation made the directory: a refusal before training starts removes it. */
+  private boolean created;
+
+  /** Where a run that --overwrite replaces waits until training starts (then it is deleted). */
+  private Path replaced;
+
   private RunDir(FileSystem fs, Path dir) {
     this.fs = fs;
     this.dir = dir;
@@ -54,16 +60,33 @@ public final class RunDir {
   }
 
   /**
+   * How to start a run again, said in the messages that refuse to go on with one: for {@code
+   * train}, {@code --overwrite} or another {@code --run}; for a sweep, removing its directory.
+   *
+   * @param startAgain what starts it afresh, e.g. "start it again with --overwrite"
+   * @param acceptMissingIdentity go on with a run whose identity.json is missing, recording the
+   *     hashes of the data and tasks given now (what the user gives up: telling them from others)
+   */
+  record Restart(String startAgain, boolean acceptMissingIdentity) {
+    static final Restart TRAIN =
+        new Restart(
+            "start it again with --overwrite, or give this run a new name with --run NAME", false);
+  }
+
+  /**
    * Opens the run directory of {@code config} for training, or creates it: writes config.json and
    * identity.json for a new run, checks them for an existing one (a difference is a {@link
-   * UserException} naming each key).
+   * UserException} naming each key; a missing identity.json is damage, a {@link Failure}). A run
+   * that {@link Existing#REPLACE} replaces is moved aside, not deleted, until {@link #commit()}: a
+   * refusal before training starts ({@link #abandon()}) puts it back.
    */
   static RunDir create(
       CrossoverConfig config,
       RunIdentity.Hashes hashes,
       Configuration hadoop,
       Existing existing,
-      String action) {
+      String action,
+      Restart restart) {
     Path path = new Path(config.run().root(), config.run().name());
     try {
       FileSystem fs = io.crossover.data.shard.Filesystems.of(path, hadoop);
@@ -77,19 +100,63 @@ public final class RunDir {
                 + " replace it, or choose another --run name");
       }
       if (state != State.NEW && existing == Existing.REPLACE) {
-        fs.delete(run.dir, true);
+        Path aside =
+            new Path(
+                run.dir.getParent(),
+                "." + run.dir.getName() + ".replaced-" + System.currentTimeMillis());
+        if (!fs.rename(run.dir, aside)) {
+          throw new IOException("cannot move " + run.dir + " aside to " + aside);
+        }
+        run.replaced = aside;
         state = State.NEW;
       }
       if (state == State.NEW) {
+        run.created = !fs.exists(run.dir);
         fs.mkdirs(run.dir);
         run.write(RunIdentity.FILE, RunIdentity.toJson(hashes));
         run.write("config.json", ConfigLoader.toJson(config));
       } else {
-        run.checkIdentity(config, hashes, action);
+        run.checkIdentity(config, hashes, action, restart);
       }
       return run;
     } catch (IOException e) {
       throw new Failure("run.root: cannot create " + path + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Training has started: the run this one replaced (if any) is deleted, and the directory stays
+   * whatever happens next.
+   */
+  void commit() {
+    created = false;
+    if (replaced != null) {
+      try {
+        fs.delete(replaced, true);
+      } catch (IOException e) {
+        throw new Failure("cannot delete the replaced run " + replaced + ": " + e.getMessage(), e);
+      }
+      replaced = null;
+    }
+  }
+
+  /**
+   * Training was refused before it started: what this invocation made goes, and a run it was to
+   * replace comes back, so that the command's advice can be followed as given.
+   */
+  void abandon() {
+    try {
+      if (created || replaced != null) {
+        fs.delete(dir, true);
+      }
+      if (replaced != null && !fs.rename(replaced, dir)) {
+        throw new IOException("cannot move " + replaced + " back to " + dir);
+      }
+    } catch (IOException e) {
+      throw new Failure("cannot undo " + dir + ": " + e.getMessage(), e);
+    } finally {
+      created = false;
+      replaced = null;
     }
   }
 
@@ -118,17 +185,29 @@ public final class RunDir {
     return fs.exists(new Path(dir, "config.json")) ? State.PLANNED : State.NEW;
   }
 
-  private void checkIdentity(CrossoverConfig config, RunIdentity.Hashes hashes, String action)
+  private void checkIdentity(
+      CrossoverConfig config, RunIdentity.Hashes hashes, String action, Restart restart)
       throws IOException {
     Path identity = new Path(dir, RunIdentity.FILE);
     RunIdentity.Hashes saved = fs.exists(identity) ? RunIdentity.fromJson(read(identity)) : null;
+    if (saved == null && !restart.acceptMissingIdentity()) {
+      // Every run this version makes has one: its absence is damage, not an old format.
+      throw new Failure(
+          identity
+              + " is missing: it holds the SHA-256 of the dataset's manifest and of each task file"
+              + " this run was made with, without which "
+              + action
+              + " cannot tell the same data from other data. Pass --accept-missing-identity to go"
+              + " on with the data and tasks given now (their hashes are then recorded), or "
+              + restart.startAgain());
+    }
     List<String> differences =
         RunIdentity.differences(read(new Path(dir, "config.json")), saved, config, hashes);
     if (!differences.isEmpty()) {
-      throw RunIdentity.refusal(dir.toString(), differences, action);
+      throw RunIdentity.refusal(dir.toString(), differences, action, restart.startAgain());
     }
     if (saved == null) {
-      // Made before runs recorded their hashes: record them now, from the same dataset.
+      // Accepted as it is: record the hashes of what it goes on with.
       write(RunIdentity.FILE, RunIdentity.toJson(hashes));
     }
   }
@@ -240,7 +319,7 @@ public final class RunDir {
    * intact checkpoint (broken newer ones are reported and moved aside). Says what it did to {@code
    * out}.
    */
-  void prepareResume(Consumer<String> out) {
+  void prepareResume(Consumer<String> out, boolean acceptUnverified, String startAgain) {
     try {
       List<String> removed = Checkpoints.removeUnfinished(fs, dir);
       if (!removed.isEmpty()) {
@@ -250,7 +329,7 @@ public final class RunDir {
                 + " unfinished checkpoint save(s) of an interrupted run: "
                 + String.join(", ", removed));
       }
-      Checkpoints.newestIntact(fs, dir, out);
+      Checkpoints.newestIntact(fs, dir, out, acceptUnverified, startAgain);
     } catch (IOException e) {
       throw new Failure("cannot check the checkpoints of " + dir + ": " + e.getMessage(), e);
     }

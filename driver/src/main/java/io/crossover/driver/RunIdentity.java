@@ -105,7 +105,8 @@ final class RunIdentity {
   }
 
   /** The refusal to resume a run with a different identity: exit 2, each difference listed. */
-  static UserException refusal(String runDir, List<String> differences, String action) {
+  static UserException refusal(
+      String runDir, List<String> differences, String action, String startAgain) {
     StringBuilder m =
         new StringBuilder("run.name: ")
             .append(runDir)
@@ -116,11 +117,59 @@ final class RunIdentity {
       m.append("\n  ").append(d);
     }
     m.append(
-        "\nStart it again with --overwrite, or give this run a new name with --run NAME."
-            + " (Only these may change on resume: "
+        "\n"
+            + Character.toUpperCase(startAgain.charAt(0))
+            + startAgain.substring(1)
+            + ". (Only these may change on resume: "
             + String.join(", ", MAY_CHANGE).replace(".,", ".*,")
             + ".)");
     return new UserException(m.toString());
+  }
+
+  /**
+   * The run directories under {@code runRoot} (runs, and the runs of sweeps: up to three levels
+   * down) whose identity records {@code taskFile} as an evaluation task: replacing that file would
+   * change what they were measured on.
+   */
+  static List<String> runsUsing(Path runRoot, Path taskFile, Configuration hadoop) {
+    List<String> out = new ArrayList<>();
+    try {
+      org.apache.hadoop.fs.FileSystem fs = runRoot.getFileSystem(hadoop);
+      String target = fs.makeQualified(taskFile).toString();
+      if (fs.exists(runRoot)) {
+        collect(fs, fs.makeQualified(runRoot), target, 3, out);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + runRoot + ": " + e.getMessage(), e);
+    }
+    return out;
+  }
+
+  private static void collect(
+      org.apache.hadoop.fs.FileSystem fs, Path dir, String target, int depth, List<String> out)
+      throws IOException {
+    Path identity = new Path(dir, FILE);
+    if (fs.exists(identity)) {
+      String json;
+      try (var in = fs.open(identity)) {
+        json = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      }
+      for (String spec : fromJson(json).tasks().keySet()) {
+        String path = spec.substring(spec.indexOf(':', spec.indexOf('=')) + 1);
+        if (fs.makeQualified(new Path(path)).toString().equals(target)) {
+          out.add(dir.toString());
+        }
+      }
+      return;
+    }
+    if (depth == 0) {
+      return;
+    }
+    for (org.apache.hadoop.fs.FileStatus s : fs.listStatus(dir)) {
+      if (s.isDirectory() && !s.getPath().getName().startsWith(".")) {
+        collect(fs, s.getPath(), target, depth - 1, out);
+      }
+    }
   }
 
   static String toJson(Hashes h) {

@@ -137,6 +137,7 @@ final class StepBench implements Callable<Integer> {
               + microBatch
               + ")");
     }
+    Inputs.microBatch(microBatch, batch, "--micro-batch", "--batch");
     // "both": one arm of each objective type, named as the config writes it.
     List<String> names =
         objective.equals("both")

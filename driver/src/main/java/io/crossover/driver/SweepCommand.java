@@ -104,8 +104,22 @@ final class SweepCommand implements Callable<Integer> {
       io.crossover.driver.report.Report.write(dir.toString(), hadoop, System.out, spec.metric());
     }
     if (failed > 0) {
-      System.out.println(failed + " run(s) failed; re-run the same command to retry them");
-      return 1;
+      List<String> which = new ArrayList<>();
+      outcome.forEach(
+          (name, result) -> {
+            if (result.startsWith("FAILED")) {
+              which.add(name + " (" + result.substring("FAILED: ".length()) + ")");
+            }
+          });
+      // Exit 1 through the one place failures are reported: one line, and where the traces are.
+      throw new io.crossover.data.Failure(
+          failed
+              + " of "
+              + outcome.size()
+              + " runs failed: "
+              + String.join("; ", which)
+              + ". Fix the cause and run the same command again: finished runs are skipped and"
+              + " the failed ones retried");
     }
     return 0;
   }
@@ -180,9 +194,17 @@ final class SweepCommand implements Callable<Integer> {
     try {
       TrainSession.run(
           p.config(),
-          state == Sweep.State.RESTART ? RunDir.Existing.REPLACE : RunDir.Existing.KEEP,
-          spark,
-          Crossover.commandLineWith(List.of()));
+          new TrainSession.Start(
+              state == Sweep.State.RESTART ? RunDir.Existing.REPLACE : RunDir.Existing.KEEP,
+              // A sweep has no --overwrite: a run is started again by removing its directory.
+              new RunDir.Restart(
+                  "remove "
+                      + new Path(p.config().run().root(), p.config().run().name())
+                      + " and run the sweep again to start it afresh",
+                  false),
+              false,
+              Crossover.commandLineWith(List.of())),
+          spark);
       double s = (System.nanoTime() - start) / 1e9;
       return (state == Sweep.State.RESUME ? "resumed, done" : "done")
           + String.format(Locale.ROOT, " in %.0f s", s);

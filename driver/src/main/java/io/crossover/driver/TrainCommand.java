@@ -60,6 +60,15 @@ final class TrainCommand implements Callable<Integer> {
       description = "Continue the run from its latest checkpoint (from the start if it has none).")
   boolean resume;
 
+  @Option(
+      names = "--accept-missing-identity",
+      description =
+          "Go on with a run whose identity.json is missing, recording the hashes of the data and"
+              + " tasks given now (a resume can then no longer tell them from the run's own).")
+  boolean acceptMissingIdentity;
+
+  @Mixin CheckpointTrust trust;
+
   @Override
   public Integer call() {
     CrossoverConfig c =
@@ -80,10 +89,14 @@ final class TrainCommand implements Callable<Integer> {
     }
     TrainSession.run(
         QualifiedPaths.of(c, new org.apache.hadoop.conf.Configuration()),
-        overwrite
-            ? RunDir.Existing.REPLACE
-            : resume ? RunDir.Existing.KEEP : RunDir.Existing.REFUSE,
-        Crossover.commandLineWith(List.of("--overwrite", "--resume"), "--resume"));
+        new TrainSession.Start(
+            overwrite
+                ? RunDir.Existing.REPLACE
+                : resume ? RunDir.Existing.KEEP : RunDir.Existing.REFUSE,
+            new RunDir.Restart(RunDir.Restart.TRAIN.startAgain(), acceptMissingIdentity),
+            trust.acceptUnverified,
+            Crossover.commandLineWith(List.of("--overwrite", "--resume"), "--resume")),
+        null);
     return 0;
   }
 

@@ -57,55 +57,90 @@ final class TrainSession {
     this.evalSteps = EvalSchedule.steps(plan, config.eval());
   }
 
-  /** Runs (or resumes) the run a config describes: in this process for one rank, else on Spark. */
-  static void run(CrossoverConfig c, RunDir.Existing existing, String resumeCommand) {
-    run(c, existing, null, resumeCommand);
-  }
+  /**
+   * How a run is started: what to do with an existing directory, how to start it again (said when
+   * refusing), whether to take a checkpoint without checksums as it is, and the command a user
+   * types to go on after an interrupt or a failed checkpoint.
+   */
+  record Start(
+      RunDir.Existing existing,
+      RunDir.Restart restart,
+      boolean acceptUnverified,
+      String resumeCommand) {}
 
   /**
-   * As {@link #run(CrossoverConfig, RunDir.Existing, String)}; a multi-rank run uses {@code spark}
-   * when given (a sweep's session, shared by its runs and left open) instead of its own. {@code
-   * resumeCommand} is what a user types to go on after an interrupt or a failed checkpoint.
+   * Runs (or resumes) the run a config describes: in this process for one rank, else on Spark; a
+   * multi-rank run uses {@code spark} when given (a sweep's session, shared by its runs and left
+   * open) instead of its own. Everything that can refuse is checked before the run directory is
+   * written; a run that fails before its first step leaves no directory behind (and a run it was to
+   * replace comes back), so that the advice of the refusal can be followed as given.
    */
-  static void run(
-      CrossoverConfig c,
-      RunDir.Existing existing,
-      org.apache.spark.sql.SparkSession spark,
-      String resumeCommand) {
+  static void run(CrossoverConfig c, Start start, org.apache.spark.sql.SparkSession spark) {
     Configuration hadoop = RunDir.hadoopConf();
     Dataset dataset = Dataset.open(c.data().dataset(), hadoop);
     TokenPlan plan = Plans.plan(c, dataset);
-    boolean resume = existing == RunDir.Existing.KEEP;
+    preflight(c, dataset, hadoop);
+    boolean resume = start.existing() == RunDir.Existing.KEEP;
     RunDir runDir =
         RunDir.create(
             c,
             RunIdentity.Hashes.of(c, dataset.manifestSha256(), hadoop),
             hadoop,
-            existing,
-            resume ? "resuming it" : "training it");
-    if (resume) {
-      runDir.prepareResume(System.out::println);
-    }
-    System.out.print(Plans.render(plan, dataset, c, 2));
-    if (!runDir.exists("plan.json")) {
-      runDir.write("plan.json", Json.write(plan.summary(4)));
-    }
+            start.existing(),
+            resume ? "resuming it" : "training it",
+            start.restart());
     java.util.concurrent.atomic.AtomicLong stepsDone = new java.util.concurrent.atomic.AtomicLong();
-    Interrupts.onInterrupt(() -> interrupted(runDir, plan, stepsDone.get(), resumeCommand));
+    java.util.concurrent.atomic.AtomicBoolean started =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    Interrupts.onInterrupt(() -> interrupted(runDir, plan, stepsDone.get(), start.resumeCommand()));
     long done;
     try {
+      if (resume) {
+        runDir.prepareResume(
+            System.out::println, start.acceptUnverified(), start.restart().startAgain());
+      }
+      System.out.print(Plans.render(plan, dataset, c, 2));
+      if (dataset.manifest().validation().tokens() < c.budget().seqLen()) {
+        // Said once, here: the evaluations then carry no validation loss.
+        System.out.println(
+            "no validation loss: "
+                + dataset.root()
+                + " holds "
+                + dataset.manifest().validation().tokens()
+                + " validation tokens, less than one sequence of "
+                + c.budget().seqLen()
+                + " (hold some out with data.validation.fraction and ingest again)");
+      }
+      if (!runDir.exists("plan.json")) {
+        runDir.write("plan.json", Json.write(plan.summary(4)));
+      }
+      java.util.function.LongConsumer progress =
+          step -> {
+            stepsDone.set(step);
+            if (!started.get()) {
+              started.set(true);
+              runDir.commit();
+            }
+          };
       done =
           c.cluster().worldSize() == 1
               ? forRank(c, runDir, dataset, plan)
-                  .train(resume, hadoop, Collective.SINGLE, List.of(), stepsDone::set)
-              : DistributedTrain.run(c, runDir, plan, spark, stepsDone::set);
+                  .train(resume, hadoop, Collective.SINGLE, List.of(), progress)
+              : DistributedTrain.run(c, runDir, plan, spark, progress);
     } catch (RuntimeException e) {
+      if (!started.get() && !Interrupts.interrupted()) {
+        try {
+          runDir.abandon();
+        } catch (RuntimeException cleanup) {
+          e.addSuppressed(cleanup);
+        }
+      }
       for (Throwable t = e; t != null; t = t.getCause()) {
         if (t instanceof RunDir.CheckpointFailure f) {
           throw new io.crossover.data.Failure(
               f.getMessage()
                   + ". Free space (or fix the filesystem), then resume: "
-                  + resumeCommand,
+                  + start.resumeCommand(),
               e);
         }
       }
@@ -113,13 +148,28 @@ final class TrainSession {
     } finally {
       Interrupts.onInterrupt(null);
     }
+    runDir.commit();
     if (done < plan.steps()) {
       System.out.println(
-          "stopped after step " + done + " (train.stop-after-steps); resume: " + resumeCommand);
+          "stopped after step "
+              + done
+              + " (train.stop-after-steps); resume: "
+              + start.resumeCommand());
       return;
     }
     runDir.write("DONE", "");
     System.out.println("done: " + runDir.path());
+  }
+
+  /**
+   * What can refuse a run before it trains, checked before its directory is written: the tokenizer
+   * is the dataset's, and every task file reads and holds valid items.
+   */
+  static void preflight(CrossoverConfig c, Dataset dataset, Configuration hadoop) {
+    datasetTokenizer(c, dataset, hadoop).close();
+    for (String spec : c.eval().tasks()) {
+      McTasks.load(spec, c.eval().itemsToLoad(), hadoop);
+    }
   }
 
   /** What Ctrl-C prints: where the run stopped, what a resume starts from, the command. */
@@ -328,13 +378,10 @@ final class TrainSession {
     }
     StringBuilder line =
         new StringBuilder(
-            String.format(
-                Locale.ROOT,
-                "eval step %d | epoch %.2f | val %s %.4f",
-                r.step(),
-                r.epoch(),
-                r.valLossKind(),
-                r.valLoss()));
+            String.format(Locale.ROOT, "eval step %d | epoch %.2f", r.step(), r.epoch()));
+    if (!Double.isNaN(r.valLoss())) {
+      line.append(String.format(Locale.ROOT, " | val %s %.4f", r.valLossKind(), r.valLoss()));
+    }
     for (Map.Entry<String, McResult> t : r.tasks().entrySet()) {
       McResult m = t.getValue();
       line.append(

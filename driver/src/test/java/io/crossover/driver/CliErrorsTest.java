@@ -55,6 +55,18 @@ class CliErrorsTest {
         1024,
         256);
     FILES.put("DATASET", dir.toString());
+    // The same training documents with nothing held out.
+    Path none = tmp.resolve("no-validation");
+    DatasetWriter.write(
+        fs,
+        new org.apache.hadoop.fs.Path(none.toUri()),
+        docs,
+        List.of(),
+        new ByteTokenizer(),
+        new Manifest.Source("test", "tokens", 0),
+        1024,
+        256);
+    FILES.put("NO_VALIDATION", none.toString());
     // The same documents with an id no byte tokenizer makes (shards that do not match their
     // manifest), and a copy whose first shard has one flipped bit.
     List<int[]> badIds = new ArrayList<>();
@@ -107,6 +119,9 @@ class CliErrorsTest {
         "{\"ind\":4,\"ctx\":\"A man\",\"endings\":[\"runs.\",\"sits.\"],\"label\":\"1\"}\n");
     file("TASK_MMLU", "mmlu.csv", "What is 2+2?,3,4,5,6,B\n");
     file("TASK_EMPTY", "empty.jsonl", "\n\n");
+    file("TASK_DUP_IDS", "dup-ids.jsonl", item + "\n" + item + "\n");
+    file("TASK_SAME_CHOICES", "same.jsonl", item.replace("\"red\"", "\"blue\"") + "\n");
+    file("TASK_BOM", "bom.jsonl", "\uFEFF" + item + "\n");
     // A task whose answer is always its longest choice: the blind audit must refuse it.
     StringBuilder longest = new StringBuilder();
     for (int i = 0; i < 200; i++) {
@@ -249,6 +264,13 @@ class CliErrorsTest {
     return args.toArray(new String[0]);
   }
 
+  /** As {@link #render}, for a sweep (what --schedule applies to). */
+  static String[] renderSweep(String option, String value) {
+    List<String> args = new ArrayList<>(List.of(render(option, value)));
+    args.addAll(List.of("--sweep", "quickstart"));
+    return args.toArray(new String[0]);
+  }
+
   static Arguments usage(String[] args, String message) {
     return Arguments.of(args, Crossover.EXIT_USAGE, message);
   }
@@ -373,10 +395,12 @@ class CliErrorsTest {
             "run.name: file:RUNS/planned was made with other settings; training it would mix two experiments"),
         usage(
             train("ar", "x", "--set", "eval.tasks=[\"t=mc:/nonexistent/task.jsonl\"]"),
-            "eval.tasks: file:/nonexistent/task.jsonl does not exist"),
-        usage(
+            "eval.tasks: file:/nonexistent/task.jsonl (task t) does not exist"),
+        // Damaged data is a failure while working (exit 1), not a mistake in the command.
+        Arguments.of(
             train(
                 "ar", "bad-ids", "--dataset", "BAD_IDS", "--set", "reader.verify-checksums=false"),
+            Crossover.EXIT_FAILURE,
             "rank 0 cannot read step 0: train/shard-0000"),
         Arguments.of(
             train("ar", "corrupt", "--dataset", "CORRUPT"),
@@ -460,6 +484,43 @@ class CliErrorsTest {
             args("eval", "--checkpoint", "RUN_AR", "--max-items", "-1"),
             "--max-items -1 must be >= 0"),
         usage(eval("t=mc:TASK_MALFORMED"), "TASK_MALFORMED line 2: not valid JSON ("),
+        // Validated where the input enters: one rule per concept, shared by every command.
+        usage(
+            eval("t=mc:TASK_DUP_IDS"),
+            "TASK_DUP_IDS line 2: item id \"a\" is also the id of line 1; ids must be unique"),
+        usage(
+            eval("t=mc:TASK_SAME_CHOICES"),
+            "TASK_SAME_CHOICES line 1: choices 0 and 1 are the same text (blue)"),
+        usage(
+            eval("t=mc:TASK,t=mc:TASK"),
+            "--tasks names the task \"t=mc:TASK\" twice; list it once"),
+        usage(
+            eval("t=mc:TASK,t=mmlu:TASK_MMLU"),
+            "--tasks gives the name \"t\" to two tasks (\"t=mc:TASK\" and \"t=mmlu:TASK_MMLU\")"),
+        usage(
+            show("eval.tasks=[\"t=mc:a.jsonl\",\"t=mc:b.jsonl\"]"),
+            "config key 'eval.tasks': gives the name \"t\" to two tasks"),
+        usage(
+            args("model", "--vocab", "0"),
+            "--vocab 0: a vocabulary needs at least 3 ids (a token, end-of-document and MASK)"),
+        usage(args("model", "--vocab", "1"), "--vocab 1: a vocabulary needs at least 3 ids"),
+        usage(
+            args("estimate", "paper-1b", "--gpu", "h100", "--vocab", "1"),
+            "--vocab 1: a vocabulary needs at least 3 ids"),
+        usage(
+            args("estimate", "paper-1b", "--cpu-cores", "0"),
+            "--cpu-cores 0: cores per rank (leave it out for train.threads) must be at least 1"),
+        usage(
+            args("bench", "step", "--micro-batch", "3"),
+            "--micro-batch does not divide the 16 sequences a rank gets per step (--batch 16)"),
+        usage(
+            args("cloze", "--dataset", "DATASET", "--items", "5", "--out", "FRESH/c.jsonl"),
+            "cloze: the validation split of file:DATASET has 0 document(s) long enough for a"
+                + " window of 14 words, and an item's 4 choices come from 4 distinct documents"),
+        usage(
+            render("--schedule", "0 3 * * *"),
+            "--schedule applies to a sweep: give --sweep FILE too"),
+        usage(render("--out", "TASK"), "--out TASK is a file; give a directory to write into"),
         usage(
             args("eval", "--audit", "--tasks", "t=mc:TASK_LONGEST"),
             "--audit: the answer of t: \"highest length\" picks the answer in 1.000 of 200 items"),
@@ -558,25 +619,25 @@ class CliErrorsTest {
             render("--image", "repo:tag:again"),
             "--image \"repo:tag:again\" is not an image reference"),
         usage(
-            render("--schedule", "nightly"),
+            renderSweep("--schedule", "nightly"),
             "--schedule \"nightly\" is not a cron schedule: 1 fields"),
         usage(
-            render("--schedule", "61 * * * *"),
+            renderSweep("--schedule", "61 * * * *"),
             "--schedule \"61 * * * *\" is not a cron schedule: minute 61 is outside 0..59"),
         usage(
-            render("--schedule", "0 24 * * *"),
+            renderSweep("--schedule", "0 24 * * *"),
             "--schedule \"0 24 * * *\" is not a cron schedule: hour 24 is outside 0..23"),
         usage(
-            render("--schedule", "0 2 0 * *"),
+            renderSweep("--schedule", "0 2 0 * *"),
             "--schedule \"0 2 0 * *\" is not a cron schedule: day of month 0 is outside 1..31"),
         usage(
-            render("--schedule", "0 2 * 13 *"),
+            renderSweep("--schedule", "0 2 * 13 *"),
             "--schedule \"0 2 * 13 *\" is not a cron schedule: month 13 is outside 1..12"),
         usage(
-            render("--schedule", "0 2 * * 8"),
+            renderSweep("--schedule", "0 2 * * 8"),
             "--schedule \"0 2 * * 8\" is not a cron schedule: day of week 8 is outside 0..6"),
         usage(
-            render("--schedule", "*/0 * * * *"),
+            renderSweep("--schedule", "*/0 * * * *"),
             "--schedule \"*/0 * * * *\" is not a cron schedule: minute"),
         usage(render("--scheduler", "default"), "--scheduler default is not yunikorn or volcano"),
         // Sweeps and reports.
@@ -608,6 +669,21 @@ class CliErrorsTest {
   @Test
   void theTableCoversAtLeastSixtyInputs() {
     assertTrue(cases().count() >= 60, "cases: " + cases().count());
+  }
+
+  @Test
+  void aDatasetWithoutAValidationSplitIsSaidOnceAndNoLossIsLogged() throws Exception {
+    Cli.Result r =
+        Cli.run(resolve(train("ar", "no-validation", "--dataset", "NO_VALIDATION")))
+            .expect(0, null);
+    assertEquals(1, r.out().split("no validation loss: ", -1).length - 1, r.out());
+    assertTrue(r.out().contains("eval step 16 | epoch"), r.out());
+    assertTrue(!r.out().contains("NaN"), r.out());
+  }
+
+  @Test
+  void aTaskFileWithAByteOrderMarkReadsAsWithout() throws Exception {
+    Cli.run(resolve(eval("t=mc:TASK_BOM"))).expect(0, null);
   }
 
   @Test
@@ -646,7 +722,9 @@ class CliErrorsTest {
     Cli.Result r = Cli.run(resolve(args("report", "RUNS")));
     r.expect(0, null);
     assertTrue(
-        r.out().contains("not compared: planned (made by `crossover plan`, never trained)"),
+        r.out()
+            .contains(
+                "not compared: planned (never trained: made by `crossover plan`, or its training failed before its first step)"),
         r.out());
   }
 

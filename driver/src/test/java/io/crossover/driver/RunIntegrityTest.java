@@ -304,4 +304,143 @@ class RunIntegrityTest {
     }
     return out;
   }
+
+  // A refused command leaves nothing behind (issue: the advice it gives must work as given).
+
+  @Test
+  void aTrainRefusedForItsTaskFileLeavesNoRunDirectoryAndTheFixedFileThenTrains() throws Exception {
+    Path task = tmp.resolve("fixable.jsonl");
+    String item = "{\"id\":\"a\",\"context\":\"It was\",\"choices\":[\"red\",\"blue\"],";
+    Files.writeString(task, item + "\"answer\":7}\n");
+    String tasks = "eval.tasks=[\"t=mc:" + task + "\"]";
+    Cli.run(train("fixable", "--set", tasks))
+        .expect(Crossover.EXIT_USAGE, "crossover train: error: file:" + task);
+    assertFalse(Files.exists(run("fixable")), "no run directory after a refusal");
+    // The fix the message asks for: correct the file in place, run the same command.
+    Files.writeString(task, item + "\"answer\":1}\n");
+    Cli.run(train("fixable", "--set", tasks, "--set", "train.stop-after-steps=4")).expect(0, null);
+    assertTrue(Files.exists(run("fixable").resolve("checkpoints/step-4")));
+  }
+
+  @Test
+  void aPlanRefusedForItsTaskFileWritesNothing() throws Exception {
+    Path task = tmp.resolve("broken-for-plan.jsonl");
+    Files.writeString(
+        task, "{\"id\":\"a\",\"context\":\"x\",\"choices\":[\"a\",\"a\"],\"answer\":0}\n");
+    Cli.run(
+            CliErrorsTest.resolve(
+                CliErrorsTest.plan(
+                    "--run", "plan-refused", "--set", "eval.tasks=[\"t=mc:" + task + "\"]")))
+        .expect(Crossover.EXIT_USAGE, "crossover plan: error: ");
+    assertFalse(Files.exists(run("plan-refused")));
+  }
+
+  @Test
+  void aRunThatFailsBeforeItsFirstStepLeavesNothingAndAnOverwrittenRunComesBack() throws Exception {
+    // Damaged data found at step 0: a failure (exit 1), and no run directory made by it.
+    String[] bad = {"--dataset", "BAD_IDS", "--set", "reader.verify-checksums=false"};
+    Cli.run(train("damaged", bad))
+        .expect(Crossover.EXIT_FAILURE, "crossover train: failed: rank 0 cannot read step 0: ");
+    assertFalse(Files.exists(run("damaged")));
+    // --overwrite of a trained run that then fails before its first step: the run comes back.
+    Cli.run(train("kept", "--set", "train.stop-after-steps=4")).expect(0, null);
+    Map<String, byte[]> before = snapshot(run("kept"));
+    List<String> args = new ArrayList<>(List.of(bad));
+    args.add("--overwrite");
+    Cli.run(train("kept", args.toArray(new String[0]))).expect(Crossover.EXIT_FAILURE, null);
+    assertUnchanged(before, run("kept"));
+    try (Stream<Path> siblings = Files.list(run("kept").getParent())) {
+      assertTrue(
+          siblings.noneMatch(p -> p.getFileName().toString().startsWith(".kept.replaced")),
+          "nothing left aside");
+    }
+  }
+
+  // No legacy path around identity or checksums.
+
+  @Test
+  void aRunWithoutItsIdentityIsRefusedUnlessTheUserAcceptsWhatThatGivesUp() throws Exception {
+    Cli.run(train("no-identity", "--set", "train.stop-after-steps=8")).expect(0, null);
+    Files.delete(run("no-identity").resolve("identity.json"));
+    Map<String, byte[]> before = snapshot(run("no-identity"));
+    Cli.Result r =
+        Cli.run(train("no-identity", "--resume"))
+            .expect(Crossover.EXIT_FAILURE, "crossover train: failed: ");
+    assertTrue(r.firstErrorLine().contains("identity.json is missing"), r.err());
+    assertTrue(r.firstErrorLine().contains("--accept-missing-identity"), r.err());
+    assertUnchanged(before, run("no-identity"));
+    Cli.run(train("no-identity", "--resume", "--accept-missing-identity")).expect(0, null);
+    assertTrue(Files.exists(run("no-identity").resolve("identity.json")), "recorded now");
+    assertArrayEquals(
+        straightModel(),
+        Files.readAllBytes(run("no-identity").resolve("checkpoints/step-16/model.safetensors")));
+  }
+
+  @Test
+  void aCheckpointWithoutChecksumsIsDamageUnlessTheUserTakesItAsItIs() throws Exception {
+    Cli.run(train("no-sums", "--set", "train.stop-after-steps=4")).expect(0, null);
+    Path step = run("no-sums").resolve("checkpoints/step-4");
+    Files.delete(step.resolve("checksums.json"));
+    // With a byte of the weights flipped, nothing may load them silently.
+    Path weights = step.resolve("model.safetensors");
+    byte[] good = Files.readAllBytes(weights);
+    byte[] flipped = good.clone();
+    flipped[flipped.length - 3] ^= 0x10;
+    Files.write(weights, flipped);
+    Map<String, byte[]> before = snapshot(run("no-sums"));
+    Cli.Result r =
+        Cli.run(train("no-sums", "--resume"))
+            .expect(Crossover.EXIT_FAILURE, "crossover train: failed: no intact checkpoint in ");
+    assertTrue(r.firstErrorLine().contains("checksums.json: missing"), r.err());
+    assertUnchanged(before, run("no-sums"));
+    String[] eval = {"eval", "--checkpoint", step.toString(), "--max-items", "2"};
+    Cli.Result e = Cli.run(eval).expect(Crossover.EXIT_FAILURE, "crossover eval: failed: ");
+    assertTrue(e.firstErrorLine().contains("checksums.json is missing"), e.err());
+    // Taken as it is (the intact bytes back): the resume records the checksums and goes on.
+    Files.write(weights, good);
+    Cli.run(train("no-sums", "--resume", "--accept-unverified-checkpoint")).expect(0, null);
+    assertTrue(Files.exists(step.resolve("checksums.json")), "recorded when accepted");
+    assertArrayEquals(
+        straightModel(),
+        Files.readAllBytes(run("no-sums").resolve("checkpoints/step-16/model.safetensors")));
+  }
+
+  @Test
+  void clozeNeverReplacesAFileWithoutOverwriteNorOneARunsIdentityRefersTo() throws Exception {
+    Path task = tmp.resolve("used-task.jsonl");
+    String item =
+        "{\"id\":\"a\",\"context\":\"It was\",\"choices\":[\"red\",\"blue\"],\"answer\":1}\n";
+    Files.writeString(task, item);
+    Cli.run(
+            train(
+                "uses-task",
+                "--set",
+                "eval.tasks=[\"t=mc:" + task + "\"]",
+                "--set",
+                "train.stop-after-steps=4"))
+        .expect(0, null);
+    String[] cloze = {
+      "cloze",
+      "--dataset",
+      CliErrorsTest.FILES.get("DATASET"),
+      "--out",
+      task.toString(),
+      "--set",
+      "run.root=" + tmp.resolve("runs")
+    };
+    Cli.Result r = Cli.run(cloze).expect(Crossover.EXIT_USAGE, "crossover cloze: error: --out: ");
+    assertTrue(r.firstErrorLine().contains("is the task file of 1 run(s)"), r.err());
+    assertTrue(r.firstErrorLine().contains("uses-task"), r.err());
+    List<String> overwrite = new ArrayList<>(List.of(cloze));
+    overwrite.add("--overwrite");
+    Cli.run(overwrite.toArray(new String[0]))
+        .expect(Crossover.EXIT_USAGE, "crossover cloze: error: --out: ");
+    assertEquals(item, Files.readString(task), "the task file a run measured on is kept");
+    Path other = Files.writeString(tmp.resolve("other-task.jsonl"), item);
+    String[] plain = cloze.clone();
+    plain[4] = other.toString();
+    Cli.Result o = Cli.run(plain).expect(Crossover.EXIT_USAGE, "crossover cloze: error: --out: ");
+    assertTrue(o.firstErrorLine().contains("exists; pass --overwrite"), o.err());
+    assertEquals(item, Files.readString(other));
+  }
 }

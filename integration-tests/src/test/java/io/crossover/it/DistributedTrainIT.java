@@ -252,7 +252,7 @@ class DistributedTrainIT {
   }
 
   @Test
-  void impossibleLaunchesAreRefusedWithTheSetting() {
+  void impossibleLaunchesAreRefusedWithTheSetting() throws java.io.IOException {
     java.io.StringWriter err = new java.io.StringWriter();
     var cli = io.crossover.driver.Crossover.commandLine();
     cli.setErr(new java.io.PrintWriter(err));
@@ -261,6 +261,8 @@ class DistributedTrainIT {
     assertTrue(
         err.toString().contains("config key 'cluster.world-size': value 2 needs 2 executors"),
         err.toString());
+    // A refused launch leaves no run directory behind.
+    assertTrue(!hdfs.fs.exists(new org.apache.hadoop.fs.Path("/runs/refused")), "no trace");
     err.getBuffer().setLength(0);
     code =
         cli.execute(
@@ -272,5 +274,10 @@ class DistributedTrainIT {
     assertEquals(Crossover.EXIT_USAGE, code, err.toString());
     assertTrue(
         err.toString().contains("\"spark.dynamicAllocation.enabled\" is true"), err.toString());
+    // The fix the first refusal advised (lower cluster.world-size), with the same --run, trains.
+    err.getBuffer().setLength(0);
+    assertEquals(0, cli.execute(train("refused", 1)), err.toString());
+    assertTrue(
+        hdfs.fs.exists(new org.apache.hadoop.fs.Path("/runs/refused/DONE")), "trained after all");
   }
 }

@@ -56,21 +56,27 @@ class SweepIT {
     return file.toString();
   }
 
-  record Result(int code, String out) {}
+  record Result(int code, String out, String err) {}
 
   static Result crossover(String... args) {
     ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    ByteArrayOutputStream errors = new ByteArrayOutputStream();
     PrintStream original = System.out;
+    PrintStream originalErr = System.err;
     System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+    System.setErr(new PrintStream(errors, true, StandardCharsets.UTF_8));
     int code;
     try {
       code = Crossover.execute(args);
     } finally {
       System.setOut(original);
+      System.setErr(originalErr);
     }
     String out = captured.toString(StandardCharsets.UTF_8);
+    String err = errors.toString(StandardCharsets.UTF_8);
     original.print(out);
-    return new Result(code, out);
+    originalErr.print(err);
+    return new Result(code, out, err);
   }
 
   @Test
@@ -85,6 +91,13 @@ class SweepIT {
 
     Result first = crossover("sweep", file, "--no-estimate");
     assertEquals(1, first.code(), "a failed run makes the sweep's exit code 1");
+    // Said as every failure is: one line naming the run and the cause, then where the trace is.
+    assertTrue(
+        first
+            .err()
+            .startsWith("crossover sweep: failed: 1 of 4 runs failed: mdm-u4Ki (run.root: cannot"),
+        first.err());
+    assertTrue(first.err().contains("run the same command again"), first.err());
     assertTrue(first.out().matches("(?s).*mdm-u4Ki\\s+FAILED.*"), first.out());
     for (String run : List.of("ar-u4Ki", "ar-u8Ki", "mdm-u8Ki")) {
       assertTrue(Files.exists(runs.resolve(run).resolve("DONE")), run + " ran after the failure");

@@ -191,10 +191,25 @@ public final class ClozeBuilder {
     WordCounts counts = WordCounts.of(documents);
     List<Window> windows = windows(documents, s, counts);
     long docs = windows.stream().mapToInt(Window::doc).distinct().count();
-    if (windows.size() < (long) s.items() * s.choices() || docs < s.choices()) {
-      throw tooSmall(where, windows.size(), docs, s);
+    if (docs < s.choices()) {
+      throw new UserException(
+          "cloze: the validation split of "
+              + where
+              + " has "
+              + docs
+              + " document(s) long enough for a window of "
+              + (s.contextWords() + s.answerWords())
+              + " words, and an item's "
+              + s.choices()
+              + " choices come from "
+              + s.choices()
+              + " distinct documents; hold out more documents (data.validation.fraction or"
+              + " data.validation.tokens, then ingest again) or ask for fewer --choices");
     }
     Map<String, List<Window>> strata = strata(windows);
+    if (windows.size() < (long) s.items() * s.choices()) {
+      throw tooSmall(where, windows.size(), docs, s, most(strata, s));
+    }
     int fair = (int) Math.ceil((double) s.items() * s.choices() / docs);
     // A document may give its share and a quarter more; where strata are too thin for that, the
     // cap is raised step by step (deterministically) before giving up.
@@ -213,10 +228,18 @@ public final class ClozeBuilder {
             Arrays.stream(perDoc).max().orElse(0));
       }
     }
-    throw tooSmall(where, windows.size(), docs, s);
+    throw tooSmall(where, windows.size(), docs, s, most(strata, s));
   }
 
-  private static UserException tooSmall(String where, long windows, long docs, Settings s) {
+  /** The most items the strata make with these settings (no cap per document). */
+  private static int most(Map<String, List<Window>> strata, Settings s) {
+    Settings all =
+        new Settings(Integer.MAX_VALUE, s.seed(), s.contextWords(), s.answerWords(), s.choices());
+    return groups(strata, all, Integer.MAX_VALUE, new SplittableRandom(s.seed())).size();
+  }
+
+  private static UserException tooSmall(
+      String where, long windows, long docs, Settings s, long most) {
     return new UserException(
         "cloze: the validation split of "
             + where
@@ -230,9 +253,11 @@ public final class ClozeBuilder {
             + s.items()
             + " items whose "
             + s.choices()
-            + " choices come from one stratum of distinct documents; ask for fewer with --items,"
-            + " shorter contexts with --context-words, or hold out more text"
-            + " (data.validation.fraction)");
+            + " choices come from one stratum of distinct documents, each window used once: it"
+            + " makes at most "
+            + most
+            + "; ask for that many or fewer with --items, shorter contexts with --context-words,"
+            + " or hold out more text (data.validation.fraction)");
   }
 
   /** Every non-overlapping window of every document, with the features strata are made of. */

@@ -53,15 +53,12 @@ public record CrossoverConfig(
 
   private void checkMicroBatch() {
     int perRank = sequencesPerRank();
-    int micro = train.microBatch();
-    if (micro > 0 && perRank > 0 && (micro > perRank || perRank % micro != 0)) {
+    String problem = TrainConfig.microBatchProblem(train.microBatch(), perRank);
+    if (problem != null) {
       throw new ConfigException(
           "train.micro-batch",
-          "value "
-              + micro
-              + " does not divide the "
-              + perRank
-              + " sequences a rank gets per step (budget.global-batch="
+          problem
+              + " (budget.global-batch="
               + budget.globalBatch()
               + " / cluster.world-size="
               + cluster.worldSize()

@@ -100,6 +100,44 @@ public record EvalConfig(
     tasks = List.copyOf(tasks);
   }
 
+  /**
+   * The name of a task spec ({@code name=format:path} or {@code name:path}), as results are
+   * labelled.
+   */
+  public static String taskName(String spec) {
+    int eq = spec.indexOf('=');
+    int colon = spec.indexOf(':');
+    boolean named = eq > 0 && (colon < 0 || eq < colon);
+    return spec.substring(0, named ? eq : Math.max(0, colon));
+  }
+
+  /**
+   * Refuses two specs with one name (results are keyed by it): the same task twice, or one name for
+   * two files. {@code where} names the key or option in the message.
+   */
+  public static void checkNames(List<String> specs, String where) {
+    java.util.Map<String, String> seen = new java.util.HashMap<>();
+    for (String spec : specs) {
+      String name = taskName(spec);
+      String before = seen.putIfAbsent(name, spec);
+      if (before != null) {
+        String message =
+            before.equals(spec)
+                ? "names the task \"" + spec + "\" twice; list it once"
+                : "gives the name \""
+                    + name
+                    + "\" to two tasks (\""
+                    + before
+                    + "\" and \""
+                    + spec
+                    + "\"); results are labelled by name, so give each its own";
+        throw where.startsWith("--")
+            ? new io.crossover.data.UserException(where + " " + message)
+            : new ConfigException(where, message);
+      }
+    }
+  }
+
   /** Items to read per task: enough for the final evaluation (0: all). */
   public int itemsToLoad() {
     if (maxItems == 0) {
@@ -110,6 +148,7 @@ public record EvalConfig(
 
   static EvalConfig from(Keys k) {
     List<String> tasks = k.strings("eval.tasks");
+    checkNames(tasks, "eval.tasks");
     for (String t : tasks) {
       if (!t.matches("[A-Za-z0-9._-]+=(mc|hellaswag|mmlu):.+")) {
         throw new ConfigException(

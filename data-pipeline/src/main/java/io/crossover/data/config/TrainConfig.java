@@ -53,6 +53,25 @@ public record TrainConfig(
     return microBatch == 0 ? perRank : microBatch;
   }
 
+  /**
+   * What is wrong with a micro-batch of {@code micro} sequences for a batch of {@code perRank} per
+   * rank, or null when it divides it (0: the whole batch). The one rule for train.micro-batch and
+   * {@code bench step --micro-batch}.
+   */
+  public static String microBatchProblem(int micro, int perRank) {
+    if (micro < 0) {
+      return "value " + micro + " is negative; use a divisor of the batch, or 0 for all of it";
+    }
+    if (micro > 0 && perRank > 0 && (micro > perRank || perRank % micro != 0)) {
+      return "value "
+          + micro
+          + " does not divide the "
+          + perRank
+          + " sequences a rank gets per step";
+    }
+    return null;
+  }
+
   static TrainConfig from(Keys k) {
     return new TrainConfig(
         k.integer("train.log-every", 1, 1_000_000),

@@ -115,9 +115,10 @@ final class ShardCache implements AutoCloseable {
     int vocab = dataset.manifest().vocabSize();
     for (int i = 0; i < values.length; i++) {
       if (values[i] < 0 || values[i] >= vocab) {
-        throw new io.crossover.data.UserException(
-            Dataset.displayName(split, split.shards().get(shard).file())
-                + " holds token id "
+        // Damaged data, not a setting to fix: a failure (exit 1) naming the shard.
+        throw new io.crossover.data.shard.CorruptShardException(
+            Dataset.displayName(split, split.shards().get(shard).file()),
+            "holds token id "
                 + values[i]
                 + " (record batch "
                 + batch

@@ -169,5 +169,18 @@ class ClozeBuilderTest {
     assertTrue(e.getMessage().startsWith("cloze: the validation split of "), e.getMessage());
     assertTrue(e.getMessage().contains("--items"), e.getMessage());
     assertTrue(e.getMessage().contains("data.validation.fraction"), e.getMessage());
+    // The message names the real limit: that many items can be built, one more cannot.
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("makes at most (\\d+)").matcher(e.getMessage());
+    assertTrue(m.find(), e.getMessage());
+    int most = Integer.parseInt(m.group(1));
+    assertEquals(
+        most,
+        ClozeBuilder.build(dataset, new ByteTokenizer(), ClozeBuilder.defaults(most, 1))
+            .items()
+            .size());
+    assertThrows(
+        UserException.class,
+        () -> ClozeBuilder.build(dataset, new ByteTokenizer(), ClozeBuilder.defaults(most + 1, 1)));
   }
 }

@@ -188,13 +188,13 @@ class ArrowTokenReaderTest {
     try (ArrowTokenReader reader =
         new ArrowTokenReader(
             ds, plan, 0, 0, plan.steps(), new ReaderConfig(2, 0, false), allocator)) {
-      io.crossover.data.UserException e =
-          assertThrows(
-              io.crossover.data.UserException.class, () -> reader.forEachRemaining(b -> {}));
+      // Damaged data: a failure while working, not a user's mistake.
+      io.crossover.data.Failure e =
+          assertThrows(io.crossover.data.Failure.class, () -> reader.forEachRemaining(b -> {}));
       assertTrue(e.getMessage().startsWith("rank 0 cannot read step "), e.getMessage());
       assertTrue(
           e.getMessage()
-              .matches(".*: train/shard-\\d{5}\\.arrow holds token id 300 \\(record batch .*"),
+              .matches(".*: train/shard-\\d{5}\\.arrow: holds token id 300 \\(record batch .*"),
           e.getMessage());
       assertTrue(
           e.getMessage().contains("outside the vocabulary of 259 ids of tokenizer byte"),

@@ -69,7 +69,7 @@ public record RunResult(
     Path metrics = new Path(dir, "metrics.jsonl");
     String problem =
         !fs.exists(metrics) && evals.isEmpty()
-            ? "made by `crossover plan`, never trained"
+            ? "never trained: made by `crossover plan`, or its training failed before its first step"
             : consistency(fs, metrics, file, c);
     return Optional.of(
         new RunResult(

@@ -287,7 +287,8 @@ class ReportTest {
     assertTrue(table.contains("optim.lr: 2.0E-4 vs 0.001"), table);
     assertTrue(table.contains("no partner for mdm-lonely"), table);
     assertTrue(
-        table.contains("not compared: ar-planned (made by `crossover plan`, never trained)"),
+        table.contains(
+            "not compared: ar-planned (never trained: made by `crossover plan`, or its training failed before its first step)"),
         table);
 
     JsonNode json = Json.MAPPER.readTree(root.resolve("report.json").toFile());

@@ -121,12 +121,23 @@ public final class Checkpoints {
 
   /**
    * What is wrong with a checkpoint, one entry per broken file ({@code file: why}); empty when it
-   * is intact. Checkpoints written before checksums existed are checked by parsing them.
+   * is intact. Every checkpoint this version writes has checksums.json: a missing one is damage,
+   * unless {@code acceptUnverified}, when the files are checked by parsing them instead (what the
+   * user gives up: telling a corrupt file from an intact one).
    */
-  public static List<String> problems(FileSystem fs, Path dir) throws IOException {
+  public static List<String> problems(FileSystem fs, Path dir, boolean acceptUnverified)
+      throws IOException {
     List<String> out = new ArrayList<>();
     Path sumsFile = new Path(dir, CHECKSUMS);
     if (!fs.exists(sumsFile)) {
+      if (!acceptUnverified) {
+        out.add(
+            CHECKSUMS
+                + ": missing (it holds each file's size and SHA-256; without it a corrupt file"
+                + " cannot be told from an intact one: --accept-unverified-checkpoint takes the"
+                + " files as they are)");
+        return out;
+      }
       for (String file : List.of(MODEL, OPTIMIZER, STATE, CONFIG)) {
         Path p = new Path(dir, file);
         if (!fs.exists(p)) {
@@ -186,14 +197,29 @@ public final class Checkpoints {
    * file when no checkpoint is intact; then nothing is renamed.
    */
   public static Optional<Path> newestIntact(
-      FileSystem fs, Path runDir, java.util.function.Consumer<String> warn) throws IOException {
+      FileSystem fs,
+      Path runDir,
+      java.util.function.Consumer<String> warn,
+      boolean acceptUnverified,
+      String startAgain)
+      throws IOException {
     List<Path> steps = steps(fs, runDir);
     List<String> broken = new ArrayList<>();
     List<Path> quarantine = new ArrayList<>();
     for (int i = steps.size() - 1; i >= 0; i--) {
       Path dir = steps.get(i);
-      List<String> problems = problems(fs, dir);
+      List<String> problems = problems(fs, dir, acceptUnverified);
       if (problems.isEmpty()) {
+        if (!fs.exists(new Path(dir, CHECKSUMS))) {
+          // Accepted as it is: its checksums are recorded now, so every later load checks them.
+          recordChecksums(fs, dir);
+          warn.accept(
+              "resume: "
+                  + dir.getName()
+                  + " had no "
+                  + CHECKSUMS
+                  + "; its files were accepted as they are and their checksums recorded");
+        }
         for (Path bad : quarantine) {
           Path aside =
               new Path(bad.getParent(), BROKEN + bad.getName() + "-" + System.currentTimeMillis());
@@ -220,7 +246,9 @@ public final class Checkpoints {
               + new Path(runDir, DIR)
               + " to resume from; broken: "
               + String.join("; ", broken)
-              + ". Start the run again with --overwrite");
+              + ". "
+              + Character.toUpperCase(startAgain.charAt(0))
+              + startAgain.substring(1));
     }
     return Optional.empty();
   }
@@ -265,21 +293,38 @@ public final class Checkpoints {
     return out;
   }
 
-  /** Loads only the parameters (for scoring, generation, export). */
-  public static void loadModel(FileSystem fs, Path dir, Transformer model) throws IOException {
-    Map<String, SafeTensors.Tensor> params = read(fs, dir, MODEL);
+  /** Writes checksums.json for a checkpoint's files as they are now. */
+  static void recordChecksums(FileSystem fs, Path dir) throws IOException {
+    Map<String, FileSum> sums = new TreeMap<>();
+    for (String file : List.of(MODEL, OPTIMIZER, STATE, CONFIG)) {
+      Path p = new Path(dir, file);
+      sums.put(file, new FileSum(fs.getFileStatus(p).getLen(), Sha256.hex(fs, p)));
+    }
+    writeText(fs, new Path(dir, CHECKSUMS), Json.write(sums));
+  }
+
+  /**
+   * Loads only the parameters (for scoring, generation, export); {@code acceptUnverified} loads a
+   * checkpoint without checksums.json as it is.
+   */
+  public static void loadModel(FileSystem fs, Path dir, Transformer model, boolean acceptUnverified)
+      throws IOException {
+    Map<String, SafeTensors.Tensor> params = read(fs, dir, MODEL, acceptUnverified);
     for (Param p : model.params()) {
       copy(dir, p.name(), params.get(p.name()), p.array());
     }
   }
 
-  /** The training state a checkpoint was taken at (its step and tokens seen), checksum-checked. */
-  public static State state(FileSystem fs, Path dir) throws IOException {
+  /**
+   * The training state a checkpoint was taken at (its step and tokens seen), checksum-checked
+   * unless {@code acceptUnverified} and the checkpoint has no checksums.
+   */
+  public static State state(FileSystem fs, Path dir, boolean acceptUnverified) throws IOException {
     byte[] stateJson;
     try (InputStream in = fs.open(new Path(dir, STATE))) {
       stateJson = in.readAllBytes();
     }
-    check(fs, dir, STATE, stateJson.length, Sha256.hex(stateJson));
+    check(fs, dir, STATE, stateJson.length, Sha256.hex(stateJson), acceptUnverified);
     return Json.MAPPER.readValue(stateJson, State.class);
   }
 
@@ -296,8 +341,8 @@ public final class Checkpoints {
    */
   public static State load(FileSystem fs, Path dir, Transformer model, AdamW adam)
       throws IOException {
-    Map<String, SafeTensors.Tensor> params = read(fs, dir, MODEL);
-    Map<String, SafeTensors.Tensor> moments = read(fs, dir, OPTIMIZER);
+    Map<String, SafeTensors.Tensor> params = read(fs, dir, MODEL, false);
+    Map<String, SafeTensors.Tensor> moments = read(fs, dir, OPTIMIZER, false);
     List<Param> list = model.params();
     for (int i = 0; i < list.size(); i++) {
       Param p = list.get(i);
@@ -305,7 +350,7 @@ public final class Checkpoints {
       copy(dir, "m." + p.name(), moments.get("m." + p.name()), adam.firstMoments()[i]);
       copy(dir, "v." + p.name(), moments.get("v." + p.name()), adam.secondMoments()[i]);
     }
-    State state = state(fs, dir);
+    State state = state(fs, dir, false);
     adam.restoreStep(state.optimizerStep());
     return state;
   }
@@ -363,8 +408,8 @@ public final class Checkpoints {
   }
 
   /** Reads a safetensors file of a checkpoint, checking it against its checksum. */
-  private static Map<String, SafeTensors.Tensor> read(FileSystem fs, Path dir, String file)
-      throws IOException {
+  private static Map<String, SafeTensors.Tensor> read(
+      FileSystem fs, Path dir, String file, boolean acceptUnverified) throws IOException {
     java.security.MessageDigest md = Sha256.digest();
     long[] count = {0};
     Map<String, SafeTensors.Tensor> tensors;
@@ -388,30 +433,40 @@ public final class Checkpoints {
       try {
         tensors = SafeTensors.read(in, new LinkedHashMap<>());
       } catch (IOException | RuntimeException e) {
-        problemsOrThrow(fs, dir, file, e);
+        problemsOrThrow(fs, dir, file, e, acceptUnverified);
         throw e;
       }
       in.transferTo(OutputStream.nullOutputStream());
     }
-    check(fs, dir, file, count[0], java.util.HexFormat.of().formatHex(md.digest()));
+    check(
+        fs, dir, file, count[0], java.util.HexFormat.of().formatHex(md.digest()), acceptUnverified);
     return tensors;
   }
 
   /** A file that does not parse: say whether its checksum explains it. */
-  private static void problemsOrThrow(FileSystem fs, Path dir, String file, Exception e)
+  private static void problemsOrThrow(
+      FileSystem fs, Path dir, String file, Exception e, boolean acceptUnverified)
       throws IOException {
-    for (String p : problems(fs, dir)) {
+    for (String p : problems(fs, dir, acceptUnverified)) {
       if (p.startsWith(file + ":")) {
         throw new io.crossover.data.Failure(dir + "/" + p, e);
       }
     }
   }
 
-  private static void check(FileSystem fs, Path dir, String file, long bytes, String sha256)
+  private static void check(
+      FileSystem fs, Path dir, String file, long bytes, String sha256, boolean acceptUnverified)
       throws IOException {
     Path sums = new Path(dir, CHECKSUMS);
     if (!fs.exists(sums)) {
-      return; // written before checkpoints had checksums
+      if (acceptUnverified) {
+        return;
+      }
+      throw new io.crossover.data.Failure(
+          sums
+              + " is missing: it holds each file's size and SHA-256, so "
+              + file
+              + " cannot be verified; pass --accept-unverified-checkpoint to load it as it is");
     }
     Map<String, FileSum> all;
     try (InputStream in = fs.open(sums)) {

@@ -90,11 +90,29 @@ public final class McTasks {
               new InputStreamReader(
                   new java.io.ByteArrayInputStream(bytes), StandardCharsets.UTF_8));
       int lineNo = 0;
+      java.util.Map<String, Integer> seen = new java.util.HashMap<>();
       for (String line;
           (line = in.readLine()) != null && (maxItems == 0 || items.size() < maxItems); ) {
         lineNo++;
+        if (lineNo == 1 && line.startsWith("\uFEFF")) {
+          // A byte-order mark, as some editors write: text tools skip it, so does this.
+          line = line.substring(1);
+        }
         if (!line.isBlank()) {
-          items.add(item(line, format, path + " line " + lineNo, lineNo));
+          McItem item = item(line, format, path + " line " + lineNo, lineNo);
+          Integer first = seen.putIfAbsent(item.id(), lineNo);
+          if (first != null) {
+            throw new UserException(
+                path
+                    + " line "
+                    + lineNo
+                    + ": item id \""
+                    + item.id()
+                    + "\" is also the id of line "
+                    + first
+                    + "; ids must be unique (results are paired by them)");
+          }
+          items.add(item);
         }
       }
     } catch (java.io.FileNotFoundException e) {
@@ -167,6 +185,21 @@ public final class McTasks {
     if (f.choices().size() < 2) {
       throw new UserException(
           where + ": " + f.choices().size() + " choice(s); an item needs at least 2");
+    }
+    for (int a = 0; a < f.choices().size(); a++) {
+      for (int b = a + 1; b < f.choices().size(); b++) {
+        if (f.choices().get(a).equals(f.choices().get(b))) {
+          throw new UserException(
+              where
+                  + ": choices "
+                  + a
+                  + " and "
+                  + b
+                  + " are the same text ("
+                  + f.choices().get(a).strip()
+                  + "); an item's choices must differ");
+        }
+      }
     }
     if (f.answer() < 0 || f.answer() >= f.choices().size()) {
       throw new UserException(
