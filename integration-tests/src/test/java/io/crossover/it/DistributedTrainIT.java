@@ -7,8 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.crossover.data.Json;
 import io.crossover.data.config.ConfigLoader;
 import io.crossover.data.ingest.IngestJob;
-import io.crossover.driver.Crossover;
-import io.crossover.driver.SparkSessions;
+import io.crossover.driver.cli.CrossoverCommand;
+import io.crossover.driver.spark.SparkSessions;
 import io.crossover.executor.checkpoint.SafeTensors;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -132,8 +132,8 @@ class DistributedTrainIT {
 
   @Test
   void twoRanksTrainTheSameModelAsOneRankWithTheSameGlobalBatch() throws Exception {
-    assertEquals(0, Crossover.execute(train("one", 1)));
-    assertEquals(0, Crossover.execute(train("two", 2)));
+    assertEquals(0, CrossoverCommand.execute(train("one", 1)));
+    assertEquals(0, CrossoverCommand.execute(train("two", 2)));
     Map<String, SafeTensors.Tensor> one = finalModel("one");
     Map<String, SafeTensors.Tensor> two = finalModel("two");
     double maxDiff = 0;
@@ -176,12 +176,14 @@ class DistributedTrainIT {
   void aKilledExecutorCostsAStageRetryNotTheRun() throws Exception {
     String[] longer = {"--set", "train.checkpoint-every=20"};
     assertEquals(
-        0, Crossover.execute(concat(with(train("steady", 2), "--total-tokens", "80Ki"), longer)));
+        0,
+        CrossoverCommand.execute(
+            concat(with(train("steady", 2), "--total-tokens", "80Ki"), longer)));
     java.util.concurrent.Future<Integer> run =
         java.util.concurrent.Executors.newSingleThreadExecutor()
             .submit(
                 () ->
-                    Crossover.execute(
+                    CrossoverCommand.execute(
                         concat(with(train("killed", 2), "--total-tokens", "80Ki"), longer)));
     // Wait until the run is past its first checkpoint, then kill one executor JVM.
     org.apache.hadoop.fs.Path checkpoint =
@@ -254,10 +256,10 @@ class DistributedTrainIT {
   @Test
   void impossibleLaunchesAreRefusedWithTheSetting() throws java.io.IOException {
     java.io.StringWriter err = new java.io.StringWriter();
-    var cli = io.crossover.driver.Crossover.commandLine();
+    var cli = io.crossover.driver.cli.CrossoverCommand.commandLine();
     cli.setErr(new java.io.PrintWriter(err));
     int code = cli.execute(inProcessSpark(train("refused", 2)));
-    assertEquals(Crossover.EXIT_USAGE, code, err.toString());
+    assertEquals(CrossoverCommand.EXIT_USAGE, code, err.toString());
     assertTrue(
         err.toString().contains("config key 'cluster.world-size': value 2 needs 2 executors"),
         err.toString());
@@ -271,7 +273,7 @@ class DistributedTrainIT {
                 new String[] {
                   "--set", "cluster.spark-conf={\"spark.dynamicAllocation.enabled\"=\"true\"}"
                 }));
-    assertEquals(Crossover.EXIT_USAGE, code, err.toString());
+    assertEquals(CrossoverCommand.EXIT_USAGE, code, err.toString());
     assertTrue(
         err.toString().contains("\"spark.dynamicAllocation.enabled\" is true"), err.toString());
     // The fix the first refusal advised (lower cluster.world-size), with the same --run, trains.

@@ -7,7 +7,7 @@ import io.crossover.data.config.ConfigLoader;
 import io.crossover.data.config.CrossoverConfig;
 import io.crossover.data.ingest.IngestJob;
 import io.crossover.data.shard.Manifest;
-import io.crossover.driver.SparkSessions;
+import io.crossover.driver.spark.SparkSessions;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.List;

@@ -16,7 +16,7 @@ import io.crossover.data.plan.TokenPlan;
 import io.crossover.data.read.ArrowTokenReader;
 import io.crossover.data.shard.Dataset;
 import io.crossover.data.shard.Manifest;
-import io.crossover.driver.SparkSessions;
+import io.crossover.driver.spark.SparkSessions;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

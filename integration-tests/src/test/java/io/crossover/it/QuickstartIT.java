@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.crossover.data.Json;
 import io.crossover.data.config.ConfigLoader;
 import io.crossover.data.config.CrossoverConfig;
-import io.crossover.driver.Crossover;
+import io.crossover.driver.cli.CrossoverCommand;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -30,7 +30,7 @@ class QuickstartIT {
     System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
     try {
       code =
-          Crossover.execute(
+          CrossoverCommand.execute(
               "quickstart",
               "--set",
               "run.root=" + tmp.resolve("runs"),

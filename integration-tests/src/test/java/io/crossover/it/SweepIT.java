@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.crossover.driver.Crossover;
+import io.crossover.driver.cli.CrossoverCommand;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -67,7 +67,7 @@ class SweepIT {
     System.setErr(new PrintStream(errors, true, StandardCharsets.UTF_8));
     int code;
     try {
-      code = Crossover.execute(args);
+      code = CrossoverCommand.execute(args);
     } finally {
       System.setOut(original);
       System.setErr(originalErr);

@@ -9,7 +9,7 @@ import io.crossover.data.shard.DatasetWriter;
 import io.crossover.data.shard.Filesystems;
 import io.crossover.data.shard.Manifest;
 import io.crossover.data.tokenize.ByteTokenizer;
-import io.crossover.driver.Crossover;
+import io.crossover.driver.cli.CrossoverCommand;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -62,7 +62,7 @@ class TrainIT {
   @ValueSource(strings = {"ar", "mdm"})
   void aTinyModelLearnsAndTheRunDirectoryIsComplete(String objective) throws Exception {
     int code =
-        Crossover.execute(
+        CrossoverCommand.execute(
             "train",
             "--objective",
             objective,
@@ -136,7 +136,7 @@ class TrainIT {
 
     assertEquals(
         0,
-        Crossover.execute(
+        CrossoverCommand.execute(
             "generate",
             "--checkpoint",
             run.toString(),
@@ -149,7 +149,8 @@ class TrainIT {
     Path exported = tmp.resolve("export-" + objective);
     assertEquals(
         0,
-        Crossover.execute("export", "--checkpoint", run.toString(), "--out", exported.toString()));
+        CrossoverCommand.execute(
+            "export", "--checkpoint", run.toString(), "--out", exported.toString()));
     JsonNode hf = Json.MAPPER.readTree(exported.resolve("config.json").toFile());
     assertEquals("qwen3", hf.path("model_type").asText());
     assertEquals(objective, hf.path("crossover_objective").asText());
@@ -165,7 +166,7 @@ class TrainIT {
         new long[] {259, 64}, tensors.get("lm_head.weight").shape());
 
     int again =
-        Crossover.execute(
+        CrossoverCommand.execute(
             "train",
             "--objective",
             objective,
@@ -177,7 +178,7 @@ class TrainIT {
             "cluster.world-size=1",
             "--set",
             "run.root=" + tmp.resolve("runs"));
-    assertEquals(Crossover.EXIT_USAGE, again, "an existing run is not overwritten silently");
+    assertEquals(CrossoverCommand.EXIT_USAGE, again, "an existing run is not overwritten silently");
   }
 
   static long step(String jsonLine) {
@@ -223,15 +224,15 @@ class TrainIT {
   @ParameterizedTest
   @ValueSource(strings = {"ar", "mdm"})
   void resumingFromACheckpointGivesBitwiseTheSameModel(String objective) throws Exception {
-    assertEquals(0, Crossover.execute(args(objective, objective + "-straight")));
+    assertEquals(0, CrossoverCommand.execute(args(objective, objective + "-straight")));
     assertEquals(
         0,
-        Crossover.execute(
+        CrossoverCommand.execute(
             args(objective, objective + "-split", "--set", "train.stop-after-steps=16")));
     Path split = tmp.resolve("runs").resolve(objective + "-split");
     assertTrue(Files.isDirectory(split.resolve("checkpoints/step-16")));
     assertTrue(!Files.exists(split.resolve("DONE")), "stopped early: not done");
-    assertEquals(0, Crossover.execute(args(objective, objective + "-split", "--resume")));
+    assertEquals(0, CrossoverCommand.execute(args(objective, objective + "-split", "--resume")));
     Path straight = tmp.resolve("runs").resolve(objective + "-straight");
     for (String file : List.of("model.safetensors", "optimizer.safetensors", "state.json")) {
       assertEquals(

@@ -21,11 +21,11 @@ import java.util.Optional;
  * Claims on likelihood can only be reproduced: an ELBO bounds MDM's NLL from above, so an ELBO
  * above AR's NLL contradicts nothing.
  */
-final class Findings {
+public final class Findings {
   private Findings() {}
 
   /** How a claim fared. */
-  enum Status {
+  public enum Status {
     REPRODUCED,
     NOT_SIGNIFICANT,
     /** A bound's claim whose interval lies on the other side: not shown, yet not contradicted. */
@@ -33,7 +33,7 @@ final class Findings {
     CONTRADICTED,
     NOT_TESTED;
 
-    String label() {
+    public String label() {
       return name().toLowerCase(Locale.ROOT).replace('_', ' ');
     }
   }
@@ -47,7 +47,7 @@ final class Findings {
    * @param text the finding, generated: the status, then the evidence
    * @param evidence the numbers behind it
    */
-  record Finding(
+  public record Finding(
       String id, String claim, Status status, String text, Map<String, Object> evidence) {}
 
   static List<Finding> of(Report report) {

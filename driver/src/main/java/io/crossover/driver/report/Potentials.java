@@ -15,7 +15,7 @@ import java.util.SplittableRandom;
  * in which AR never reaches the target counts as beyond the largest budget (an open upper end). The
  * seeds are held fixed: the interval is over documents only.
  */
-final class Potentials {
+public final class Potentials {
   private static final int RESAMPLES = 1000;
 
   private Potentials() {}

@@ -6,6 +6,9 @@ import io.crossover.data.config.ConfigLoader;
 import io.crossover.data.config.CrossoverConfig;
 import io.crossover.data.config.IdentityKeys;
 import io.crossover.data.stats.Estimate;
+import io.crossover.driver.report.render.ConsoleTable;
+import io.crossover.driver.report.render.Figures;
+import io.crossover.driver.report.render.Html;
 import io.crossover.executor.objective.Arms;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -208,17 +211,17 @@ public final class Report {
     return tasks;
   }
 
-  String metric() {
+  public String metric() {
     return metric;
   }
 
   /** The first task: the one the claims are made on. */
-  String primary() {
+  public String primary() {
     return tasks.isEmpty() ? null : tasks.get(0);
   }
 
   /** The reference study's claims, each with its status and generated text. */
-  List<Findings.Finding> findings() {
+  public List<Findings.Finding> findings() {
     return findings;
   }
 
@@ -233,7 +236,7 @@ public final class Report {
   }
 
   /** The blind audit of the task the claims are made on. */
-  TaskCheck taskCheck() {
+  public TaskCheck taskCheck() {
     return taskCheck;
   }
 
@@ -463,11 +466,11 @@ public final class Report {
     return out;
   }
 
-  List<RunResult> excluded() {
+  public List<RunResult> excluded() {
     return excluded;
   }
 
-  List<RunResult> unpaired() {
+  public List<RunResult> unpaired() {
     return unpaired;
   }
 

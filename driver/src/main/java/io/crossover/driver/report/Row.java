@@ -90,7 +90,7 @@ public record Row(String group, List<Pair> pairs, List<String> differences) {
     return common == null ? List.of() : new ArrayList<>(common);
   }
 
-  static EvalRecord at(RunResult r, long step) {
+  public static EvalRecord at(RunResult r, long step) {
     for (EvalRecord e : r.evals()) {
       if (e.step() == step) {
         return e;

@@ -17,10 +17,10 @@ import org.apache.hadoop.conf.Configuration;
  * @param result the audit, or null when it could not be made
  * @param why why it could not be made, or null
  */
-record TaskCheck(BlindAudit.Result result, String why) {
+public record TaskCheck(BlindAudit.Result result, String why) {
 
   /** The audit failed: a baseline beats chance. */
-  boolean failed() {
+  public boolean failed() {
     return result != null && !result.passed();
   }
 

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.crossover.data.Json;
 import io.crossover.data.config.ConfigLoader;
+import io.crossover.driver.report.render.Figures;
 import io.crossover.executor.eval.EvalRecord;
 import io.crossover.executor.eval.McResult;
 import java.awt.image.BufferedImage;

@@ -1,0 +1,316 @@
+package io.crossover.driver.bench;
+
+import io.crossover.data.Json;
+import io.crossover.driver.spark.SparkSessions;
+import io.crossover.executor.allreduce.RingAllReduce;
+import java.io.BufferedReader;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code crossover bench allreduce}: bus bandwidth of the ring all-reduce between separate
+ * processes on this machine (2(W-1)/W x bytes / time), next to the raw throughput of one loopback
+ * socket pair measured in the same run.
+ */
+@Command(
+    name = "allreduce",
+    mixinStandardHelpOptions = true,
+    description = "Ring all-reduce bus bandwidth between processes vs raw loopback TCP.")
+public final class AllReduceBench implements Callable<Integer> {
+  @Option(
+      names = "--ranks",
+      defaultValue = "2",
+      description = "Processes in the ring (default ${DEFAULT-VALUE}).")
+  int ranks;
+
+  @Option(
+      names = "--mb",
+      split = ",",
+      defaultValue = "1,16,64",
+      description = "Buffer sizes in MB (default ${DEFAULT-VALUE}).")
+  List<Integer> sizes;
+
+  @Option(
+      names = "--repeats",
+      defaultValue = "5",
+      description = "All-reduces per size (default ${DEFAULT-VALUE}).")
+  int repeats;
+
+  @Option(
+      names = "--json",
+      description = "Print one JSON object with every figure as the last line.")
+  boolean json;
+
+  @Option(
+      names = "--allgather-mb",
+      defaultValue = "1",
+      description =
+          "Buffer of the allGather baseline in MB, on Spark local[ranks] (0 skips; default"
+              + " ${DEFAULT-VALUE}).")
+  int allGatherMb;
+
+  @Override
+  public Integer call() throws Exception {
+    byte[] secret = new byte[32];
+    new SecureRandom().nextBytes(secret);
+    List<Process> workers = new ArrayList<>();
+    List<PrintWriter> toWorkers = new ArrayList<>();
+    List<BufferedReader> fromWorkers = new ArrayList<>();
+    Map<String, Object> f = new LinkedHashMap<>();
+    f.put("ranks", ranks);
+    try (ServerSocket server = new ServerSocket(0, 16, InetAddress.getLoopbackAddress())) {
+      List<String> ports = new ArrayList<>(List.of(Integer.toString(server.getLocalPort())));
+      String java = ProcessHandle.current().info().command().orElse("java");
+      for (int r = 1; r < ranks; r++) {
+        Process p =
+            new ProcessBuilder(
+                    java,
+                    "-Xmx1g",
+                    "-cp",
+                    System.getProperty("java.class.path"),
+                    AllReduceWorker.class.getName(),
+                    Integer.toString(r))
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
+        workers.add(p);
+        toWorkers.add(new PrintWriter(p.getOutputStream(), true, StandardCharsets.UTF_8));
+        BufferedReader reader =
+            new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        fromWorkers.add(reader);
+        ports.add(reader.readLine().trim());
+      }
+      for (PrintWriter w : toWorkers) {
+        w.println(HexFormat.of().formatHex(secret));
+        w.println(String.join(",", ports));
+      }
+      List<InetSocketAddress> peers = new ArrayList<>();
+      for (String port : ports) {
+        peers.add(new InetSocketAddress(InetAddress.getLoopbackAddress(), Integer.parseInt(port)));
+      }
+      // Best of three: loopback throughput swings with whatever else the machine does.
+      double raw = Math.max(rawTcp(64 << 20), Math.max(rawTcp(64 << 20), rawTcp(64 << 20)));
+      f.put("raw_tcp_mb_per_s", raw);
+      System.out.printf(
+          Locale.ROOT, "raw loopback TCP, one socket pair, 64 MB, best of 3: %.0f MB/s%n", raw);
+      // The ring moves 2(W-1)/W x bytes out of and into every rank at once; on loopback every
+      // byte costs CPU copies on both ends, so the same traffic without any reduction is the
+      // floor this machine allows. Measured, not assumed.
+      double exchange = Math.max(rawRing(64 << 20), rawRing(64 << 20));
+      f.put("raw_ring_exchange_bus_mb_per_s", exchange);
+      System.out.printf(
+          Locale.ROOT,
+          "raw ring exchange, %d threads, the ring's traffic without reduction, 64 MB: %.0f"
+              + " MB/s bus%n",
+          ranks,
+          exchange);
+      System.out.printf(
+          Locale.ROOT,
+          "%-8s %14s %16s %10s %14s%n",
+          "MB",
+          "time (ms)",
+          "bus MB/s",
+          "vs raw",
+          "vs exchange");
+      try (RingAllReduce ring = RingAllReduce.connect(0, peers, server, secret, 60_000, 1 << 20)) {
+        for (int mb : sizes) {
+          int n = (mb << 20) / 4;
+          float[] buffer = new float[n];
+          for (PrintWriter w : toWorkers) {
+            w.println(n + " " + (repeats + 1));
+          }
+          ring.sum(buffer); // warm-up
+          long start = System.nanoTime();
+          for (int r = 0; r < repeats; r++) {
+            ring.sum(buffer);
+          }
+          double seconds = (System.nanoTime() - start) / 1e9 / repeats;
+          for (BufferedReader reader : fromWorkers) {
+            reader.readLine();
+          }
+          double bus = 2.0 * (ranks - 1) / ranks * (mb << 20) / seconds / 1e6;
+          f.put("allreduce_" + mb + "mb_ms", seconds * 1e3);
+          f.put("allreduce_" + mb + "mb_bus_mb_per_s", bus);
+          f.put("allreduce_" + mb + "mb_vs_raw", bus / raw);
+          f.put("allreduce_" + mb + "mb_vs_exchange", bus / exchange);
+          System.out.printf(
+              Locale.ROOT,
+              "%-8d %14.1f %16.0f %10.3f %14.3f%n",
+              mb,
+              seconds * 1e3,
+              bus,
+              bus / raw,
+              bus / exchange);
+        }
+      }
+      for (PrintWriter w : toWorkers) {
+        w.println("quit");
+      }
+    } finally {
+      for (Process p : workers) {
+        p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+        p.destroyForcibly();
+      }
+    }
+    if (allGatherMb > 0) {
+      double seconds = allGather((allGatherMb << 20) / 4);
+      f.put("allgather_" + allGatherMb + "mb_ms", seconds * 1e3);
+      Object ring = f.get("allreduce_" + allGatherMb + "mb_ms");
+      System.out.printf(
+          Locale.ROOT,
+          "allGather-based reduce of %d MB (Spark barrier, local[%d]): %.1f ms per call%s%n",
+          allGatherMb,
+          ranks,
+          seconds * 1e3,
+          ring == null
+              ? ""
+              : String.format(Locale.ROOT, " (%.0fx the ring)", seconds * 1e3 / (double) ring));
+    }
+    if (json) {
+      System.out.println(Json.line(f));
+    }
+    return 0;
+  }
+
+  /** Mean seconds per allGather-based reduction of {@code floats} floats over W barrier tasks. */
+  private double allGather(int floats) {
+    io.crossover.data.config.ClusterConfig cluster =
+        io.crossover.data.config.ConfigLoader.load(
+                null, List.of("cluster.master=local[" + ranks + "]"))
+            .cluster();
+    org.apache.spark.sql.SparkSession spark = SparkSessions.create(cluster, "bench allgather");
+    try {
+      List<Integer> tasks = new ArrayList<>();
+      for (int r = 0; r < ranks; r++) {
+        tasks.add(r);
+      }
+      List<String> seconds =
+          org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext())
+              .parallelize(tasks, ranks)
+              .rdd()
+              .barrier()
+              .mapPartitions(
+                  new AllGatherReduce(floats, 3),
+                  false,
+                  scala.reflect.ClassTag$.MODULE$.apply(String.class))
+              .toJavaRDD()
+              .collect();
+      return seconds.stream().mapToDouble(Double::parseDouble).max().orElse(Double.NaN);
+    } finally {
+      spark.stop();
+    }
+  }
+
+  /**
+   * Bus MB/s of W threads in a loopback ring, each sending and receiving 2(W-1)/W x {@code bytes}
+   * at once in 1 MB writes: the all-reduce's traffic with no arithmetic and no framing.
+   */
+  private double rawRing(int bytes) throws Exception {
+    long perRank = 2L * (ranks - 1) * bytes / ranks;
+    List<ServerSocket> servers = new ArrayList<>();
+    List<Thread> threads = new ArrayList<>();
+    java.util.concurrent.atomic.AtomicReference<Throwable> failure =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    try {
+      for (int r = 0; r < ranks; r++) {
+        servers.add(new ServerSocket(0, 1, InetAddress.getLoopbackAddress()));
+      }
+      long start = System.nanoTime();
+      for (int r = 0; r < ranks; r++) {
+        int next = servers.get((r + 1) % ranks).getLocalPort();
+        ServerSocket own = servers.get(r);
+        threads.add(
+            new Thread(
+                () -> {
+                  try (Socket out = new Socket(InetAddress.getLoopbackAddress(), next)) {
+                    byte[] chunk = new byte[1 << 20];
+                    for (long sent = 0; sent < perRank; sent += chunk.length) {
+                      out.getOutputStream().write(chunk);
+                    }
+                    out.getOutputStream().flush();
+                    out.getInputStream().read();
+                  } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                  }
+                }));
+        threads.add(
+            new Thread(
+                () -> {
+                  try (Socket in = own.accept()) {
+                    DataInputStream data = new DataInputStream(in.getInputStream());
+                    byte[] chunk = new byte[1 << 20];
+                    for (long received = 0; received < perRank; received += chunk.length) {
+                      data.readFully(chunk);
+                    }
+                    in.getOutputStream().write(1);
+                  } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                  }
+                }));
+      }
+      threads.forEach(Thread::start);
+      for (Thread t : threads) {
+        t.join();
+      }
+      if (failure.get() != null) {
+        throw new IllegalStateException("raw ring exchange failed", failure.get());
+      }
+      return bytes / ((System.nanoTime() - start) / 1e9) / 1e6;
+    } finally {
+      for (ServerSocket s : servers) {
+        s.close();
+      }
+    }
+  }
+
+  /** MB/s of one loopback socket pair streaming {@code bytes} in 1 MB writes (in this process). */
+  private static double rawTcp(int bytes) throws Exception {
+    try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      Thread sender =
+          new Thread(
+              () -> {
+                try (Socket s =
+                        new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
+                    DataOutputStream out = new DataOutputStream(s.getOutputStream())) {
+                  byte[] chunk = new byte[1 << 20];
+                  for (int sent = 0; sent < bytes; sent += chunk.length) {
+                    out.write(chunk);
+                  }
+                  out.flush();
+                  s.getInputStream().read();
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              });
+      sender.start();
+      try (Socket s = server.accept();
+          DataInputStream in = new DataInputStream(s.getInputStream())) {
+        byte[] chunk = new byte[1 << 20];
+        long start = System.nanoTime();
+        for (int received = 0; received < bytes; received += chunk.length) {
+          in.readFully(chunk);
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        s.getOutputStream().write(1);
+        sender.join();
+        return bytes / seconds / 1e6;
+      }
+    }
+  }
+}

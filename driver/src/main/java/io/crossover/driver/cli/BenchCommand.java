@@ -1,0 +1,25 @@
+package io.crossover.driver.cli;
+
+import io.crossover.driver.bench.AllReduceBench;
+import io.crossover.driver.bench.LoaderBench;
+import io.crossover.driver.bench.StepBench;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+
+/** {@code crossover bench}: measured figures, as tables and (with --json) one JSON line. */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Measure speed against a baseline run in the same process.",
+      "Each benchmark prints a table; with --json its last line is one JSON object with the",
+      "figures and their ratios to the baseline."
+    },
+    subcommands = {LoaderBench.class, StepBench.class, AllReduceBench.class})
+public final class BenchCommand implements Callable<Integer> {
+  @Override
+  public Integer call() {
+    new picocli.CommandLine(this).usage(System.out);
+    return 0;
+  }
+}

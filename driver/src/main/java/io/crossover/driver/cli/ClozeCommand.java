@@ -1,0 +1,153 @@
+package io.crossover.driver.cli;
+
+import io.crossover.data.Failure;
+import io.crossover.data.cloze.ClozeBuilder;
+import io.crossover.data.config.CrossoverConfig;
+import io.crossover.data.config.DataConfig;
+import io.crossover.data.shard.Dataset;
+import io.crossover.data.shard.Filesystems;
+import io.crossover.data.tokenize.Tokenizer;
+import io.crossover.driver.run.RunIdentity;
+import io.crossover.driver.run.TrainSession;
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code crossover cloze}: a held-out multiple-choice task from a dataset's validation split. */
+@Command(
+    name = "cloze",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Build a multiple-choice cloze task from a dataset's validation split (never its training",
+      "split): a context from a held-out document and, as choices, the continuations of windows",
+      "of distinct held-out documents drawn from one stratum (sentence start, case, end",
+      "punctuation, length and word-frequency bins), the context's own a uniformly chosen one.",
+      "The task is audited with surface baselines and written only if none beats chance.",
+      "Writes the mc JSONL format; evaluate with --set 'eval.tasks=[\"cloze=mc:FILE\"]'."
+    })
+public final class ClozeCommand implements Callable<Integer> {
+  @Mixin ConfigOptions config;
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "--dataset", description = "Dataset directory (data.dataset).")
+  String dataset;
+
+  @Option(
+      names = "--out",
+      description = "File to write (default: <dataset>/" + DataConfig.CLOZE_FILE + ").")
+  String out;
+
+  @Option(
+      names = "--items",
+      defaultValue = "1000",
+      description = "Items (default ${DEFAULT-VALUE}).")
+  int items;
+
+  @Option(names = "--seed", defaultValue = "1", description = "Seed (default ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(
+      names = "--context-words",
+      defaultValue = "" + ClozeBuilder.CONTEXT_WORDS,
+      description = "Words of context (default ${DEFAULT-VALUE}).")
+  int contextWords;
+
+  @Option(
+      names = "--answer-words",
+      defaultValue = "" + ClozeBuilder.ANSWER_WORDS,
+      description = "Words per choice (default ${DEFAULT-VALUE}).")
+  int answerWords;
+
+  @Option(
+      names = "--overwrite",
+      description = "Replace --out (or the dataset's cloze.jsonl) when it exists.")
+  boolean overwrite;
+
+  @Option(
+      names = "--choices",
+      defaultValue = "" + ClozeBuilder.CHOICES,
+      description = "Choices per item (default ${DEFAULT-VALUE}).")
+  int choices;
+
+  @Override
+  public Integer call() {
+    if (items < 1 || contextWords < 1 || answerWords < 1 || choices < 2) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "--items, --context-words and --answer-words must be >= 1 and --choices >= 2");
+    }
+    CrossoverConfig c =
+        config.load(new ConfigOptions.Sugar().put("--dataset", "data.dataset", dataset));
+    Configuration hadoop = new Configuration();
+    Dataset ds = Dataset.open(c.data().dataset(), hadoop);
+    Path target =
+        new Path(out != null ? out : new Path(ds.root(), DataConfig.CLOZE_FILE).toString());
+    refuseToReplace(target, c, hadoop);
+    try (Tokenizer tokenizer = TrainSession.datasetTokenizer(c, ds, hadoop)) {
+      ClozeBuilder.Audited task =
+          ClozeBuilder.buildAndAudit(
+              ds,
+              tokenizer,
+              new ClozeBuilder.Settings(items, seed, contextWords, answerWords, choices),
+              target.getName());
+      System.out.print(task.audit().table());
+      if (!task.audit().passed()) {
+        throw ClozeBuilder.refusal(task.audit(), "build it with another --seed (now " + seed + ")");
+      }
+      ClozeBuilder.write(Filesystems.of(target, hadoop), target, task.built().items());
+      System.out.printf(
+          "cloze: %d items from %d validation documents of %s (at most %d from one) -> %s%n",
+          task.built().items().size(),
+          task.built().documents(),
+          ds.root(),
+          task.built().largestShare(),
+          target);
+    } catch (IOException e) {
+      throw new Failure("cannot write " + target + ": " + e.getMessage(), e);
+    }
+    return 0;
+  }
+
+  /**
+   * A task file is replaced only when asked (--overwrite), and never when a run's identity records
+   * it: the runs evaluated on it would then be paired with a task they never saw.
+   */
+  private void refuseToReplace(Path target, CrossoverConfig c, Configuration hadoop) {
+    try {
+      org.apache.hadoop.fs.FileSystem fs = Filesystems.of(target, hadoop);
+      if (!fs.exists(target)) {
+        return;
+      }
+      List<String> runs = RunIdentity.runsUsing(new Path(c.run().root()), target, hadoop);
+      if (!runs.isEmpty()) {
+        throw new io.crossover.data.UserException(
+            "--out: "
+                + target
+                + " is the task file of "
+                + runs.size()
+                + " run(s), whose identity records its SHA-256 ("
+                + String.join(", ", runs.subList(0, Math.min(3, runs.size())))
+                + (runs.size() > 3 ? ", ..." : "")
+                + "); replacing it would change what they were measured on. Write the new task"
+                + " elsewhere with --out FILE");
+      }
+      if (!overwrite) {
+        throw new io.crossover.data.UserException(
+            "--out: "
+                + target
+                + " exists; pass --overwrite to replace it, or write elsewhere with --out FILE");
+      }
+    } catch (IOException e) {
+      throw new Failure("cannot read " + target + ": " + e.getMessage(), e);
+    }
+  }
+}

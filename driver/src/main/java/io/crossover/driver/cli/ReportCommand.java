@@ -1,0 +1,52 @@
+package io.crossover.driver.cli;
+
+import io.crossover.driver.process.QualifiedPaths;
+import io.crossover.driver.report.Curves;
+import io.crossover.driver.report.Report;
+import io.crossover.driver.run.RunDir;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code crossover report ROOT}: the crossover report of a directory of runs. */
+@Command(
+    name = "report",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Pair the AR and MDM runs under ROOT (a sweep directory), find the crossover and the data"
+          + " potential, print the summary and write ROOT/report.html with PNG figures."
+    })
+public final class ReportCommand implements Callable<Integer> {
+  @Parameters(paramLabel = "ROOT", description = "A directory of run directories.")
+  String root;
+
+  @Option(
+      names = "--metric",
+      defaultValue = "acc",
+      description = "acc, acc_norm or acc_mi (default ${DEFAULT-VALUE}).")
+  String metric;
+
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    if (!Curves.METRICS.contains(metric)) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "--metric " + metric + " is not one of " + String.join(", ", Curves.METRICS));
+    }
+    String qualified = QualifiedPaths.qualify(root, RunDir.hadoopConf());
+    Report report;
+    try {
+      report = Report.read(qualified, RunDir.hadoopConf(), metric);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage(), e, null, root);
+    }
+    report.publish(qualified, RunDir.hadoopConf(), System.out);
+    return 0;
+  }
+}

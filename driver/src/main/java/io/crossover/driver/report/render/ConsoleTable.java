@@ -1,0 +1,229 @@
+package io.crossover.driver.report.render;
+
+import io.crossover.data.config.Counts;
+import io.crossover.driver.report.Comparison;
+import io.crossover.driver.report.Findings;
+import io.crossover.driver.report.Report;
+import io.crossover.driver.report.Row;
+import io.crossover.driver.report.RunResult;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The report as the console shows it: one line per row with the claims and their intervals, what
+ * makes no claim and why, the task's audit and scorers, and the findings last.
+ */
+public final class ConsoleTable {
+  private ConsoleTable() {}
+
+  /** The summary as a plain-text table, then what is left out and why, then the findings. */
+  public static String render(Report report) {
+    String metric = report.metric();
+    StringBuilder out = new StringBuilder();
+    out.append(
+        String.format(
+            Locale.ROOT,
+            "Crossover report: %d comparison(s) of an AR arm with MDM; claims on the final"
+                + " evaluation of %s %s, MDM - AR with 95%% intervals (items paired by id,"
+                + " documents resampled, seeds by t)%n",
+            report.comparisons().size(),
+            report.primary() == null ? "(no task)" : report.primary(),
+            metric));
+    List<Map<String, String>> cells = new ArrayList<>();
+    List<Map<String, Object>> rows = report.summary();
+    @SuppressWarnings("unchecked")
+    Map<String, Object> kinds =
+        rows.isEmpty() ? Map.of() : (Map<String, Object>) rows.get(0).get("val_loss_kind");
+    String arKind = String.valueOf(kinds.getOrDefault("ar", "loss")).toUpperCase(Locale.ROOT);
+    String mdmKind = String.valueOf(kinds.getOrDefault("mdm", "loss")).toUpperCase(Locale.ROOT);
+    for (Map<String, Object> s : rows) {
+      Map<String, String> m = new LinkedHashMap<>();
+      m.put("model", (String) s.get("model"));
+      m.put("unique", Counts.format((long) s.get("unique_tokens")));
+      m.put("epochs", String.format(Locale.ROOT, "%.1f", (double) s.get("epochs")));
+      m.put("arm", (String) s.get("arm"));
+      m.put("seeds", s.get("seeds").toString());
+      if (s.containsKey("verdict")) {
+        m.put("items", String.valueOf(s.get("items")));
+        m.put("AR " + metric, meanSd(s.get("ar")));
+        m.put("MDM " + metric, meanSd(s.get("mdm")));
+        m.put("MDM-AR [95% CI]", ci(s.get("difference")));
+        m.put("crossover", verdict(s));
+        m.put("data potential", potentialText(s.get("data_potential")));
+      }
+      m.put(
+          "AR val " + arKind + " (best)",
+          meanSd(s.get("ar_val_loss")) + " (" + meanSd(s.get("ar_best_val_loss")) + ")");
+      m.put("MDM val " + mdmKind, meanSd(s.get("mdm_val_loss")));
+      m.put(mdmKind + "<" + arKind + " final", claimText(s.get("likelihood_weak")));
+      m.put(mdmKind + "<" + arKind + " best", claimText(s.get("likelihood_strong")));
+      cells.add(m);
+    }
+    if (!cells.isEmpty()) {
+      List<String> columns = new ArrayList<>(cells.get(0).keySet());
+      Map<String, Integer> width = new LinkedHashMap<>();
+      for (String c : columns) {
+        int w = c.length();
+        for (Map<String, String> m : cells) {
+          w = Math.max(w, m.getOrDefault(c, "").length());
+        }
+        width.put(c, w);
+      }
+      for (String c : columns) {
+        out.append(String.format(Locale.ROOT, "%-" + width.get(c) + "s  ", c));
+      }
+      out.append('\n');
+      for (Map<String, String> m : cells) {
+        for (String c : columns) {
+          out.append(
+              String.format(Locale.ROOT, "%-" + width.get(c) + "s  ", m.getOrDefault(c, "")));
+        }
+        out.append('\n');
+      }
+    }
+    for (Comparison c : report.comparisons()) {
+      if (c.problem() != null) {
+        out.append("  no claim for ")
+            .append(c.row().pairs().get(0).ar().name())
+            .append(" / ")
+            .append(c.row().pairs().get(0).mdm().name())
+            .append(": ")
+            .append(c.problem())
+            .append('\n');
+      }
+    }
+    for (RunResult r : report.unpaired()) {
+      out.append("  no partner for ").append(r.name()).append('\n');
+    }
+    for (RunResult r : report.excluded()) {
+      out.append("  not compared: ")
+          .append(r.name())
+          .append(" (")
+          .append(r.problem())
+          .append(")\n");
+    }
+    if (report.primary() != null) {
+      if (report.taskCheck().result() == null) {
+        out.append("  ")
+            .append(report.primary())
+            .append(" was not audited: ")
+            .append(report.taskCheck().why())
+            .append('\n');
+      } else if (report.taskCheck().failed()) {
+        out.append("  ")
+            .append(report.primary())
+            .append(" FAILS its blind audit, so no downstream claim is made on it: ")
+            .append(report.taskCheck().result().failures())
+            .append('\n');
+      } else {
+        var best = report.taskCheck().result().best();
+        out.append(
+            String.format(
+                Locale.ROOT,
+                "  %s passes its blind audit: the best of %d surface baselines picks the answer in"
+                    + " %.3f [%.3f, %.3f] of %,d items (chance %.3f)%n",
+                report.primary(),
+                report.taskCheck().result().rules().size(),
+                best.accuracy().value(),
+                best.accuracy().low(),
+                best.accuracy().high(),
+                report.taskCheck().result().items(),
+                report.taskCheck().result().chance()));
+      }
+      if (!report.comparisons().isEmpty()) {
+        Row first = report.comparisons().get(0).row();
+        long step = report.comparisons().get(0).last().step();
+        out.append("  choices scored by: AR ")
+            .append(Row.at(first.pairs().get(0).ar(), step).scoring())
+            .append("; MDM ")
+            .append(Row.at(first.pairs().get(0).mdm(), step).scoring())
+            .append('\n');
+      }
+    }
+    out.append("Findings (each decided by rule from the intervals above):\n");
+    for (Findings.Finding f : report.findings()) {
+      out.append("  - ").append(f.text()).append('\n');
+    }
+    return out.toString();
+  }
+
+  @SuppressWarnings("unchecked")
+  static String meanSd(Object stat) {
+    if (!(stat instanceof Map<?, ?> m) || m.get("mean") == null) {
+      return "-";
+    }
+    double mean = (double) m.get("mean");
+    Object sd = m.get("sd");
+    return sd == null
+        ? String.format(Locale.ROOT, "%.3f", mean)
+        : String.format(Locale.ROOT, "%.3f±%.3f", mean, (double) sd);
+  }
+
+  static String ci(Object interval) {
+    if (!(interval instanceof Map<?, ?> m)) {
+      return "-";
+    }
+    return String.format(
+        Locale.ROOT,
+        "%+.3f [%s, %s]",
+        (double) m.get("value"),
+        end(m.get("low"), "-inf"),
+        end(m.get("high"), "+inf"));
+  }
+
+  /** An interval's end, or the unbounded side when it could not be bounded (null). */
+  private static String end(Object v, String unbounded) {
+    return v == null ? unbounded : String.format(Locale.ROOT, "%+.3f", (double) v);
+  }
+
+  static String verdict(Map<String, Object> s) {
+    if (s.get("no_claim") != null) {
+      return "no claim (see below)";
+    }
+    return switch (Comparison.Verdict.valueOf(
+        ((String) s.get("verdict")).toUpperCase(Locale.ROOT))) {
+      case MDM -> {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> x = (Map<String, Object>) s.get("crossover");
+        yield String.format(
+            Locale.ROOT,
+            "MDM, from epoch %.1f (%s tokens)",
+            (double) x.get("epoch"),
+            Counts.format((long) x.get("tokens")));
+      }
+      case AR -> "AR wins (significant)";
+      case NONE -> "no significant crossover";
+    };
+  }
+
+  static String potentialText(Object p) {
+    if (!(p instanceof Map<?, ?> m)) {
+      return "-";
+    }
+    String bound = (String) m.get("bound");
+    if (bound.equals("unknown")) {
+      return "? (no larger AR run)";
+    }
+    String ratio = String.format(Locale.ROOT, "%.2fx", (double) m.get("ratio"));
+    Object low = m.get("low");
+    Object high = m.get("high");
+    return (bound.equals("=") ? "" : bound + " ")
+        + ratio
+        + " ["
+        + (low == null ? "?" : String.format(Locale.ROOT, "%.2f", (double) low))
+        + ", "
+        + (high == null
+            ? "beyond the budgets]"
+            : String.format(Locale.ROOT, "%.2f]", (double) high));
+  }
+
+  static String claimText(Object c) {
+    if (!(c instanceof Map<?, ?> m)) {
+      return "-";
+    }
+    return m.get("holds") + " " + ci(m);
+  }
+}

@@ -1,0 +1,325 @@
+package io.crossover.driver.report.render;
+
+import io.crossover.data.config.Counts;
+import io.crossover.driver.report.Comparison;
+import io.crossover.driver.report.Report;
+import io.crossover.driver.report.Row;
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.geom.Rectangle2D;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.text.FieldPosition;
+import java.text.NumberFormat;
+import java.text.ParsePosition;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Function;
+import java.util.function.ToDoubleFunction;
+import javax.imageio.ImageIO;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.LogAxis;
+import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.axis.NumberTickUnit;
+import org.jfree.chart.axis.ValueAxis;
+import org.jfree.chart.plot.ValueMarker;
+import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.xy.DeviationRenderer;
+import org.jfree.chart.title.TextTitle;
+import org.jfree.data.xy.YIntervalSeries;
+import org.jfree.data.xy.YIntervalSeriesCollection;
+
+/**
+ * The report's figures, drawn with JFreeChart into PNG bytes (headless). A line is the mean over
+ * seeds; its band is the seeds' range (a single seed has none); the difference panel's band is the
+ * 95% interval of MDM − AR.
+ */
+public final class Figures {
+  static final Color AR = new Color(0x1f77b4);
+  static final Color MDM = new Color(0xd62728);
+  static final Color DIFF = new Color(0x2ca02c);
+  public static final int PANEL_W = 380;
+  public static final int PANEL_H = 270;
+
+  static {
+    System.setProperty("java.awt.headless", "true");
+  }
+
+  private Figures() {}
+
+  /**
+   * Figure A: one row per comparison (model, unique tokens, AR arm); panels: the task's metric
+   * against epochs, MDM − AR with its 95% interval, the validation loss (AR NLL and MDM ELBO,
+   * labelled: not the same quantity), and the metric against training FLOPs (MDM trades compute for
+   * data).
+   */
+  public static byte[] figureA(Report report) {
+    String metric = report.metric();
+    List<List<JFreeChart>> grid = new ArrayList<>();
+    for (Comparison c : report.comparisons()) {
+      List<JFreeChart> panels = new ArrayList<>();
+      String title = title(c.row());
+      if (c.task() != null) {
+        panels.add(
+            twoArms(
+                title + " - " + c.task(),
+                c,
+                p -> p.epoch(),
+                p -> p.epoch(),
+                Comparison.Point::ar,
+                Comparison.Point::mdm,
+                new NumberAxis("epochs"),
+                metric));
+        panels.add(difference(title + " - MDM - AR", c, metric));
+      }
+      Comparison.Point last = c.last();
+      panels.add(
+          twoArms(
+              title + " - validation",
+              c,
+              p -> p.epoch(),
+              p -> p.epoch(),
+              Comparison.Point::arLoss,
+              Comparison.Point::mdmLoss,
+              new NumberAxis("epochs"),
+              // Each arm's loss as its run recorded it: not the same quantity for both.
+              String.format(
+                  Locale.ROOT,
+                  "val loss (AR: %s, MDM: %s)",
+                  last.arLossKind().toUpperCase(Locale.ROOT),
+                  last.mdmLossKind().toUpperCase(Locale.ROOT))));
+      if (c.task() != null) {
+        panels.add(
+            twoArms(
+                title + " - vs compute",
+                c,
+                // Each arm at its own FLOPs; the untrained point (0) has no place on a log axis.
+                p -> p.arFlops() > 0 ? p.arFlops() : Double.NaN,
+                p -> p.mdmFlops() > 0 ? p.mdmFlops() : Double.NaN,
+                Comparison.Point::ar,
+                Comparison.Point::mdm,
+                new LogAxis("training FLOPs"),
+                metric));
+      }
+      grid.add(panels);
+    }
+    return render(grid);
+  }
+
+  /** Delta-NLL per byte (right minus wrong choices) against epochs. */
+  public static byte[] deltaNll(Report report) {
+    List<List<JFreeChart>> grid = new ArrayList<>();
+    for (Comparison c : report.comparisons()) {
+      Row row = c.row();
+      grid.add(
+          List.of(
+              twoArms(
+                  title(row) + " - " + c.task(),
+                  c,
+                  p -> p.epoch(),
+                  p -> p.epoch(),
+                  p -> perSeed(row, false, c.task(), p.step()),
+                  p -> perSeed(row, true, c.task(), p.step()),
+                  new NumberAxis("epochs"),
+                  "delta NLL per byte (right - wrong)")));
+    }
+    return render(grid);
+  }
+
+  private static double[] perSeed(Row row, boolean mdm, String task, long step) {
+    double[] out = new double[row.seeds()];
+    for (int s = 0; s < out.length; s++) {
+      Row.Pair p = row.pairs().get(s);
+      var m = Row.at(mdm ? p.mdm() : p.ar(), step).tasks().get(task);
+      out[s] = m == null ? Double.NaN : m.deltaNllPerByte();
+    }
+    return out;
+  }
+
+  /**
+   * Final metric against unique tokens (log axis), one panel per (model, AR arm) that was run at
+   * two budgets or more; empty when there is none.
+   */
+  public static List<JFreeChart> budgetPanels(Report report) {
+    Map<String, List<Comparison>> panels = new TreeMap<>();
+    for (Comparison c : report.comparisons()) {
+      panels.computeIfAbsent(c.row().model() + ", " + c.row().arm(), k -> new ArrayList<>()).add(c);
+    }
+    List<JFreeChart> row = new ArrayList<>();
+    for (var e : panels.entrySet()) {
+      if (e.getValue().size() < 2) {
+        continue;
+      }
+      YIntervalSeries ar = new YIntervalSeries("AR", true, false);
+      YIntervalSeries mdm = new YIntervalSeries("MDM", true, false);
+      for (Comparison c : e.getValue()) {
+        add(ar, c.row().uniqueTokens(), c.last().ar());
+        add(mdm, c.row().uniqueTokens(), c.last().mdm());
+      }
+      LogAxis x = new LogAxis("unique tokens");
+      x.setBase(2);
+      x.setSmallestValue(1);
+      x.setNumberFormatOverride(COUNTS);
+      // Whole powers of two only: budgets are sized that way, and 2^14.5 means nothing.
+      x.setTickUnit(new NumberTickUnit(1));
+      row.add(
+          chart(
+              e.getKey() + " - final " + report.metric(),
+              List.of(ar, mdm),
+              List.of(AR, MDM),
+              x,
+              report.metric()));
+    }
+    return row;
+  }
+
+  public static byte[] byBudget(Report report) {
+    return render(List.of(budgetPanels(report)));
+  }
+
+  /** Tick labels as token counts ("16Ki"), not as powers of the log base. */
+  private static final NumberFormat COUNTS =
+      new NumberFormat() {
+        @Override
+        public StringBuffer format(double v, StringBuffer to, FieldPosition pos) {
+          return to.append(Counts.format(Math.round(v)));
+        }
+
+        @Override
+        public StringBuffer format(long v, StringBuffer to, FieldPosition pos) {
+          return to.append(Counts.format(v));
+        }
+
+        @Override
+        public Number parse(String source, ParsePosition pos) {
+          throw new UnsupportedOperationException("tick labels are not parsed");
+        }
+      };
+
+  private static JFreeChart twoArms(
+      String title,
+      Comparison c,
+      ToDoubleFunction<Comparison.Point> arX,
+      ToDoubleFunction<Comparison.Point> mdmX,
+      Function<Comparison.Point, double[]> ar,
+      Function<Comparison.Point, double[]> mdm,
+      ValueAxis xAxis,
+      String yLabel) {
+    YIntervalSeries a = new YIntervalSeries(c.row().arm().toUpperCase(Locale.ROOT), true, false);
+    YIntervalSeries m = new YIntervalSeries("MDM", true, false);
+    for (Comparison.Point p : c.curve()) {
+      add(a, arX.applyAsDouble(p), ar.apply(p));
+      add(m, mdmX.applyAsDouble(p), mdm.apply(p));
+    }
+    return chart(title, List.of(a, m), List.of(AR, MDM), xAxis, yLabel);
+  }
+
+  private static JFreeChart difference(String title, Comparison c, String metric) {
+    YIntervalSeries d = new YIntervalSeries("MDM - AR, 95% CI", true, false);
+    for (Comparison.Point p : c.curve()) {
+      // An interval that could not be bounded (one document) has no band to draw.
+      if (p.difference() != null
+          && Double.isFinite(p.difference().low())
+          && Double.isFinite(p.difference().high())) {
+        d.add(p.epoch(), p.difference().value(), p.difference().low(), p.difference().high());
+      }
+    }
+    JFreeChart chart =
+        chart(title, List.of(d), List.of(DIFF), new NumberAxis("epochs"), metric + " difference");
+    chart.getXYPlot().addRangeMarker(new ValueMarker(0, Color.GRAY, new BasicStroke(1f)));
+    return chart;
+  }
+
+  /** Mean over seeds, banded by their range. */
+  private static void add(YIntervalSeries s, double x, double[] perSeed) {
+    double min = Double.POSITIVE_INFINITY;
+    double max = Double.NEGATIVE_INFINITY;
+    double sum = 0;
+    int n = 0;
+    for (double v : perSeed) {
+      if (Double.isFinite(v)) {
+        min = Math.min(min, v);
+        max = Math.max(max, v);
+        sum += v;
+        n++;
+      }
+    }
+    if (n > 0 && Double.isFinite(x)) {
+      s.add(x, sum / n, min, max);
+    }
+  }
+
+  private static JFreeChart chart(
+      String title,
+      List<YIntervalSeries> series,
+      List<Color> colors,
+      ValueAxis xAxis,
+      String yLabel) {
+    YIntervalSeriesCollection data = new YIntervalSeriesCollection();
+    series.forEach(data::addSeries);
+    NumberAxis yAxis = new NumberAxis(yLabel);
+    yAxis.setAutoRangeIncludesZero(false);
+    DeviationRenderer renderer = new DeviationRenderer(true, true);
+    for (int i = 0; i < colors.size(); i++) {
+      renderer.setSeriesPaint(i, colors.get(i));
+      renderer.setSeriesFillPaint(i, colors.get(i));
+      renderer.setSeriesStroke(i, new BasicStroke(2f));
+    }
+    renderer.setAlpha(0.2f);
+    XYPlot plot = new XYPlot(data, xAxis, yAxis, renderer);
+    plot.setBackgroundPaint(Color.WHITE);
+    plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
+    plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
+    JFreeChart chart = new JFreeChart(null, JFreeChart.DEFAULT_TITLE_FONT, plot, true);
+    chart.setTitle(new TextTitle(title, new Font(Font.SANS_SERIF, Font.BOLD, 12)));
+    chart.setBackgroundPaint(Color.WHITE);
+    return chart;
+  }
+
+  static String title(Row row) {
+    return String.format(
+        Locale.ROOT,
+        "%s, U=%s, %s, %d seed%s",
+        row.model(),
+        Counts.format(row.uniqueTokens()),
+        row.arm(),
+        row.seeds(),
+        row.seeds() == 1 ? "" : "s");
+  }
+
+  private static byte[] render(List<List<JFreeChart>> grid) {
+    int cols = grid.stream().mapToInt(List::size).max().orElse(1);
+    BufferedImage image =
+        new BufferedImage(
+            PANEL_W * Math.max(1, cols),
+            PANEL_H * Math.max(1, grid.size()),
+            BufferedImage.TYPE_INT_RGB);
+    Graphics2D g = image.createGraphics();
+    g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+    g.setColor(Color.WHITE);
+    g.fillRect(0, 0, image.getWidth(), image.getHeight());
+    for (int r = 0; r < grid.size(); r++) {
+      for (int c = 0; c < grid.get(r).size(); c++) {
+        grid.get(r)
+            .get(c)
+            .draw(g, new Rectangle2D.Double(c * PANEL_W, r * PANEL_H, PANEL_W, PANEL_H));
+      }
+    }
+    g.dispose();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try {
+      ImageIO.write(image, "png", out);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
+}

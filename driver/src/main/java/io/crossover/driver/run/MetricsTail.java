@@ -1,0 +1,183 @@
+package io.crossover.driver.run;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.crossover.data.Json;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * Follows rank 0's metrics.jsonl and evals.jsonl in the run directory and prints each new line as
+ * progress, while the barrier stage runs: the run directory is the channel from rank 0 to the
+ * driver (it works on HDFS and survives stage retries).
+ */
+public final class MetricsTail {
+  private final RunDir run;
+  private final long steps;
+  private Thread thread;
+  private volatile boolean stopped;
+  private long metricsOffset;
+  private long evalsOffset;
+
+  private final java.util.function.LongConsumer progress;
+
+  public MetricsTail(RunDir run, long steps, java.util.function.LongConsumer progress) {
+    this.run = run;
+    this.steps = steps;
+    this.progress = progress;
+  }
+
+  public void start() {
+    // A line left by an earlier session of this run is not news.
+    lastProgress = "";
+    evalProgressQuietly();
+    thread = new Thread(this::loop, "crossover-progress");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  public void stop() {
+    stopped = true;
+    if (thread != null) {
+      thread.interrupt();
+      try {
+        thread.join(2000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      poll();
+    }
+  }
+
+  private void loop() {
+    while (!stopped) {
+      poll();
+      try {
+        Thread.sleep(1000);
+      } catch (InterruptedException e) {
+        return;
+      }
+    }
+  }
+
+  private synchronized void poll() {
+    metricsOffset = read("metrics.jsonl", metricsOffset, true);
+    evalsOffset = read("evals.jsonl", evalsOffset, false);
+    evalProgress();
+  }
+
+  private String lastProgress;
+
+  private void evalProgressQuietly() {
+    try {
+      Path file = new Path(run.path(), TrainSession.EVAL_PROGRESS);
+      if (run.fs().exists(file)) {
+        try (var in = run.fs().open(file)) {
+          lastProgress = new String(in.readAllBytes(), StandardCharsets.UTF_8).strip();
+        }
+      }
+    } catch (IOException e) {
+      // Nothing to remember.
+    }
+  }
+
+  /** Rank 0 rewrites one line while a long evaluation runs: print it when it changes. */
+  private void evalProgress() {
+    Path file = new Path(run.path(), TrainSession.EVAL_PROGRESS);
+    try {
+      FileSystem fs = run.fs();
+      if (!fs.exists(file)) {
+        return;
+      }
+      String line;
+      try (var in = fs.open(file)) {
+        line = new String(in.readAllBytes(), StandardCharsets.UTF_8).strip();
+      }
+      if (!line.isEmpty() && !line.equals(lastProgress)) {
+        lastProgress = line;
+        System.out.println(line);
+      }
+    } catch (IOException e) {
+      // Being replaced: the next poll reads it.
+    }
+  }
+
+  private long read(String name, long offset, boolean metrics) {
+    FileSystem fs = run.fs();
+    Path file = new Path(run.path(), name);
+    try {
+      if (!fs.exists(file)) {
+        return 0;
+      }
+      long length = fs.getFileStatus(file).getLen();
+      if (length < offset) {
+        offset = 0; // rewritten on a retry: start over
+      }
+      if (length == offset) {
+        return offset;
+      }
+      byte[] bytes = new byte[(int) (length - offset)];
+      try (var in = fs.open(file)) {
+        in.readFully(offset, bytes);
+      }
+      String text = new String(bytes, StandardCharsets.UTF_8);
+      int end = text.lastIndexOf('\n');
+      if (end < 0) {
+        return offset;
+      }
+      for (String line : text.substring(0, end).split("\n")) {
+        print(Json.MAPPER.readTree(line), metrics);
+      }
+      return offset + text.substring(0, end + 1).getBytes(StandardCharsets.UTF_8).length;
+    } catch (IOException e) {
+      return offset; // a line half written, or the file moving: try again next poll
+    }
+  }
+
+  private void print(JsonNode n, boolean metrics) {
+    if (metrics) {
+      progress.accept(n.path("step").asLong());
+      System.out.printf(
+          Locale.ROOT,
+          "step %d/%d | epoch %.2f | tokens %,d | loss %.4f | lr %.2e | grad %.3f | %,.0f tok/s | eta %.0f s%n",
+          n.path("step").asLong(),
+          steps,
+          n.path("epoch").asDouble(),
+          n.path("tokens_seen").asLong(),
+          n.path("loss").asDouble(),
+          n.path("lr").asDouble(),
+          n.path("grad_norm").asDouble(),
+          n.path("tokens_per_s").asDouble(),
+          n.path("eta_s").asDouble());
+    } else {
+      StringBuilder tasks = new StringBuilder();
+      n.path("tasks")
+          .fields()
+          .forEachRemaining(
+              t ->
+                  tasks.append(
+                      String.format(
+                          Locale.ROOT,
+                          " | %s acc %.3f acc_norm %.3f acc_mi %.3f dNLL/byte %.4f",
+                          t.getKey(),
+                          t.getValue().path("acc").asDouble(),
+                          t.getValue().path("acc_norm").asDouble(),
+                          t.getValue().path("acc_mi").asDouble(),
+                          t.getValue().path("delta_nll_per_byte").asDouble())));
+      double loss = n.path("val_loss").asDouble(Double.NaN);
+      System.out.printf(
+          Locale.ROOT,
+          "eval step %d | epoch %.2f%s%s | %.1f s%n",
+          n.path("step").asLong(),
+          n.path("epoch").asDouble(),
+          Double.isNaN(loss)
+              ? ""
+              : String.format(
+                  Locale.ROOT, " | val %s %.4f", n.path("val_loss_kind").asText(), loss),
+          tasks,
+          n.path("seconds").asDouble());
+    }
+  }
+}

@@ -1,0 +1,94 @@
+package io.crossover.driver.spark;
+
+import io.crossover.data.config.ConfigLoader;
+import io.crossover.data.config.CrossoverConfig;
+import io.crossover.driver.run.RunDir;
+import io.crossover.driver.run.TrainSession;
+import io.crossover.executor.allreduce.Collective;
+import java.io.Serializable;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.BarrierTaskContext;
+import scala.jdk.javaapi.CollectionConverters;
+
+/**
+ * The body of one barrier task: one data-parallel rank. The barrier is used once, to learn the
+ * other ranks' addresses; gradients then travel rank to rank over the authenticated ring.
+ */
+public final class RankTask
+    extends scala.runtime.AbstractFunction1<
+        scala.collection.Iterator<Integer>, scala.collection.Iterator<String>>
+    implements Serializable {
+  private static final long serialVersionUID = 1L;
+  private final String configJson;
+  private final String runDir;
+  private final String secretHex;
+
+  RankTask(String configJson, String runDir, byte[] secret) {
+    this.configJson = configJson;
+    this.runDir = runDir;
+    this.secretHex = HexFormat.of().formatHex(secret);
+  }
+
+  /** The GPU addresses Spark assigned to this task (spark.task.resource.gpu.amount). */
+  private static List<String> gpus(BarrierTaskContext ctx) {
+    org.apache.spark.resource.ResourceInformation gpu = ctx.resourcesJMap().get("gpu");
+    return gpu == null ? List.of() : List.of(gpu.addresses());
+  }
+
+  @Override
+  public scala.collection.Iterator<String> apply(scala.collection.Iterator<Integer> ignored) {
+    BarrierTaskContext ctx = BarrierTaskContext.get();
+    int rank = ctx.partitionId();
+    CrossoverConfig config = ConfigLoader.fromJson(configJson);
+    Configuration hadoop = RunDir.hadoopConf();
+    long[] stepsDone = {-1};
+    try (ServerSocket server = new ServerSocket(0, 16)) {
+      // Rendezvous, once per stage attempt: allGather costs about a second, so never per step.
+      String host = ctx.getTaskInfos()[rank].address().replaceAll(":\\d+$", "");
+      String[] all = ctx.allGather(host + ":" + server.getLocalPort());
+      List<InetSocketAddress> peers = new ArrayList<>();
+      for (String a : all) {
+        int colon = a.lastIndexOf(':');
+        peers.add(
+            new InetSocketAddress(a.substring(0, colon), Integer.parseInt(a.substring(colon + 1))));
+      }
+      try (Collective ring =
+          Collective.connect(
+              config.cluster(), rank, peers, server, HexFormat.of().parseHex(secretHex))) {
+        // Each attempt resumes from the latest checkpoint (there is none on the first one).
+        long done =
+            TrainSession.forRank(config, RunDir.open(runDir, hadoop), hadoop)
+                .train(true, hadoop, ring, gpus(ctx), step -> stepsDone[0] = step);
+        Iterator<String> out = List.of(rank + ":" + done).iterator();
+        return CollectionConverters.asScala(out);
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      throw failure(rank, stepsDone[0], ctx.stageAttemptNumber(), e);
+    }
+  }
+
+  /**
+   * The failure as the driver should read it: with the rank, its step and the stage attempt; a
+   * user's mistake stays one (so the CLI exits 2), anything else is a failure of this rank.
+   */
+  private static RuntimeException failure(int rank, long stepsDone, int attempt, Exception e) {
+    String where =
+        "rank "
+            + rank
+            + (stepsDone < 0 ? ", before it finished a step" : ", after step " + stepsDone)
+            + " (stage attempt "
+            + attempt
+            + "): ";
+    if (e instanceof io.crossover.data.UserException) {
+      return new io.crossover.data.UserException(where + e.getMessage(), e);
+    }
+    String why = e instanceof io.crossover.data.Failure ? e.getMessage() : e.toString();
+    return new io.crossover.data.Failure(where + why, e);
+  }
+}
