@@ -20,54 +20,31 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 /**
  * {@code crossover bench allreduce}: bus bandwidth of the ring all-reduce between separate
  * processes on this machine (2(W-1)/W x bytes / time), next to the raw throughput of one loopback
  * socket pair measured in the same run.
  */
-@Command(
-    name = "allreduce",
-    mixinStandardHelpOptions = true,
-    description = "Ring all-reduce bus bandwidth between processes vs raw loopback TCP.")
-public final class AllReduceBench implements Callable<Integer> {
-  @Option(
-      names = "--ranks",
-      defaultValue = "2",
-      description = "Processes in the ring (default ${DEFAULT-VALUE}).")
-  int ranks;
+public final class AllReduceBench {
+  private final int ranks;
+  private final List<Integer> sizes;
+  private final int repeats;
+  private final boolean json;
+  private final int allGatherMb;
 
-  @Option(
-      names = "--mb",
-      split = ",",
-      defaultValue = "1,16,64",
-      description = "Buffer sizes in MB (default ${DEFAULT-VALUE}).")
-  List<Integer> sizes;
+  /** The benchmark of these settings (the options of {@code crossover bench allreduce}). */
+  public AllReduceBench(
+      int ranks, List<Integer> sizes, int repeats, boolean json, int allGatherMb) {
+    this.ranks = ranks;
+    this.sizes = sizes;
+    this.repeats = repeats;
+    this.json = json;
+    this.allGatherMb = allGatherMb;
+  }
 
-  @Option(
-      names = "--repeats",
-      defaultValue = "5",
-      description = "All-reduces per size (default ${DEFAULT-VALUE}).")
-  int repeats;
-
-  @Option(
-      names = "--json",
-      description = "Print one JSON object with every figure as the last line.")
-  boolean json;
-
-  @Option(
-      names = "--allgather-mb",
-      defaultValue = "1",
-      description =
-          "Buffer of the allGather baseline in MB, on Spark local[ranks] (0 skips; default"
-              + " ${DEFAULT-VALUE}).")
-  int allGatherMb;
-
-  @Override
-  public Integer call() throws Exception {
+  /** Runs the benchmark: prints its table, and its figures as JSON when asked; returns 0. */
+  public int run() throws Exception {
     byte[] secret = new byte[32];
     new SecureRandom().nextBytes(secret);
     List<Process> workers = new ArrayList<>();

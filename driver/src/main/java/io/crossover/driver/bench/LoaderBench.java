@@ -25,7 +25,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.zip.GZIPInputStream;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
@@ -34,91 +33,41 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.FileUtil;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 /**
  * {@code crossover bench loader}: tokens per second that {@link ArrowTokenReader} delivers (one
  * rank, shuffled sequences, checksums verified, read-ahead thread) next to the raw sequential read
  * of the same shard bytes, on the local filesystem and on an in-process HDFS.
  */
-@Command(
-    name = "loader",
-    mixinStandardHelpOptions = true,
-    description =
-        "Tokens/s delivered by the Arrow batch reader vs raw file reads (local and HDFS).")
-public final class LoaderBench implements Callable<Integer> {
-  @Option(
-      names = "--tokens",
-      defaultValue = "32Mi",
-      description = "Dataset size in tokens (default ${DEFAULT-VALUE}).")
-  String tokens;
+public final class LoaderBench {
+  private final long target;
+  private final int seqLen;
+  private final int batch;
+  private final int repeats;
+  private final boolean noHdfs;
+  private final String corpus;
+  private final boolean json;
 
-  @Option(
-      names = "--seq-len",
-      defaultValue = "2048",
-      description = "Sequence length (default ${DEFAULT-VALUE}).")
-  int seqLen;
+  /** The benchmark of these settings (the options of {@code crossover bench loader}). */
+  public LoaderBench(
+      long target,
+      int seqLen,
+      int batch,
+      int repeats,
+      boolean noHdfs,
+      String corpus,
+      boolean json) {
+    this.target = target;
+    this.seqLen = seqLen;
+    this.batch = batch;
+    this.repeats = repeats;
+    this.noHdfs = noHdfs;
+    this.corpus = corpus;
+    this.json = json;
+  }
 
-  @Option(
-      names = "--batch",
-      defaultValue = "16",
-      description = "Sequences per step (default ${DEFAULT-VALUE}).")
-  int batch;
-
-  @Option(
-      names = "--repeats",
-      defaultValue = "3",
-      description = "Runs per figure; the median is shown (default ${DEFAULT-VALUE}).")
-  int repeats;
-
-  @Option(names = "--no-hdfs", description = "Skip the MiniDFSCluster measurements.")
-  boolean noHdfs;
-
-  @Option(
-      names = "--corpus",
-      description = "JSONL corpus to build the dataset from (default: the shipped Brown slice).")
-  String corpus;
-
-  @Option(
-      names = "--json",
-      description = "Print one JSON object with every figure as the last line.")
-  boolean json;
-
-  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
-
-  @Override
-  public Integer call() throws Exception {
-    long target;
-    try {
-      target = io.crossover.data.config.Counts.parse(tokens);
-    } catch (NumberFormatException e) {
-      throw usage("--tokens " + tokens + " is not a count; write e.g. 32Mi or 50M");
-    }
-    if (seqLen < 2 || batch < 1 || repeats < 1) {
-      throw usage(
-          "--seq-len must be >= 2, --batch and --repeats >= 1 (got "
-              + seqLen
-              + ", "
-              + batch
-              + ", "
-              + repeats
-              + ")");
-    }
-    if (target < (long) seqLen * batch) {
-      throw usage(
-          "--tokens "
-              + tokens
-              + " is less than one step of --batch "
-              + batch
-              + " x --seq-len "
-              + seqLen
-              + " tokens; a benchmark needs at least that");
-    }
-    if (corpus != null && !new File(corpus).isFile()) {
-      throw usage(
-          "--corpus " + corpus + " is not a file; give a JSONL corpus (.jsonl or .jsonl.gz)");
-    }
+  /** Runs the benchmark: prints its table, and its figures as JSON when asked; returns 0. */
+  public int run() throws Exception {
     java.nio.file.Path work = Files.createTempDirectory("crossover-bench-loader");
     Map<String, Object> figures = new LinkedHashMap<>();
     try {
@@ -158,10 +107,6 @@ public final class LoaderBench implements Callable<Integer> {
       System.out.println(Json.line(figures));
     }
     return 0;
-  }
-
-  private picocli.CommandLine.ParameterException usage(String message) {
-    return new picocli.CommandLine.ParameterException(spec.commandLine(), message);
   }
 
   private Manifest buildDataset(FileSystem fs, Path dir, long target) throws IOException {

@@ -7,8 +7,6 @@ import io.crossover.data.Json;
 import io.crossover.data.config.CrossoverConfig;
 import io.crossover.data.config.ObjectiveConfig;
 import io.crossover.data.config.TrainConfig;
-import io.crossover.driver.cli.ConfigOptions;
-import io.crossover.driver.cli.Inputs;
 import io.crossover.driver.process.Rss;
 import io.crossover.executor.model.ModelSize;
 import io.crossover.executor.model.Numerics;
@@ -27,10 +25,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
 /**
  * {@code crossover bench step}: training throughput of a model shape on this machine, per
@@ -39,78 +33,18 @@ import picocli.CommandLine.Option;
  * peak memory of a step, the MDM/AR step-time ratio and the bf16/FP32 speed-up. Settings are timed
  * in interleaved rounds, so that a shared machine's drift hits them alike.
  */
-@Command(
-    name = "step",
-    mixinStandardHelpOptions = true,
-    description = "Forward+backward+AdamW throughput and MFU vs a square matmul, AR and MDM.")
-public final class StepBench implements Callable<Integer> {
-  @Mixin ConfigOptions config;
-
-  @Option(names = "--preset", description = "Model shape (model.preset).")
-  String preset;
-
-  @Option(
-      names = "--objective",
-      defaultValue = "both",
-      description =
-          "ar, mdm, both (default), or arms separated by commas, e.g. ar,ar+mask0.15,mdm.")
-  String objective;
-
-  @Option(
-      names = "--seq-len",
-      defaultValue = "256",
-      description = "Tokens per sequence (default ${DEFAULT-VALUE}).")
-  int seqLen;
-
-  @Option(
-      names = "--batch",
-      defaultValue = "16",
-      description = "Sequences per step (default ${DEFAULT-VALUE}).")
-  int batch;
-
-  @Option(
-      names = "--steps",
-      defaultValue = "10",
-      description = "Timed steps per objective (default ${DEFAULT-VALUE}).")
-  int steps;
-
-  @Option(
-      names = "--precision",
-      defaultValue = "fp32,bf16",
-      split = ",",
-      description = "Training precisions to compare, interleaved (default ${DEFAULT-VALUE}).")
-  List<Precision> precisions;
-
-  @Option(
-      names = "--attention",
-      split = ",",
-      description = "fused, materialized or both (default: train.attention).")
-  List<TrainConfig.Attention> attentions;
-
-  @Option(
-      names = "--micro-batch",
-      defaultValue = "0",
-      description = "Sequences per forward pass (default 0: the whole batch).")
-  int microBatch;
-
-  @Option(
-      names = "--rounds",
-      defaultValue = "3",
-      description = "Interleaved rounds of --steps per setting (default ${DEFAULT-VALUE}).")
-  int rounds;
-
-  @Option(
-      names = "--matmul",
-      defaultValue = "1024",
-      description = "Side of the square matmul baseline (default ${DEFAULT-VALUE}).")
-  int matmul;
-
-  @Option(
-      names = "--json",
-      description = "Print one JSON object with every figure as the last line.")
-  boolean json;
-
-  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+public final class StepBench {
+  private final CrossoverConfig c;
+  private final Map<String, ObjectiveConfig> arms;
+  private final int seqLen;
+  private final int batch;
+  private final int steps;
+  private final List<Precision> precisions;
+  private final List<TrainConfig.Attention> attentions;
+  private final int microBatch;
+  private final int rounds;
+  private final int matmul;
+  private final boolean json;
 
   /** One measured setting: an arm in a precision with an attention kernel. */
   record Setting(
@@ -120,51 +54,34 @@ public final class StepBench implements Callable<Integer> {
       TrainConfig.Attention attention,
       String key) {}
 
-  @Override
-  public Integer call() {
-    if (batch < 1 || steps < 1 || seqLen < 2 || matmul < 1 || rounds < 1 || microBatch < 0) {
-      throw new picocli.CommandLine.ParameterException(
-          spec.commandLine(),
-          "--batch, --steps, --rounds and --matmul must be >= 1, --micro-batch >= 0 and --seq-len"
-              + " >= 2 (got --batch "
-              + batch
-              + ", --steps "
-              + steps
-              + ", --rounds "
-              + rounds
-              + ", --seq-len "
-              + seqLen
-              + ", --matmul "
-              + matmul
-              + ", --micro-batch "
-              + microBatch
-              + ")");
-    }
-    Inputs.microBatch(microBatch, batch, "--micro-batch", "--batch");
-    // "both": one arm of each objective type, named as the config writes it.
-    List<String> names =
-        objective.equals("both")
-            ? java.util.Arrays.stream(ObjectiveConfig.Type.values())
-                .map(t -> t.name().toLowerCase(Locale.ROOT))
-                .toList()
-            : List.of(objective.split(","));
-    Map<String, ObjectiveConfig> arms = new LinkedHashMap<>();
-    for (String name : names) {
-      try {
-        arms.put(
-            name,
-            io.crossover.data.config.ConfigLoader.load(null, List.of("objective.type=" + name))
-                .objective());
-      } catch (io.crossover.data.config.ConfigException e) {
-        throw new picocli.CommandLine.ParameterException(
-            spec.commandLine(),
-            "--objective "
-                + name
-                + " is not an objective: ar, mdm, an AR arm such as ar+mask0.15, or both");
-      }
-    }
-    CrossoverConfig c =
-        config.load(new ConfigOptions.Sugar().put("--preset", "model.preset", preset));
+  /** The benchmark of these settings (the options of {@code crossover bench step}). */
+  public StepBench(
+      CrossoverConfig c,
+      Map<String, ObjectiveConfig> arms,
+      int seqLen,
+      int batch,
+      int steps,
+      List<Precision> precisions,
+      List<TrainConfig.Attention> attentions,
+      int microBatch,
+      int rounds,
+      int matmul,
+      boolean json) {
+    this.c = c;
+    this.arms = arms;
+    this.seqLen = seqLen;
+    this.batch = batch;
+    this.steps = steps;
+    this.precisions = precisions;
+    this.attentions = attentions;
+    this.microBatch = microBatch;
+    this.rounds = rounds;
+    this.matmul = matmul;
+    this.json = json;
+  }
+
+  /** Runs the benchmark: prints its table, and its figures as JSON when asked; returns 0. */
+  public int run() {
     List<TrainConfig.Attention> kinds =
         attentions != null ? attentions : List.of(c.train().attention());
     List<Setting> settings = new ArrayList<>();

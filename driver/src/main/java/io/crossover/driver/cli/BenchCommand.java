@@ -1,8 +1,5 @@
 package io.crossover.driver.cli;
 
-import io.crossover.driver.bench.AllReduceBench;
-import io.crossover.driver.bench.LoaderBench;
-import io.crossover.driver.bench.StepBench;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 
@@ -15,7 +12,7 @@ import picocli.CommandLine.Command;
       "Each benchmark prints a table; with --json its last line is one JSON object with the",
       "figures and their ratios to the baseline."
     },
-    subcommands = {LoaderBench.class, StepBench.class, AllReduceBench.class})
+    subcommands = {LoaderBenchCommand.class, StepBenchCommand.class, AllReduceBenchCommand.class})
 public final class BenchCommand implements Callable<Integer> {
   @Override
   public Integer call() {

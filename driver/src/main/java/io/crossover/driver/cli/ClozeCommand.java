@@ -7,10 +7,9 @@ import io.crossover.data.config.DataConfig;
 import io.crossover.data.shard.Dataset;
 import io.crossover.data.shard.Filesystems;
 import io.crossover.data.tokenize.Tokenizer;
+import io.crossover.driver.run.RankSession;
 import io.crossover.driver.run.RunIdentity;
-import io.crossover.driver.run.TrainSession;
 import java.io.IOException;
-import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
@@ -91,8 +90,8 @@ public final class ClozeCommand implements Callable<Integer> {
     Dataset ds = Dataset.open(c.data().dataset(), hadoop);
     Path target =
         new Path(out != null ? out : new Path(ds.root(), DataConfig.CLOZE_FILE).toString());
-    refuseToReplace(target, c, hadoop);
-    try (Tokenizer tokenizer = TrainSession.datasetTokenizer(c, ds, hadoop)) {
+    RunIdentity.refuseToReplace(target, c.run().root(), overwrite, hadoop);
+    try (Tokenizer tokenizer = RankSession.datasetTokenizer(c, ds, hadoop)) {
       ClozeBuilder.Audited task =
           ClozeBuilder.buildAndAudit(
               ds,
@@ -115,39 +114,5 @@ public final class ClozeCommand implements Callable<Integer> {
       throw new Failure("cannot write " + target + ": " + e.getMessage(), e);
     }
     return 0;
-  }
-
-  /**
-   * A task file is replaced only when asked (--overwrite), and never when a run's identity records
-   * it: the runs evaluated on it would then be paired with a task they never saw.
-   */
-  private void refuseToReplace(Path target, CrossoverConfig c, Configuration hadoop) {
-    try {
-      org.apache.hadoop.fs.FileSystem fs = Filesystems.of(target, hadoop);
-      if (!fs.exists(target)) {
-        return;
-      }
-      List<String> runs = RunIdentity.runsUsing(new Path(c.run().root()), target, hadoop);
-      if (!runs.isEmpty()) {
-        throw new io.crossover.data.UserException(
-            "--out: "
-                + target
-                + " is the task file of "
-                + runs.size()
-                + " run(s), whose identity records its SHA-256 ("
-                + String.join(", ", runs.subList(0, Math.min(3, runs.size())))
-                + (runs.size() > 3 ? ", ..." : "")
-                + "); replacing it would change what they were measured on. Write the new task"
-                + " elsewhere with --out FILE");
-      }
-      if (!overwrite) {
-        throw new io.crossover.data.UserException(
-            "--out: "
-                + target
-                + " exists; pass --overwrite to replace it, or write elsewhere with --out FILE");
-      }
-    } catch (IOException e) {
-      throw new Failure("cannot read " + target + ": " + e.getMessage(), e);
-    }
   }
 }

@@ -64,7 +64,10 @@ public final class ExportCommand implements Callable<Integer> {
       Export.write(fs, target, c.model, c.config, c.tokenizer, c.tokenizerSpec.json());
       try (var o = fs.create(new Path(target, MARKER), true)) {
         o.write(
-            Json.write(Map.of("checkpoint", c.dir.toString(), "model-sha256", modelSha))
+            // Sorted keys: the same export writes the same bytes.
+            Json.write(
+                    new java.util.TreeMap<>(
+                        Map.of("checkpoint", c.dir.toString(), "model-sha256", modelSha)))
                 .getBytes(java.nio.charset.StandardCharsets.UTF_8));
       }
       System.out.println("exported " + c.dir + " -> " + target);

@@ -3,7 +3,10 @@ package io.crossover.driver.cli;
 import io.crossover.data.config.ConfigLoader;
 import io.crossover.data.config.CrossoverConfig;
 import io.crossover.driver.process.QualifiedPaths;
+import io.crossover.driver.report.render.ReportFiles;
 import io.crossover.driver.run.RunDir;
+import io.crossover.driver.spark.Ingest;
+import io.crossover.driver.sweep.SweepRunner;
 import io.crossover.driver.sweep.SweepSpec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -47,7 +50,7 @@ public final class QuickstartCommand implements Callable<Integer> {
     CrossoverConfig config = ConfigLoader.load("quickstart", all);
     System.out.println(
         "== 1/3 ingest " + config.data().input().path() + " -> " + config.data().dataset());
-    IngestCommand.run(config, true);
+    Ingest.run(config, true);
 
     SweepSpec spec =
         SweepSpec.load("quickstart")
@@ -60,10 +63,9 @@ public final class QuickstartCommand implements Callable<Integer> {
     System.out.println("== 2/3 sweep " + spec.name() + " into " + dir);
     // The sweep names each run's directory itself; run.root went into its root above.
     List<String> perRun = all.stream().filter(o -> !o.startsWith("run.root=")).toList();
-    int code = SweepCommand.run(spec, perRun, false, false, true, false);
+    int code = SweepRunner.run(spec, perRun, false, false, true, false);
     System.out.println("== 3/3 report");
-    io.crossover.driver.report.Report.write(
-        dir.toString(), RunDir.hadoopConf(), System.out, spec.metric());
+    ReportFiles.write(dir.toString(), RunDir.hadoopConf(), System.out, spec.metric());
     System.out.printf("quickstart: done in %.1f s%n", (System.nanoTime() - start) / 1e9);
     return code;
   }

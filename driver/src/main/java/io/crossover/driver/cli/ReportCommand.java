@@ -3,6 +3,7 @@ package io.crossover.driver.cli;
 import io.crossover.driver.process.QualifiedPaths;
 import io.crossover.driver.report.Curves;
 import io.crossover.driver.report.Report;
+import io.crossover.driver.report.render.ReportFiles;
 import io.crossover.driver.run.RunDir;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -46,7 +47,7 @@ public final class ReportCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e, null, root);
     }
-    report.publish(qualified, RunDir.hadoopConf(), System.out);
+    ReportFiles.publish(report, qualified, RunDir.hadoopConf(), System.out);
     return 0;
   }
 }

@@ -1,15 +1,11 @@
 package io.crossover.driver.cli;
 
-import io.crossover.data.Json;
-import io.crossover.data.config.Counts;
 import io.crossover.data.config.CrossoverConfig;
 import io.crossover.driver.process.Invocation;
 import io.crossover.driver.process.QualifiedPaths;
 import io.crossover.driver.run.RunDir;
-import io.crossover.driver.run.TrainSession;
-import io.crossover.executor.train.StepMetrics;
+import io.crossover.driver.train.Training;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -91,9 +87,9 @@ public final class TrainCommand implements Callable<Integer> {
       throw new io.crossover.data.UserException(
           "run.name: --resume and --overwrite exclude each other");
     }
-    TrainSession.run(
+    Training.run(
         QualifiedPaths.of(c, new org.apache.hadoop.conf.Configuration()),
-        new TrainSession.Start(
+        new Training.Start(
             overwrite
                 ? RunDir.Existing.REPLACE
                 : resume ? RunDir.Existing.KEEP : RunDir.Existing.REFUSE,
@@ -102,52 +98,5 @@ public final class TrainCommand implements Callable<Integer> {
             Invocation.commandLineWith(List.of("--overwrite", "--resume"), "--resume")),
         null);
     return 0;
-  }
-
-  /** metrics.jsonl (appended as the run goes) and the progress line. */
-  public static final class MetricsLog
-      implements java.util.function.Consumer<StepMetrics>, AutoCloseable {
-    private final java.io.Writer out;
-
-    public MetricsLog(RunDir run) {
-      this.out = run.appender("metrics.jsonl");
-    }
-
-    @Override
-    public void accept(StepMetrics m) {
-      System.out.printf(
-          Locale.ROOT,
-          "step %d/%d | epoch %.2f | tokens %s | loss %.4f | lr %.2e | grad %.3f | %s tok/s | eta %s%n",
-          m.step(),
-          m.steps(),
-          m.epoch(),
-          Counts.grouped(m.tokensSeen()),
-          m.loss(),
-          m.lr(),
-          m.gradNorm(),
-          Counts.grouped(Math.round(m.tokensPerS())),
-          duration(m.etaS()));
-      try {
-        out.write(Json.snakeLine(m));
-        out.write('\n');
-        out.flush();
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException("cannot append to metrics.jsonl", e);
-      }
-    }
-
-    private static String duration(double seconds) {
-      long s = Math.round(seconds);
-      return String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60);
-    }
-
-    @Override
-    public void close() {
-      try {
-        out.close();
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException("cannot close metrics.jsonl", e);
-      }
-    }
   }
 }

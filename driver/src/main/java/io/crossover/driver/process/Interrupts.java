@@ -1,6 +1,5 @@
 package io.crossover.driver.process;
 
-import io.crossover.driver.cli.CrossoverCommand;
 import java.io.PrintStream;
 import java.util.function.Supplier;
 
@@ -8,7 +7,7 @@ import java.util.function.Supplier;
  * Ctrl-C (SIGINT) and SIGTERM while a command works: the command has said what to print (where it
  * stopped, what is intact, how to go on); that is printed once, and the JVM exits with 130. Any
  * exception the main thread then meets while Spark and the filesystems shut down is the echo of the
- * interrupt, and {@link CrossoverCommand#report} keeps it off the console.
+ * interrupt, and the command line keeps it off the console.
  */
 public final class Interrupts {
   private static volatile Supplier<String> message;

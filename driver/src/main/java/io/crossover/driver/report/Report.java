@@ -6,15 +6,9 @@ import io.crossover.data.config.ConfigLoader;
 import io.crossover.data.config.CrossoverConfig;
 import io.crossover.data.config.IdentityKeys;
 import io.crossover.data.stats.Estimate;
-import io.crossover.driver.report.render.ConsoleTable;
-import io.crossover.driver.report.render.Figures;
-import io.crossover.driver.report.render.Html;
 import io.crossover.executor.objective.Arms;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -185,24 +179,6 @@ public final class Report {
     return new Report(runs, metric, hadoop);
   }
 
-  /** Reads, prints the summary to {@code console} and writes the report files, ranked by acc. */
-  public static Path write(String root, Configuration hadoop, PrintStream console) {
-    return write(root, hadoop, console, "acc");
-  }
-
-  /** As {@link #write(String, Configuration, PrintStream)}, ranking by {@code metric}. */
-  public static Path write(String root, Configuration hadoop, PrintStream console, String metric) {
-    return read(root, hadoop, metric).publish(root, hadoop, console);
-  }
-
-  /** Prints the summary to {@code console}; writes report.html, report.json and the figures. */
-  public Path publish(String root, Configuration hadoop, PrintStream console) {
-    console.print(table());
-    Path html = writeFiles(new Path(root), hadoop);
-    console.println("report: " + html);
-    return html;
-  }
-
   public List<Comparison> comparisons() {
     return comparisons;
   }
@@ -268,14 +244,14 @@ public final class Report {
             "crossover",
             c.crossover() == null
                 ? null
-                : Map.of(
+                : ordered(
                     "step", c.crossover().step(),
                     "epoch", c.crossover().epoch(),
                     "tokens", c.crossover().tokens()));
         m.put("data_potential", potential(c));
         m.put("scoring", scoring(r, last.step()));
       }
-      m.put("val_loss_kind", Map.of("ar", last.arLossKind(), "mdm", last.mdmLossKind()));
+      m.put("val_loss_kind", ordered("ar", last.arLossKind(), "mdm", last.mdmLossKind()));
       m.put("ar_val_loss", stat(last.arLoss()));
       m.put("ar_best_val_loss", stat(bestLoss(c)));
       m.put("ar_best_epoch", c.arBestStep() < 0 ? null : r.epochAt(c.arBestStep()));
@@ -288,6 +264,18 @@ public final class Report {
       out.add(m);
     }
     return out;
+  }
+
+  /**
+   * A map in the order given: report.json is the same bytes for the same runs (Map.of iterates in
+   * an order that changes from one JVM to the next).
+   */
+  private static Map<String, Object> ordered(Object... keysAndValues) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    for (int i = 0; i < keysAndValues.length; i += 2) {
+      m.put((String) keysAndValues[i], keysAndValues[i + 1]);
+    }
+    return m;
   }
 
   /** How each arm's choices were scored at a step, as the runs recorded it. */
@@ -375,51 +363,21 @@ public final class Report {
     return m;
   }
 
-  /** The summary as a plain-text table, then what is left out and why, then the findings. */
-  public String table() {
-    return ConsoleTable.render(this);
-  }
-
-  /**
-   * Writes report.html, report.json and the PNG figures into {@code dir}; returns the HTML file.
-   */
-  Path writeFiles(Path dir, Configuration hadoop) {
-    try {
-      FileSystem fs = dir.getFileSystem(hadoop);
-      // No .crc files beside the report on local disks: people open these files directly.
-      fs.setWriteChecksum(false);
-      if (!comparisons.isEmpty()) {
-        put(fs, new Path(dir, "figure-a.png"), Figures.figureA(this));
-        if (primary() != null) {
-          put(fs, new Path(dir, "delta-nll.png"), Figures.deltaNll(this));
-          if (!Figures.budgetPanels(this).isEmpty()) {
-            put(fs, new Path(dir, "by-budget.png"), Figures.byBudget(this));
-          }
-        }
-      }
-      Map<String, Object> json = new LinkedHashMap<>();
-      json.put("task", primary());
-      json.put("metric", metric);
-      json.put("findings", findingsJson());
-      json.put("task_audit", auditJson());
-      json.put("rows", summary());
-      json.put("unpaired", unpaired.stream().map(RunResult::name).toList());
-      List<Map<String, String>> left = new ArrayList<>();
-      for (RunResult r : excluded) {
-        left.add(Map.of("run", r.name(), "why", r.problem()));
-      }
-      json.put("not_compared", left);
-      put(
-          fs,
-          new Path(dir, "report.json"),
-          Json.SNAKE_PRETTY.writeValueAsString(json).getBytes(StandardCharsets.UTF_8));
-      Path html = new Path(dir, "report.html");
-      put(fs, html, Html.render(this).getBytes(StandardCharsets.UTF_8));
-      return fs.makeQualified(html);
-    } catch (IOException e) {
-      throw new UncheckedIOException(
-          "cannot write the report into " + dir + ": " + e.getMessage(), e);
+  /** The content of report.json: findings first, then the audit, rows and what is left out. */
+  public Map<String, Object> json() {
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("task", primary());
+    json.put("metric", metric);
+    json.put("findings", findingsJson());
+    json.put("task_audit", auditJson());
+    json.put("rows", summary());
+    json.put("unpaired", unpaired.stream().map(RunResult::name).toList());
+    List<Map<String, Object>> left = new ArrayList<>();
+    for (RunResult r : excluded) {
+      left.add(ordered("run", r.name(), "why", r.problem()));
     }
+    json.put("not_compared", left);
+    return json;
   }
 
   /** The task's blind audit as report.json writes it. */
@@ -472,17 +430,6 @@ public final class Report {
 
   public List<RunResult> unpaired() {
     return unpaired;
-  }
-
-  private static void put(FileSystem fs, Path file, byte[] bytes) throws IOException {
-    Path tmp = new Path(file.getParent(), "." + file.getName() + ".tmp");
-    try (OutputStream out = fs.create(tmp, true)) {
-      out.write(bytes);
-    }
-    fs.delete(file, false);
-    if (!fs.rename(tmp, file)) {
-      throw new IOException("cannot rename " + tmp + " to " + file);
-    }
   }
 
   /** Identity keys whose values differ between two configs, as {@code key: a vs b}. */

@@ -72,7 +72,7 @@ public final class MetricsTail {
 
   private void evalProgressQuietly() {
     try {
-      Path file = new Path(run.path(), TrainSession.EVAL_PROGRESS);
+      Path file = new Path(run.path(), RankSession.EVAL_PROGRESS);
       if (run.fs().exists(file)) {
         try (var in = run.fs().open(file)) {
           lastProgress = new String(in.readAllBytes(), StandardCharsets.UTF_8).strip();
@@ -85,7 +85,7 @@ public final class MetricsTail {
 
   /** Rank 0 rewrites one line while a long evaluation runs: print it when it changes. */
   private void evalProgress() {
-    Path file = new Path(run.path(), TrainSession.EVAL_PROGRESS);
+    Path file = new Path(run.path(), RankSession.EVAL_PROGRESS);
     try {
       FileSystem fs = run.fs();
       if (!fs.exists(file)) {

@@ -1,6 +1,5 @@
 package io.crossover.driver.run;
 
-import io.crossover.data.Json;
 import io.crossover.data.config.Counts;
 import io.crossover.data.config.CrossoverConfig;
 import io.crossover.data.plan.PlanSpec;
@@ -13,49 +12,19 @@ import io.crossover.data.tokenize.ByteTokenizer;
 import java.util.Locale;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
-import org.apache.hadoop.conf.Configuration;
 
 /** Builds a plan from a config and renders it for people. */
 public final class Plans {
   private Plans() {}
 
-  static TokenPlan plan(CrossoverConfig config, Dataset dataset) {
+  public static TokenPlan plan(CrossoverConfig config, Dataset dataset) {
     try (BufferAllocator allocator = new RootAllocator()) {
       int[] lengths = dataset.documentLengths(dataset.manifest().train(), allocator);
       return TokenPlan.create(dataset.manifest(), lengths, PlanSpec.of(config));
     }
   }
 
-  /**
-   * Plans and prints the plan; unless {@code dryRun}, makes the run directory with config.json,
-   * identity.json and plan.json. An existing run directory is refused before any work: a plan never
-   * changes a run.
-   */
-  public static TokenPlan planAndSave(
-      CrossoverConfig config, Configuration hadoop, int show, boolean dryRun) {
-    Dataset dataset = Dataset.open(config.data().dataset(), hadoop);
-    RunIdentity.Hashes hashes =
-        dryRun ? null : RunIdentity.Hashes.of(config, dataset.manifestSha256(), hadoop);
-    if (!dryRun) {
-      RunDir.refuseExistingForPlan(config, hadoop);
-    }
-    TokenPlan plan = plan(config, dataset);
-    if (!dryRun) {
-      // A task that would refuse training later refuses the plan now: a run directory records
-      // only what can train.
-      TrainSession.preflight(config, dataset, hadoop);
-    }
-    System.out.print(render(plan, dataset, config, show));
-    if (!dryRun) {
-      RunDir run =
-          RunDir.create(
-              config, hashes, hadoop, RunDir.Existing.KEEP, "planning it", RunDir.Restart.TRAIN);
-      System.out.println("wrote " + run.write("plan.json", Json.write(plan.summary(show))));
-    }
-    return plan;
-  }
-
-  static String render(TokenPlan plan, Dataset dataset, CrossoverConfig config, int show) {
+  public static String render(TokenPlan plan, Dataset dataset, CrossoverConfig config, int show) {
     PlanSummary s = plan.summary(show);
     StringBuilder out = new StringBuilder();
     out.append("Token plan for ").append(dataset.root()).append('\n');

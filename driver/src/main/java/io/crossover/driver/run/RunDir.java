@@ -80,7 +80,7 @@ public final class RunDir {
    * that {@link Existing#REPLACE} replaces is moved aside, not deleted, until {@link #commit()}: a
    * refusal before training starts ({@link #abandon()}) puts it back.
    */
-  static RunDir create(
+  public static RunDir create(
       CrossoverConfig config,
       RunIdentity.Hashes hashes,
       Configuration hadoop,
@@ -128,7 +128,7 @@ public final class RunDir {
    * Training has started: the run this one replaced (if any) is deleted, and the directory stays
    * whatever happens next.
    */
-  void commit() {
+  public void commit() {
     created = false;
     if (replaced != null) {
       try {
@@ -144,7 +144,7 @@ public final class RunDir {
    * Training was refused before it started: what this invocation made goes, and a run it was to
    * replace comes back, so that the command's advice can be followed as given.
    */
-  void abandon() {
+  public void abandon() {
     try {
       if (created || replaced != null) {
         fs.delete(dir, true);
@@ -161,7 +161,7 @@ public final class RunDir {
   }
 
   /** Refuses (before any work) to plan into a run directory that exists: plan never changes one. */
-  static void refuseExistingForPlan(CrossoverConfig config, Configuration hadoop) {
+  public static void refuseExistingForPlan(CrossoverConfig config, Configuration hadoop) {
     Path path = new Path(config.run().root(), config.run().name());
     try {
       FileSystem fs = io.crossover.data.shard.Filesystems.of(path, hadoop);
@@ -306,7 +306,7 @@ public final class RunDir {
   }
 
   /** A checkpoint that could not be written; the ones before it are intact. */
-  static final class CheckpointFailure extends Failure {
+  public static final class CheckpointFailure extends Failure {
     private static final long serialVersionUID = 1L;
 
     CheckpointFailure(String message, Throwable cause) {
@@ -319,7 +319,7 @@ public final class RunDir {
    * intact checkpoint (broken newer ones are reported and moved aside). Says what it did to {@code
    * out}.
    */
-  void prepareResume(Consumer<String> out, boolean acceptUnverified, String startAgain) {
+  public void prepareResume(Consumer<String> out, boolean acceptUnverified, String startAgain) {
     try {
       List<String> removed = Checkpoints.removeUnfinished(fs, dir);
       if (!removed.isEmpty()) {
@@ -336,7 +336,7 @@ public final class RunDir {
   }
 
   /** The newest checkpoint, if any (for messages). */
-  Optional<Path> latestCheckpoint() {
+  public Optional<Path> latestCheckpoint() {
     try {
       return Checkpoints.latest(fs, dir);
     } catch (IOException e) {
@@ -396,7 +396,7 @@ public final class RunDir {
   }
 
   /** Whether the run directory has a file of this name. */
-  boolean exists(String name) {
+  public boolean exists(String name) {
     try {
       return fs.exists(new Path(dir, name));
     } catch (IOException e) {

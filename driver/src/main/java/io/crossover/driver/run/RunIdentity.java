@@ -37,13 +37,14 @@ public final class RunIdentity {
    * @param datasetManifestSha256 SHA-256 of the dataset's manifest.json
    * @param tasks SHA-256 of each evaluation task file, by the task's spec
    */
-  record Hashes(String datasetManifestSha256, Map<String, String> tasks) {
-    Hashes {
+  public record Hashes(String datasetManifestSha256, Map<String, String> tasks) {
+    public Hashes {
       tasks = Map.copyOf(tasks);
     }
 
     /** The hashes for {@code config} (its paths already qualified) and its open dataset. */
-    static Hashes of(CrossoverConfig config, String datasetManifestSha256, Configuration hadoop) {
+    public static Hashes of(
+        CrossoverConfig config, String datasetManifestSha256, Configuration hadoop) {
       Map<String, String> tasks = new TreeMap<>();
       for (String spec : config.eval().tasks()) {
         Path file = new Path(spec.substring(spec.indexOf(':', spec.indexOf('=')) + 1));
@@ -181,6 +182,42 @@ public final class RunIdentity {
       return Json.MAPPER.readValue(json, Hashes.class);
     } catch (IOException e) {
       throw new io.crossover.data.Failure(FILE + " is not readable: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Refuses to replace an existing task file unless asked ({@code overwrite}), and always when a
+   * run's identity under {@code runRoot} records it: the runs evaluated on it would then be paired
+   * with a task they never saw.
+   */
+  public static void refuseToReplace(
+      Path target, String runRoot, boolean overwrite, Configuration hadoop) {
+    try {
+      org.apache.hadoop.fs.FileSystem fs = io.crossover.data.shard.Filesystems.of(target, hadoop);
+      if (!fs.exists(target)) {
+        return;
+      }
+      List<String> runs = runsUsing(new Path(runRoot), target, hadoop);
+      if (!runs.isEmpty()) {
+        throw new io.crossover.data.UserException(
+            "--out: "
+                + target
+                + " is the task file of "
+                + runs.size()
+                + " run(s), whose identity records its SHA-256 ("
+                + String.join(", ", runs.subList(0, Math.min(3, runs.size())))
+                + (runs.size() > 3 ? ", ..." : "")
+                + "); replacing it would change what they were measured on. Write the new task"
+                + " elsewhere with --out FILE");
+      }
+      if (!overwrite) {
+        throw new io.crossover.data.UserException(
+            "--out: "
+                + target
+                + " exists; pass --overwrite to replace it, or write elsewhere with --out FILE");
+      }
+    } catch (IOException e) {
+      throw new io.crossover.data.Failure("cannot read " + target + ": " + e.getMessage(), e);
     }
   }
 }

@@ -2,8 +2,8 @@ package io.crossover.driver.spark;
 
 import io.crossover.data.config.ConfigLoader;
 import io.crossover.data.config.CrossoverConfig;
+import io.crossover.driver.run.RankSession;
 import io.crossover.driver.run.RunDir;
-import io.crossover.driver.run.TrainSession;
 import io.crossover.executor.allreduce.Collective;
 import java.io.Serializable;
 import java.net.InetSocketAddress;
@@ -63,7 +63,7 @@ public final class RankTask
               config.cluster(), rank, peers, server, HexFormat.of().parseHex(secretHex))) {
         // Each attempt resumes from the latest checkpoint (there is none on the first one).
         long done =
-            TrainSession.forRank(config, RunDir.open(runDir, hadoop), hadoop)
+            RankSession.forRank(config, RunDir.open(runDir, hadoop), hadoop)
                 .train(true, hadoop, ring, gpus(ctx), step -> stepsDone[0] = step);
         Iterator<String> out = List.of(rank + ":" + done).iterator();
         return CollectionConverters.asScala(out);

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.crossover.data.Json;
 import io.crossover.data.config.ConfigLoader;
 import io.crossover.driver.report.render.Figures;
+import io.crossover.driver.report.render.ReportFiles;
 import io.crossover.executor.eval.EvalRecord;
 import io.crossover.executor.eval.McResult;
 import java.awt.image.BufferedImage;
@@ -202,7 +203,8 @@ class ReportTest {
     assertNull(row.get("crossover"));
     assertNull(row.get("data_potential"), "no potential without a significant lead");
     ByteArrayOutputStream console = new ByteArrayOutputStream();
-    Report.write(root.toString(), new Configuration(), new PrintStream(console, true, "UTF-8"));
+    ReportFiles.write(
+        root.toString(), new Configuration(), new PrintStream(console, true, "UTF-8"));
     assertTrue(console.toString(StandardCharsets.UTF_8).contains("no significant crossover"));
     // The interval's coverage is checked by simulation in IntervalCoverageTest.
   }
@@ -214,7 +216,8 @@ class ReportTest {
     Map<String, Object> row = only("acc");
     assertEquals("ar", row.get("verdict"));
     ByteArrayOutputStream console = new ByteArrayOutputStream();
-    Report.write(root.toString(), new Configuration(), new PrintStream(console, true, "UTF-8"));
+    ReportFiles.write(
+        root.toString(), new Configuration(), new PrintStream(console, true, "UTF-8"));
     assertTrue(console.toString(StandardCharsets.UTF_8).contains("AR wins (significant)"));
   }
 
@@ -279,7 +282,8 @@ class ReportTest {
         ConfigLoader.toJson(ConfigLoader.load(null, List.of("run.name=ar-planned"))));
 
     ByteArrayOutputStream console = new ByteArrayOutputStream();
-    Report.write(root.toString(), new Configuration(), new PrintStream(console, true, "UTF-8"));
+    ReportFiles.write(
+        root.toString(), new Configuration(), new PrintStream(console, true, "UTF-8"));
     String table = console.toString(StandardCharsets.UTF_8);
     Report report = Report.read(root.toString(), new Configuration(), "acc");
     List<String> arms = report.comparisons().stream().map(c -> c.row().arm()).toList();
@@ -413,7 +417,8 @@ class ReportTest {
         new double[] {0.25, 0.3, 0.45, 0.55, 0.6},
         new double[] {5.0, 3.0, 2.7, 2.5, 2.5});
     ByteArrayOutputStream console = new ByteArrayOutputStream();
-    Report.write(root.toString(), new Configuration(), new PrintStream(console, true, "UTF-8"));
+    ReportFiles.write(
+        root.toString(), new Configuration(), new PrintStream(console, true, "UTF-8"));
     JsonNode json = Json.MAPPER.readTree(root.resolve("report.json").toFile());
     java.util.Map<String, String> status = new java.util.HashMap<>();
     json.path("findings")
@@ -461,7 +466,8 @@ class ReportTest {
     run("ar-u16Ki", "ar", "16Ki", 1, new double[] {0.25, 0.3, 0.3}, loss, sha, false, 1, tasks);
     run("mdm-u16Ki", "mdm", "16Ki", 1, new double[] {0.25, 0.6, 0.7}, loss, sha, false, 2, tasks);
     ByteArrayOutputStream console = new ByteArrayOutputStream();
-    Report.write(root.toString(), new Configuration(), new PrintStream(console, true, "UTF-8"));
+    ReportFiles.write(
+        root.toString(), new Configuration(), new PrintStream(console, true, "UTF-8"));
     String text = console.toString(StandardCharsets.UTF_8);
     assertTrue(text.contains("cloze FAILS its blind audit"), text);
     JsonNode json = Json.MAPPER.readTree(root.resolve("report.json").toFile());
@@ -482,7 +488,8 @@ class ReportTest {
     run("ar-u16Ki", "ar", "16Ki", 1, new double[] {0.25, 0.3, 0.3}, loss, tasks);
     run("mdm-u16Ki", "mdm", "16Ki", 1, new double[] {0.25, 0.6, 0.7}, loss, tasks);
     ByteArrayOutputStream console = new ByteArrayOutputStream();
-    Report.write(root.toString(), new Configuration(), new PrintStream(console, true, "UTF-8"));
+    ReportFiles.write(
+        root.toString(), new Configuration(), new PrintStream(console, true, "UTF-8"));
     JsonNode json = Json.MAPPER.readTree(root.resolve("report.json").toFile());
     assertEquals(false, json.path("task_audit").path("audited").asBoolean(true));
     String first = json.path("findings").get(0).path("text").asText();

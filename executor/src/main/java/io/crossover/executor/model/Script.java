@@ -66,12 +66,25 @@ final class Script implements AutoCloseable {
     }
   }
 
+  /** Whether this thread has switched libtorch's graph optimiser off. */
+  private static final ThreadLocal<Boolean> INTERPRETED = ThreadLocal.withInitial(() -> false);
+
+  /**
+   * Runs this thread's TorchScript modules in the plain interpreter, once per thread (the setting
+   * is libtorch's, per thread). libtorch's profiling executor re-optimises a graph after its first
+   * runs, so a fresh process (a resumed run) would compute its first steps through another graph
+   * than a long-running one, off by a rounding: the plain interpreter keeps resume bitwise exact.
+   * Called where a forward pass sets up its thread (autocast, grad mode), before any module runs.
+   */
+  static void useInterpreter() {
+    if (!INTERPRETED.get()) {
+      JniUtils.setGraphExecutorOptimize(false);
+      INTERPRETED.set(true);
+    }
+  }
+
   /** Runs the module; the result is attached to the first input's manager. */
   NDArray apply(NDArray... inputs) {
-    // libtorch's profiling executor re-optimises a graph after its first runs (per thread), so a
-    // fresh process (a resumed run) would compute its first steps through another graph than a
-    // long-running one, off by a rounding: the plain interpreter keeps resume bitwise exact.
-    JniUtils.setGraphExecutorOptimize(false);
     // isTrain only sets the module's training flag; autograd follows grad mode as for any op.
     return IValueUtils.forward(module, new NDList(inputs), true).singletonOrThrow();
   }

@@ -150,7 +150,7 @@ public final class Transformer implements AutoCloseable {
    * causal}: position i attends to positions up to i (AR); otherwise to all positions (MDM).
    */
   public NDArray forward(NDManager step, NDArray tokens, boolean causal) {
-    return forward(step, tokens, causal, 0, numerics.eval(), null);
+    return forward(step, tokens, new Pass(causal, 0, numerics.eval(), null));
   }
 
   /**
@@ -159,34 +159,32 @@ public final class Transformer implements AutoCloseable {
    * make them reproducible.
    */
   public NDArray forward(NDManager step, NDArray tokens, boolean causal, double dropout) {
-    return forward(step, tokens, causal, dropout, numerics.train(), null);
+    return forward(step, tokens, new Pass(causal, dropout, numerics.train(), null));
   }
 
   /**
-   * The forward pass. With {@code cuts}, the graph is cut between segments (embedding, each block,
-   * head) so that {@link Segments#backward} can finish the gradients of the top layers first.
+   * How one forward pass runs: {@code causal} attention (AR) or bidirectional (MDM), {@code
+   * dropout} on the attention weights and each residual branch (0: none), the matrix products'
+   * {@code precision}, and optional {@code cuts} between segments (embedding, each block, head) so
+   * that {@link Segments#backward} can finish the gradients of the top layers first.
    */
-  public NDArray forward(
-      NDManager step,
-      NDArray tokens,
-      boolean causal,
-      double dropout,
-      Precision precision,
-      Segments cuts) {
+  public record Pass(boolean causal, double dropout, Precision precision, Segments cuts) {}
+
+  /** The forward pass of {@code tokens} (B, L) as {@code pass} says; logits (B, L, V), FP32. */
+  public NDArray forward(NDManager step, NDArray tokens, Pass pass) {
     // Autocast is on only for this forward pass (closed in finally, also on an exception):
     // backward runs outside it, in the types the forward recorded.
-    try (Autocast region = Autocast.open(manager.getDevice(), precision)) {
-      return layers(step, tokens, causal, dropout, precision, cuts);
+    try (Autocast region = Autocast.open(manager.getDevice(), pass.precision())) {
+      Script.useInterpreter();
+      return layers(step, tokens, pass);
     }
   }
 
-  private NDArray layers(
-      NDManager step,
-      NDArray tokens,
-      boolean causal,
-      double dropout,
-      Precision precision,
-      Segments cuts) {
+  private NDArray layers(NDManager step, NDArray tokens, Pass pass) {
+    boolean causal = pass.causal();
+    double dropout = pass.dropout();
+    Precision precision = pass.precision();
+    Segments cuts = pass.cuts();
     long batch = tokens.getShape().get(0);
     int length = (int) tokens.getShape().get(1);
     int d = config.dim();
@@ -215,10 +213,7 @@ public final class Transformer implements AutoCloseable {
           product(h, b.wv, precision).reshape(batch, length, heads, headDim).transpose(0, 2, 1, 3);
       q = rotate(q, rope[0], rope[1]);
       k = rotate(k, rope[0], rope[1]);
-      NDArray attended =
-          attention(q, k, v, causal, dropout, precision)
-              .transpose(0, 2, 1, 3)
-              .reshape(batch, length, d);
+      NDArray attended = attention(q, k, v, pass).transpose(0, 2, 1, 3).reshape(batch, length, d);
       // The residual stream stays FP32: adding a bf16 branch to it promotes.
       x = x.add(drop(product(attended, b.wo, precision), dropout));
       // MLP: SwiGLU, silu(h W_gate) * (h W_up) W_down, elementwise in the products' precision.
@@ -235,8 +230,10 @@ public final class Transformer implements AutoCloseable {
   }
 
   /** Attention over (B, H, L, d_h) FP32 tensors; FP32 out. */
-  private NDArray attention(
-      NDArray q, NDArray k, NDArray v, boolean causal, double dropout, Precision precision) {
+  private NDArray attention(NDArray q, NDArray k, NDArray v, Pass pass) {
+    boolean causal = pass.causal();
+    double dropout = pass.dropout();
+    Precision precision = pass.precision();
     if (numerics.attention() == TrainConfig.Attention.FUSED) {
       if (precision == Precision.BF16 && !manager.getDevice().isGpu()) {
         // On CPUs libtorch's FP32 flash kernel is faster than its bf16 one (bench step, small:

@@ -107,7 +107,10 @@ public final class TrainStep {
     }
     NDArray logits =
         model.forward(
-            step, inputs, objective.causal(), objective.dropout(), model.numerics().train(), cuts);
+            step,
+            inputs,
+            new Transformer.Pass(
+                objective.causal(), objective.dropout(), model.numerics().train(), cuts));
     NDArray targets = step.create(batch.targets());
     long rows = targets.getShape().get(0);
     long cols = targets.getShape().get(1);

@@ -40,7 +40,8 @@ class NumericsTest {
       Segments cuts = cut ? new Segments() : null;
       try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
         NDArray logits =
-            model.forward(step, step.create(TOKENS), causal, 0, numerics.train(), cuts);
+            model.forward(
+                step, step.create(TOKENS), new Transformer.Pass(causal, 0, numerics.train(), cuts));
         NDArray loss = logits.square().mean();
         out.add(logits.toFloatArray());
         if (cut) {

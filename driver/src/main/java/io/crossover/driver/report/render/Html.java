@@ -65,7 +65,7 @@ public final class Html {
         .append(" own spread at Student's t with S − 1 degrees of freedom (one seed: over items")
         .append(" only, for the models trained). A difference whose interval contains 0 is noise,")
         .append(" not a finding.</p>\n");
-    String table = report.table();
+    String table = ReportFiles.table(report);
     List<Map<String, Object>> summary = report.summary();
     if (!summary.isEmpty()) {
       String[] lines = table.split("\n");

@@ -11,10 +11,7 @@ import io.crossover.data.read.ValidationSample;
 import io.crossover.data.shard.Dataset;
 import io.crossover.data.tokenize.Tokenizer;
 import io.crossover.data.tokenize.TokenizerSpec;
-import io.crossover.driver.cli.TrainCommand;
-import io.crossover.driver.process.Interrupts;
 import io.crossover.driver.process.QualifiedPaths;
-import io.crossover.driver.spark.DistributedTrain;
 import io.crossover.executor.allreduce.BucketedSync;
 import io.crossover.executor.allreduce.Collective;
 import io.crossover.executor.device.Devices;
@@ -43,17 +40,17 @@ import org.apache.arrow.memory.RootAllocator;
 import org.apache.hadoop.conf.Configuration;
 
 /**
- * One training run on one rank, in this process: plan, model, optimiser, reader, evaluations,
- * checkpoints, and the run directory they write to.
+ * One rank of a training run, in this process (on an executor, or alone on the driver): model,
+ * optimiser, reader, evaluations, checkpoints, and the run directory they write to.
  */
-public final class TrainSession {
+public final class RankSession {
   private final CrossoverConfig config;
   private final RunDir runDir;
   private final Dataset dataset;
   private final TokenPlan plan;
   private final TreeSet<Long> evalSteps;
 
-  private TrainSession(CrossoverConfig config, RunDir runDir, Dataset dataset, TokenPlan plan) {
+  private RankSession(CrossoverConfig config, RunDir runDir, Dataset dataset, TokenPlan plan) {
     this.config = config;
     this.runDir = runDir;
     this.dataset = dataset;
@@ -61,160 +58,18 @@ public final class TrainSession {
     this.evalSteps = EvalSchedule.steps(plan, config.eval());
   }
 
-  /**
-   * How a run is started: what to do with an existing directory, how to start it again (said when
-   * refusing), whether to take a checkpoint without checksums as it is, and the command a user
-   * types to go on after an interrupt or a failed checkpoint.
-   */
-  public record Start(
-      RunDir.Existing existing,
-      RunDir.Restart restart,
-      boolean acceptUnverified,
-      String resumeCommand) {}
-
-  /**
-   * Runs (or resumes) the run a config describes: in this process for one rank, else on Spark; a
-   * multi-rank run uses {@code spark} when given (a sweep's session, shared by its runs and left
-   * open) instead of its own. Everything that can refuse is checked before the run directory is
-   * written; a run that fails before its first step leaves no directory behind (and a run it was to
-   * replace comes back), so that the advice of the refusal can be followed as given.
-   */
-  public static void run(CrossoverConfig c, Start start, org.apache.spark.sql.SparkSession spark) {
-    Configuration hadoop = RunDir.hadoopConf();
-    Dataset dataset = Dataset.open(c.data().dataset(), hadoop);
-    TokenPlan plan = Plans.plan(c, dataset);
-    preflight(c, dataset, hadoop);
-    boolean resume = start.existing() == RunDir.Existing.KEEP;
-    RunDir runDir =
-        RunDir.create(
-            c,
-            RunIdentity.Hashes.of(c, dataset.manifestSha256(), hadoop),
-            hadoop,
-            start.existing(),
-            resume ? "resuming it" : "training it",
-            start.restart());
-    java.util.concurrent.atomic.AtomicLong stepsDone = new java.util.concurrent.atomic.AtomicLong();
-    java.util.concurrent.atomic.AtomicBoolean started =
-        new java.util.concurrent.atomic.AtomicBoolean();
-    Interrupts.onInterrupt(() -> interrupted(runDir, plan, stepsDone.get(), start.resumeCommand()));
-    long done;
-    try {
-      if (resume) {
-        runDir.prepareResume(
-            System.out::println, start.acceptUnverified(), start.restart().startAgain());
-      }
-      System.out.print(Plans.render(plan, dataset, c, 2));
-      if (dataset.manifest().validation().tokens() < c.budget().seqLen()) {
-        // Said once, here: the evaluations then carry no validation loss.
-        System.out.println(
-            "no validation loss: "
-                + dataset.root()
-                + " holds "
-                + dataset.manifest().validation().tokens()
-                + " validation tokens, less than one sequence of "
-                + c.budget().seqLen()
-                + " (hold some out with data.validation.fraction and ingest again)");
-      }
-      if (!runDir.exists("plan.json")) {
-        runDir.write("plan.json", Json.write(plan.summary(4)));
-      }
-      java.util.function.LongConsumer progress =
-          step -> {
-            stepsDone.set(step);
-            if (!started.get()) {
-              started.set(true);
-              runDir.commit();
-            }
-          };
-      done =
-          c.cluster().worldSize() == 1
-              ? forRank(c, runDir, dataset, plan)
-                  .train(resume, hadoop, Collective.SINGLE, List.of(), progress)
-              : DistributedTrain.run(c, runDir, plan, spark, progress);
-    } catch (RuntimeException e) {
-      if (!started.get() && !Interrupts.interrupted()) {
-        try {
-          runDir.abandon();
-        } catch (RuntimeException cleanup) {
-          e.addSuppressed(cleanup);
-        }
-      }
-      for (Throwable t = e; t != null; t = t.getCause()) {
-        if (t instanceof RunDir.CheckpointFailure f) {
-          throw new io.crossover.data.Failure(
-              f.getMessage()
-                  + ". Free space (or fix the filesystem), then resume: "
-                  + start.resumeCommand(),
-              e);
-        }
-      }
-      throw e;
-    } finally {
-      Interrupts.onInterrupt(null);
-    }
-    runDir.commit();
-    if (done < plan.steps()) {
-      System.out.println(
-          "stopped after step "
-              + done
-              + " (train.stop-after-steps); resume: "
-              + start.resumeCommand());
-      return;
-    }
-    runDir.write("DONE", "");
-    System.out.println("done: " + runDir.path());
-  }
-
-  /**
-   * What can refuse a run before it trains, checked before its directory is written: the tokenizer
-   * is the dataset's, and every task file reads and holds valid items.
-   */
-  static void preflight(CrossoverConfig c, Dataset dataset, Configuration hadoop) {
-    datasetTokenizer(c, dataset, hadoop).close();
-    for (String spec : c.eval().tasks()) {
-      McTasks.load(spec, c.eval().itemsToLoad(), hadoop);
-    }
-  }
-
-  /** What Ctrl-C prints: where the run stopped, what a resume starts from, the command. */
-  private static String interrupted(
-      RunDir runDir, TokenPlan plan, long stepsDone, String resumeCommand) {
-    String from =
-        runDir
-            .latestCheckpoint()
-            .map(
-                p ->
-                    "the last checkpoint is "
-                        + p.getName()
-                        + " ("
-                        + p
-                        + "): a resume continues from there, exactly")
-            .orElse(
-                "there is no checkpoint yet (train.checkpoint-every sets how often): a resume starts"
-                    + " from step 0");
-    return String.format(
-        Locale.ROOT,
-        "crossover: interrupted %s after step %d of %d (epoch %.2f); %s.%nResume: %s",
-        runDir.path(),
-        stepsDone,
-        plan.steps(),
-        (double) stepsDone * plan.tokensPerStep() / plan.spec().uniqueTokens(),
-        from,
-        resumeCommand);
-  }
-
   /** The session of one rank (on an executor, or in this process). */
-  public static TrainSession forRank(CrossoverConfig c, RunDir runDir, Configuration hadoop) {
+  public static RankSession forRank(CrossoverConfig c, RunDir runDir, Configuration hadoop) {
     Dataset dataset = Dataset.open(c.data().dataset(), hadoop);
     return forRank(c, runDir, dataset, Plans.plan(c, dataset));
   }
 
-  private static TrainSession forRank(
+  public static RankSession forRank(
       CrossoverConfig c, RunDir runDir, Dataset dataset, TokenPlan plan) {
     // Before libtorch loads: intra-op threads are fixed at engine start.
     System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(c.train().threads()));
     System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
-    return new TrainSession(c, runDir, dataset, plan);
+    return new RankSession(c, runDir, dataset, plan);
   }
 
   /**
@@ -292,7 +147,7 @@ public final class TrainSession {
       // Restore before opening the logs: resuming rewrites them without the lines after the
       // checkpoint.
       long from = resume ? runDir.restore(model, adam, lead) : 0;
-      try (TrainCommand.MetricsLog metrics = lead ? new TrainCommand.MetricsLog(runDir) : null;
+      try (MetricsLog metrics = lead ? new MetricsLog(runDir) : null;
           java.io.Writer evals = lead ? runDir.appender("evals.jsonl") : null;
           ArrowTokenReader reader =
               new ArrowTokenReader(
@@ -359,7 +214,7 @@ public final class TrainSession {
   }
 
   /** The run directory's file the driver follows for evaluation progress on a cluster. */
-  static final String EVAL_PROGRESS = "eval-progress.txt";
+  public static final String EVAL_PROGRESS = "eval-progress.txt";
 
   /**
    * Prints an evaluation's progress; on a cluster rank 0's console is an executor log, so the line

@@ -1,0 +1,93 @@
+package io.crossover.driver.capacity;
+
+import io.crossover.data.config.Counts;
+import java.io.PrintStream;
+import java.util.List;
+import java.util.Locale;
+
+/** The estimate of a sweep as a table: one row per run, then the totals. */
+public final class EstimateTable {
+  private EstimateTable() {}
+
+  public static void print(
+      PrintStream console,
+      String sweep,
+      List<Estimate> out,
+      Device gpu,
+      StepTimeModel model,
+      double[] cpu) {
+    boolean onGpu = gpu != null;
+    double network = model.network();
+    double eff = model.eff();
+    double latencyMicros = model.latencyMicros();
+    console.printf(
+        Locale.ROOT,
+        "sweep %s on %s; network %.0f Gbit/s per rank, %.0f us per message; matrix products at"
+            + " %.0f%% of peak%s%n",
+        sweep,
+        onGpu ? gpu.name() + " GPUs (one per rank)" : "CPU ranks",
+        network * 8 / 1e9,
+        latencyMicros,
+        eff * 100,
+        onGpu
+            ? ""
+            : String.format(
+                Locale.ROOT,
+                "; a core at %.0f GFLOP/s FP32, %.0f GFLOP/s bf16",
+                cpu[0] / 1e9,
+                cpu[1] / 1e9));
+    console.printf(
+        Locale.ROOT,
+        "%-28s %10s %10s %9s %9s %9s %6s %12s %12s %10s%n",
+        "run",
+        "steps",
+        "step (s)",
+        "compute",
+        "memory",
+        "network",
+        "MFU",
+        "wall-clock",
+        onGpu ? "GPU-hours" : "core-hours",
+        "GiB/rank");
+    double total = 0;
+    double wall = 0;
+    for (Estimate e : out) {
+      console.printf(
+          Locale.ROOT,
+          "%-28s %10s %10.3f %9.3f %9.3f %9.3f %6.2f %12s %12.1f %10.1f%n",
+          e.name(),
+          Counts.grouped(e.steps()),
+          e.stepSeconds(),
+          e.computeSeconds(),
+          e.memorySeconds(),
+          e.exposedNetworkSeconds(),
+          e.mfu(),
+          duration(e.wallSeconds()),
+          e.deviceHours(),
+          e.deviceBytes() / (double) (1L << 30));
+      total += e.deviceHours();
+      wall += e.wallSeconds();
+    }
+    console.printf(
+        Locale.ROOT,
+        "total: %d run(s), %s one after another, %.0f %s%n",
+        out.size(),
+        duration(wall),
+        total,
+        onGpu ? "GPU-hours" : "core-hours");
+  }
+
+  /** A duration as people read it: seconds, minutes, hours or days. */
+  public static String duration(double seconds) {
+    if (seconds < 120) {
+      return String.format(Locale.ROOT, "%.0f s", seconds);
+    }
+    if (seconds < 7200) {
+      return String.format(Locale.ROOT, "%.1f min", seconds / 60);
+    }
+    if (seconds < 3 * 86400) {
+      return String.format(Locale.ROOT, "%.1f h", seconds / 3600);
+    }
+    return String.format(Locale.ROOT, "%.1f d", seconds / 86400);
+  }
+}

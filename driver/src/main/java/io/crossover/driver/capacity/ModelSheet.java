@@ -1,0 +1,125 @@
+package io.crossover.driver.capacity;
+
+import io.crossover.data.config.Counts;
+import io.crossover.data.config.CrossoverConfig;
+import io.crossover.data.config.TrainConfig;
+import io.crossover.executor.allreduce.BucketPlan;
+import io.crossover.executor.model.Footprint;
+import io.crossover.executor.model.ModelSize;
+import io.crossover.executor.model.ParamLayout;
+import io.crossover.executor.precision.Precision;
+import java.io.PrintStream;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * What {@code crossover model} prints: a model's shape, parameters and FLOPs, its memory per rank
+ * in each precision and attention kernel, and its gradient buckets.
+ */
+public final class ModelSheet {
+  private ModelSheet() {}
+
+  /** Prints the sheet of {@code c}'s model for a vocabulary of {@code vocab} ids. */
+  public static void print(PrintStream out, CrossoverConfig c, int vocab) {
+    int perRank = c.sequencesPerRank();
+    int micro = c.train().microBatchOf(perRank);
+    int w = c.cluster().worldSize();
+    io.crossover.data.config.ModelConfig m = c.model();
+    out.printf(
+        Locale.ROOT,
+        "model %s: %d layers, dim %d, %d heads (head dim %d), ffn %d, %s head%n",
+        m.preset(),
+        m.layers(),
+        m.dim(),
+        m.heads(),
+        m.headDim(),
+        m.ffnDim(),
+        m.tieEmbeddings() ? "tied" : "untied");
+    out.printf(
+        Locale.ROOT,
+        "  parameters                 %s (%s without embeddings/head), vocab %d%n",
+        Counts.grouped(ModelSize.parameters(m, vocab)),
+        Counts.grouped(ModelSize.nonEmbeddingParameters(m, vocab)),
+        vocab);
+    out.printf(
+        Locale.ROOT,
+        "  training FLOPs per token   %.4g at seq-len %d (6 x matmul params + attention)%n",
+        ModelSize.trainingFlopsPerToken(m, vocab, c.budget().seqLen()),
+        c.budget().seqLen());
+    out.printf(
+        Locale.ROOT,
+        "model %s: %s parameters (vocabulary %d), seq-len %d; %d sequence(s) per rank per step"
+            + " (global batch %d / %d ranks), %d per forward pass (train.micro-batch)%n",
+        c.model().preset(),
+        Counts.grouped(ModelSize.parameters(c.model(), vocab)),
+        vocab,
+        c.budget().seqLen(),
+        perRank,
+        c.budget().globalBatch(),
+        w,
+        micro);
+    out.printf(
+        Locale.ROOT,
+        "%-26s %12s %12s %12s %12s%n",
+        "per rank (GiB)",
+        "fp32 fused",
+        "bf16 fused",
+        "fp32 mater.",
+        "bf16 mater.");
+    Footprint[] f = new Footprint[4];
+    int i = 0;
+    for (TrainConfig.Attention a : TrainConfig.Attention.values()) {
+      for (Precision p : Precision.values()) {
+        f[i++] = Footprint.of(c.model(), vocab, c.budget().seqLen(), micro, p, a, w);
+      }
+    }
+    row(out, "parameters (fp32)", f, Footprint::parameters);
+    row(out, "gradients (fp32)", f, Footprint::gradients);
+    row(out, "AdamW moments (fp32)", f, Footprint::optimizer);
+    row(out, "bf16 weight copies", f, Footprint::weightCasts);
+    row(out, "activations", f, Footprint::activations);
+    row(out, "attention scores", f, Footprint::attentionScores);
+    row(out, "logits", f, Footprint::logits);
+    row(out, "total on the device", f, Footprint::device);
+    row(out, "host gradient buckets", f, Footprint::hostBuffers);
+    BucketPlan plan = BucketPlan.of(ParamLayout.of(c.model(), vocab), c.cluster().bucketBytes());
+    out.printf(
+        Locale.ROOT,
+        "gradient buckets (cluster.bucket-bytes=%s): %d, largest %.1f MiB; the first leaves after"
+            + " segment %d of backward (segments: %d = head, 1..%d = blocks, 0 = embedding)%n",
+        Counts.grouped(c.cluster().bucketBytes()),
+        plan.buckets().size(),
+        plan.largestBytes() / 1048576.0,
+        plan.buckets().get(0).readyAfter(),
+        c.model().layers() + 1,
+        c.model().layers());
+    List<BucketPlan.Bucket> buckets = plan.buckets();
+    for (int b = 0; b < buckets.size(); b++) {
+      if (b < 4 || b >= buckets.size() - 2) {
+        BucketPlan.Bucket k = buckets.get(b);
+        out.printf(
+            Locale.ROOT,
+            "  bucket %4d: %8.2f MiB, %3d piece(s), ready after segment %d%s%n",
+            b,
+            k.bytes() / 1048576.0,
+            k.pieces().size(),
+            k.readyAfter(),
+            k.hasTrailer(plan) ? ", with the finite flag and the loss" : "");
+      } else if (b == 4) {
+        out.println("  ...");
+      }
+    }
+  }
+
+  private static void row(
+      PrintStream out,
+      String name,
+      Footprint[] f,
+      java.util.function.ToLongFunction<Footprint> part) {
+    out.printf(Locale.ROOT, "%-26s", name);
+    for (Footprint x : f) {
+      out.printf(Locale.ROOT, " %12.3f", part.applyAsLong(x) / (double) (1L << 30));
+    }
+    out.println();
+  }
+}

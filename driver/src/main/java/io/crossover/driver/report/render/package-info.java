@@ -1,0 +1,4 @@
+/**
+ * The report as people read it: the console table, report.html, report.json and the PNG figures.
+ */
+package io.crossover.driver.report.render;

@@ -1,0 +1,52 @@
+package io.crossover.driver.run;
+
+import io.crossover.data.Json;
+import io.crossover.data.config.Counts;
+import io.crossover.executor.train.StepMetrics;
+import java.util.Locale;
+
+/** metrics.jsonl (appended as the run goes) and the progress line. */
+public final class MetricsLog implements java.util.function.Consumer<StepMetrics>, AutoCloseable {
+  private final java.io.Writer out;
+
+  public MetricsLog(RunDir run) {
+    this.out = run.appender("metrics.jsonl");
+  }
+
+  @Override
+  public void accept(StepMetrics m) {
+    System.out.printf(
+        Locale.ROOT,
+        "step %d/%d | epoch %.2f | tokens %s | loss %.4f | lr %.2e | grad %.3f | %s tok/s | eta %s%n",
+        m.step(),
+        m.steps(),
+        m.epoch(),
+        Counts.grouped(m.tokensSeen()),
+        m.loss(),
+        m.lr(),
+        m.gradNorm(),
+        Counts.grouped(Math.round(m.tokensPerS())),
+        duration(m.etaS()));
+    try {
+      out.write(Json.snakeLine(m));
+      out.write('\n');
+      out.flush();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot append to metrics.jsonl", e);
+    }
+  }
+
+  private static String duration(double seconds) {
+    long s = Math.round(seconds);
+    return String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60);
+  }
+
+  @Override
+  public void close() {
+    try {
+      out.close();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot close metrics.jsonl", e);
+    }
+  }
+}
