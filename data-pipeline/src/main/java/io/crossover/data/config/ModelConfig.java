@@ -12,6 +12,8 @@ import com.typesafe.config.ConfigParseOptions;
  * @param layers decoder blocks
  * @param dim hidden size
  * @param heads attention heads; {@code dim} must divide by it into an even head size (RoPE)
+ * @param kvHeads key/value heads (grouped-query attention): each serves {@code heads / kvHeads}
+ *     consecutive query heads; {@code heads} (the default) is plain multi-head attention
  * @param ffnDim SwiGLU inner size
  * @param ropeBase RoPE base frequency
  * @param tieEmbeddings share the token embedding and the output head
@@ -23,6 +25,7 @@ public record ModelConfig(
     int layers,
     int dim,
     int heads,
+    int kvHeads,
     int ffnDim,
     double ropeBase,
     boolean tieEmbeddings,
@@ -52,6 +55,12 @@ public record ModelConfig(
     int layers = k.integerOr("model.layers", shape.getInt("layers"), 1, 1024);
     int dim = k.integerOr("model.dim", shape.getInt("dim"), 8, 1 << 16);
     int heads = k.integerOr("model.heads", shape.getInt("heads"), 1, 1024);
+    int kvHeads =
+        k.integerOr(
+            "model.kv-heads",
+            shape.hasPath("kv-heads") ? shape.getInt("kv-heads") : heads,
+            1,
+            1024);
     int ffn = k.integerOr("model.ffn-dim", shape.getInt("ffn-dim"), 8, 1 << 18);
     if (dim % heads != 0 || (dim / heads) % 2 != 0) {
       throw new ConfigException(
@@ -63,11 +72,24 @@ public record ModelConfig(
               + " into an even head size (RoPE rotates pairs); try "
               + Math.max(1, dim / 64));
     }
+    if (heads % kvHeads != 0) {
+      throw new ConfigException(
+          "model.kv-heads",
+          "value "
+              + kvHeads
+              + " does not divide model.heads="
+              + heads
+              + " (each key/value head serves the same number of query heads); use a divisor"
+              + " of "
+              + heads
+              + ", or leave it unset for one per query head");
+    }
     return new ModelConfig(
         preset,
         layers,
         dim,
         heads,
+        kvHeads,
         ffn,
         k.fraction("model.rope-base", 1, 1e9),
         k.bool("model.tie-embeddings"),
@@ -82,5 +104,10 @@ public record ModelConfig(
   /** Size of one attention head. */
   public int headDim() {
     return dim / heads;
+  }
+
+  /** Width of the key (and of the value) projection: {@code kvHeads} heads of {@link #headDim}. */
+  public int kvDim() {
+    return kvHeads * headDim();
   }
 }

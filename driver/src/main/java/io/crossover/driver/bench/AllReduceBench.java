@@ -99,7 +99,8 @@ public final class AllReduceBench {
           exchange);
       System.out.printf(
           Locale.ROOT,
-          "%-8s %14s %16s %10s %14s%n",
+          "%-15s %-8s %14s %16s %10s %14s%n",
+          "collective",
           "MB",
           "time (ms)",
           "bus MB/s",
@@ -109,31 +110,42 @@ public final class AllReduceBench {
         for (int mb : sizes) {
           int n = (mb << 20) / 4;
           float[] buffer = new float[n];
-          for (PrintWriter w : toWorkers) {
-            w.println(n + " " + (repeats + 1));
+          // Bus traffic per rank: an all-reduce moves 2 (W-1)/W of the buffer, each half (W-1)/W.
+          for (String[] op :
+              new String[][] {
+                {"sum", "allreduce", "2"}, {"rs", "reducescatter", "1"}, {"ag", "allgather", "1"}
+              }) {
+            for (PrintWriter w : toWorkers) {
+              w.println(n + " " + (repeats + 1) + " " + op[0]);
+            }
+            AllReduceWorker.run(ring, op[0], buffer); // warm-up
+            long start = System.nanoTime();
+            for (int r = 0; r < repeats; r++) {
+              AllReduceWorker.run(ring, op[0], buffer);
+            }
+            double seconds = (System.nanoTime() - start) / 1e9 / repeats;
+            for (BufferedReader reader : fromWorkers) {
+              reader.readLine();
+            }
+            double bus =
+                Integer.parseInt(op[2]) * (ranks - 1.0) / ranks * (mb << 20) / seconds / 1e6;
+            String key = op[1] + "_" + mb + "mb";
+            f.put(key + "_ms", seconds * 1e3);
+            f.put(key + "_bus_mb_per_s", bus);
+            f.put(key + "_vs_raw", bus / raw);
+            f.put(key + "_vs_exchange", bus / exchange);
+            System.out.printf(
+                Locale.ROOT,
+                "%-15s %-8d %14.1f %16.0f %10.3f %14.3f%n",
+                op[1].equals("allreduce")
+                    ? "all-reduce"
+                    : op[1].equals("reducescatter") ? "reduce-scatter" : "all-gather",
+                mb,
+                seconds * 1e3,
+                bus,
+                bus / raw,
+                bus / exchange);
           }
-          ring.sum(buffer); // warm-up
-          long start = System.nanoTime();
-          for (int r = 0; r < repeats; r++) {
-            ring.sum(buffer);
-          }
-          double seconds = (System.nanoTime() - start) / 1e9 / repeats;
-          for (BufferedReader reader : fromWorkers) {
-            reader.readLine();
-          }
-          double bus = 2.0 * (ranks - 1) / ranks * (mb << 20) / seconds / 1e6;
-          f.put("allreduce_" + mb + "mb_ms", seconds * 1e3);
-          f.put("allreduce_" + mb + "mb_bus_mb_per_s", bus);
-          f.put("allreduce_" + mb + "mb_vs_raw", bus / raw);
-          f.put("allreduce_" + mb + "mb_vs_exchange", bus / exchange);
-          System.out.printf(
-              Locale.ROOT,
-              "%-8d %14.1f %16.0f %10.3f %14.3f%n",
-              mb,
-              seconds * 1e3,
-              bus,
-              bus / raw,
-              bus / exchange);
         }
       }
       for (PrintWriter w : toWorkers) {

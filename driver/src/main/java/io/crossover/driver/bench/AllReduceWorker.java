@@ -13,8 +13,8 @@ import java.util.List;
 
 /**
  * A rank of {@code bench allreduce} in its own process. Protocol on stdin/stdout: prints its port;
- * reads the secret and every rank's port; then for each line "n repeats" runs that many all-reduces
- * of n floats and prints "done"; "raw n" receives n bytes on one socket and prints "done".
+ * reads the secret and every rank's port; then for each line "n repeats [sum|rs|ag]" runs that many
+ * all-reduces (or reduce-scatters, or all-gathers) of n floats and prints "done".
  */
 public final class AllReduceWorker {
   private AllReduceWorker() {}
@@ -36,13 +36,24 @@ public final class AllReduceWorker {
         for (String line; (line = in.readLine()) != null && !line.equals("quit"); ) {
           String[] parts = line.trim().split(" ");
           float[] buffer = new float[Integer.parseInt(parts[0])];
+          String op = parts.length > 2 ? parts[2] : "sum";
           for (int r = 0; r < Integer.parseInt(parts[1]); r++) {
-            ring.sum(buffer);
+            run(ring, op, buffer);
           }
           System.out.println("done");
           System.out.flush();
         }
       }
+    }
+  }
+
+  /** One collective named as the bench's protocol names it. */
+  static void run(RingAllReduce ring, String op, float[] buffer) {
+    switch (op) {
+      case "sum" -> ring.sum(buffer);
+      case "rs" -> ring.reduceScatter(buffer, 0);
+      case "ag" -> ring.allGather(buffer, 0);
+      default -> throw new IllegalArgumentException("unknown collective " + op);
     }
   }
 }

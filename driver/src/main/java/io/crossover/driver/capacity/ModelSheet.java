@@ -27,12 +27,13 @@ public final class ModelSheet {
     io.crossover.data.config.ModelConfig m = c.model();
     out.printf(
         Locale.ROOT,
-        "model %s: %d layers, dim %d, %d heads (head dim %d), ffn %d, %s head%n",
+        "model %s: %d layers, dim %d, %d heads (head dim %d%s), ffn %d, %s head%n",
         m.preset(),
         m.layers(),
         m.dim(),
         m.heads(),
         m.headDim(),
+        m.kvHeads() == m.heads() ? "" : "; " + m.kvHeads() + " key/value heads",
         m.ffnDim(),
         m.tieEmbeddings() ? "tied" : "untied");
     out.printf(

@@ -12,7 +12,9 @@ import picocli.CommandLine.Option;
 @Command(
     name = "allreduce",
     mixinStandardHelpOptions = true,
-    description = "Ring all-reduce bus bandwidth between processes vs raw loopback TCP.")
+    description =
+        "Ring all-reduce, reduce-scatter and all-gather bus bandwidth between processes vs raw"
+            + " loopback TCP and the ring's exchange without reduction.")
 public final class AllReduceBenchCommand implements Callable<Integer> {
   @Option(
       names = "--ranks",
@@ -30,7 +32,7 @@ public final class AllReduceBenchCommand implements Callable<Integer> {
   @Option(
       names = "--repeats",
       defaultValue = "5",
-      description = "All-reduces per size (default ${DEFAULT-VALUE}).")
+      description = "Collectives of each kind per size (default ${DEFAULT-VALUE}).")
   int repeats;
 
   @Option(

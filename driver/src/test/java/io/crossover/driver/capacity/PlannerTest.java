@@ -32,6 +32,21 @@ class PlannerTest {
   }
 
   @Test
+  void groupedQueryAttentionShrinksTheKeyAndValueProjections() {
+    Cli.Result mha = Cli.run("model", "--preset", "1.7b", "--vocab", "50304").expect(0, null);
+    Cli.Result gqa =
+        Cli.run("model", "--preset", "1.7b", "--vocab", "50304", "--set", "model.kv-heads=8")
+            .expect(0, null);
+    assertTrue(gqa.out().contains("16 heads (head dim 128; 8 key/value heads)"), gqa.out());
+    assertTrue(mha.out().contains("16 heads (head dim 128)"), mha.out());
+    // 28 layers x 2 projections x 2048 x (2048 - 1024) = 117,440,512 fewer weights.
+    assertTrue(mha.out().contains("1,732,895,744 parameters"), mha.out());
+    assertTrue(gqa.out().contains("1,615,455,232 parameters"), gqa.out());
+    Cli.run("model", "--preset", "tiny", "--set", "model.kv-heads=3")
+        .expect(2, "crossover model: error: config key 'model.kv-heads': value 3 does not divide");
+  }
+
+  @Test
   void estimatePricesEveryRunOfTheSweep() {
     Cli.Result r =
         Cli.run("estimate", "paper-1b", "--gpu", "h100", "--vocab", "50304").expect(0, null);

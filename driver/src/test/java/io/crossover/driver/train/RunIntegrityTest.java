@@ -104,6 +104,33 @@ class RunIntegrityTest {
   }
 
   @Test
+  void aGroupedQueryModelResumesBitwiseKeepsItsKeyValueHeadsAndExportsThem() throws Exception {
+    String[] gqa = {"--set", "model.kv-heads=2"};
+    Cli.run(train("gqa-straight", gqa)).expect(0, null);
+    Cli.run(train("gqa-split", concat(gqa, "--set", "train.stop-after-steps=8"))).expect(0, null);
+    // The key/value heads are part of the run's identity: a resume with others is refused.
+    Map<String, byte[]> before = snapshot(run("gqa-split"));
+    Cli.Result r =
+        Cli.run(train("gqa-split", "--resume"))
+            .expect(CrossoverCommand.EXIT_USAGE, "crossover train: error: run.name: ");
+    assertTrue(r.err().contains("\n  model.kv-heads: run 2, now 4\n"), r.err());
+    assertUnchanged(before, run("gqa-split"));
+    Cli.run(train("gqa-split", concat(gqa, "--resume"))).expect(0, null);
+    byte[] straight =
+        Files.readAllBytes(run("gqa-straight").resolve("checkpoints/step-16/model.safetensors"));
+    assertArrayEquals(
+        straight,
+        Files.readAllBytes(run("gqa-split").resolve("checkpoints/step-16/model.safetensors")));
+    assertTrue(straight.length < straightModel().length, "fewer key/value weights");
+    Path out = tmp.resolve("gqa-export");
+    Cli.run("export", "--checkpoint", run("gqa-straight").toString(), "--out", out.toString())
+        .expect(0, null);
+    String hf = Files.readString(out.resolve("config.json"));
+    assertTrue(hf.contains("\"num_attention_heads\" : 4"), hf);
+    assertTrue(hf.contains("\"num_key_value_heads\" : 2"), hf);
+  }
+
+  @Test
   void aResumeOnADatasetIngestedAgainIsRefused() throws Exception {
     Cli.run(train("dataset", "--set", "train.stop-after-steps=4")).expect(0, null);
     Map<String, byte[]> before = snapshot(run("dataset"));

@@ -2,7 +2,9 @@ package io.crossover.executor.allreduce;
 
 /**
  * The ranks of one run, as the training and evaluation code sees them: who am I, how many are we,
- * and an element-wise sum that leaves every rank with bitwise the same result.
+ * and an element-wise sum that leaves every rank with bitwise the same result, also in its two
+ * halves (reduce-scatter to the rank that owns each element, then all-gather), as a sharded
+ * optimiser needs them.
  */
 public interface Collective extends AutoCloseable {
   /** One rank alone: the sum is the buffer itself. */
@@ -20,6 +22,17 @@ public interface Collective extends AutoCloseable {
 
         @Override
         public void sum(float[] buffer, long globalIndex) {}
+
+        @Override
+        public void reduceScatter(float[] buffer, long globalIndex) {}
+
+        @Override
+        public void allGather(float[] buffer, long globalIndex) {}
+
+        @Override
+        public int[] owned(int length, long globalIndex) {
+          return length == 0 ? new int[0] : new int[] {0, length};
+        }
       };
 
   int rank();
@@ -39,6 +52,28 @@ public interface Collective extends AutoCloseable {
    * reducing it whole.
    */
   void sum(float[] buffer, long globalIndex);
+
+  /**
+   * The first half of {@link #sum}: afterwards the elements this rank {@link #owned owns} hold
+   * their sum over ranks, added in the order {@link #sum} adds them (bitwise its result); the other
+   * elements hold partial sums, to be ignored or overwritten by {@link #allGather}.
+   */
+  void reduceScatter(float[] buffer, long globalIndex);
+
+  /**
+   * The second half of {@link #sum}: every rank's owned elements are copied to the others, so every
+   * rank ends with bitwise the same buffer. Elements are only copied, never added.
+   */
+  void allGather(float[] buffer, long globalIndex);
+
+  /**
+   * The local {@code [from, to)} ranges, flattened into one array, of the elements of a {@code
+   * length}-element piece starting at {@code globalIndex} that this rank owns: after {@link
+   * #reduceScatter} their sums are complete here. Ownership depends on the global index alone, so
+   * the ranks' shares of a vector do not depend on how it is cut into pieces, and they partition
+   * it.
+   */
+  int[] owned(int length, long globalIndex);
 
   /** Leaves the group (closes connections); nothing for one rank. */
   @Override

@@ -197,22 +197,62 @@ public final class RingAllReduce implements Collective, AutoCloseable {
    */
   @Override
   public void sum(float[] buffer, long globalIndex) {
+    reduceScatter(buffer, globalIndex);
+    allGather(buffer, globalIndex);
+  }
+
+  /** Reduce-scatter: after W-1 steps rank r holds the complete sum of chunk (r + 1) mod W. */
+  @Override
+  public void reduceScatter(float[] buffer, long globalIndex) {
+    for (int s = 0; s < worldSize - 1; s++) {
+      exchange(
+          buffer,
+          ranges(rank - s, buffer.length, globalIndex),
+          ranges(rank - s - 1, buffer.length, globalIndex),
+          true);
+    }
+  }
+
+  /** All-gather: pass the complete chunks around the ring. */
+  @Override
+  public void allGather(float[] buffer, long globalIndex) {
+    for (int s = 0; s < worldSize - 1; s++) {
+      exchange(
+          buffer,
+          ranges(rank + 1 - s, buffer.length, globalIndex),
+          ranges(rank - s, buffer.length, globalIndex),
+          false);
+    }
+  }
+
+  /** This rank's chunk, (rank + 1) mod W: the stripes whose sums its reduce-scatter completes. */
+  @Override
+  public int[] owned(int length, long globalIndex) {
+    return ranges(rank + 1, length, globalIndex);
+  }
+
+  /** Sends {@code send} to the next rank while receiving {@code receive} from the previous one. */
+  private void exchange(float[] buffer, int[] send, int[] receive, boolean add) {
     try {
-      // Reduce-scatter: after W-1 steps rank r holds the complete sum of chunk (r + 1) mod W.
-      for (int s = 0; s < worldSize - 1; s++) {
-        exchange(
-            buffer,
-            ranges(rank - s, buffer.length, globalIndex),
-            ranges(rank - s - 1, buffer.length, globalIndex),
-            true);
+      Future<?> sending =
+          sender.submit(
+              () -> {
+                for (int i = 0; i < send.length; i += 2) {
+                  writeRange(buffer, send[i], send[i + 1]);
+                }
+                out.flush();
+                return null;
+              });
+      for (int i = 0; i < receive.length; i += 2) {
+        readRange(buffer, receive[i], receive[i + 1], add);
       }
-      // All-gather: pass the complete chunks around the ring.
-      for (int s = 0; s < worldSize - 1; s++) {
-        exchange(
-            buffer,
-            ranges(rank + 1 - s, buffer.length, globalIndex),
-            ranges(rank - s, buffer.length, globalIndex),
-            false);
+      try {
+        sending.get();
+      } catch (java.util.concurrent.ExecutionException e) {
+        throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted", e);
       }
     } catch (SocketTimeoutException e) {
       throw new IllegalStateException(
@@ -226,30 +266,6 @@ public final class RingAllReduce implements Collective, AutoCloseable {
           e);
     } catch (IOException e) {
       throw new UncheckedIOException("rank " + rank + ": all-reduce failed: " + e.getMessage(), e);
-    }
-  }
-
-  /** Sends {@code send} to the next rank while receiving {@code receive} from the previous one. */
-  private void exchange(float[] buffer, int[] send, int[] receive, boolean add) throws IOException {
-    Future<?> sending =
-        sender.submit(
-            () -> {
-              for (int i = 0; i < send.length; i += 2) {
-                writeRange(buffer, send[i], send[i + 1]);
-              }
-              out.flush();
-              return null;
-            });
-    for (int i = 0; i < receive.length; i += 2) {
-      readRange(buffer, receive[i], receive[i + 1], add);
-    }
-    try {
-      sending.get();
-    } catch (java.util.concurrent.ExecutionException e) {
-      throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted", e);
     }
   }
 

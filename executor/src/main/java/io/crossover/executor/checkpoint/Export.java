@@ -64,7 +64,7 @@ public final class Export {
     hf.put("intermediate_size", m.ffnDim());
     hf.put("num_hidden_layers", m.layers());
     hf.put("num_attention_heads", m.heads());
-    hf.put("num_key_value_heads", m.heads());
+    hf.put("num_key_value_heads", m.kvHeads());
     hf.put("head_dim", m.headDim());
     hf.put("hidden_act", "silu");
     hf.put("rms_norm_eps", m.normEps());

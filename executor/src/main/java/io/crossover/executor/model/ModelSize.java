@@ -9,7 +9,7 @@ public final class ModelSize {
   /** Trainable scalars, embeddings and head included. */
   public static long parameters(ModelConfig c, int vocabSize) {
     long d = c.dim();
-    long perLayer = 2 * d + 4 * d * d + 2L * c.headDim() + 3 * d * c.ffnDim();
+    long perLayer = 2 * d + 2 * d * d + 2 * d * c.kvDim() + 2L * c.headDim() + 3 * d * c.ffnDim();
     long head = c.tieEmbeddings() ? 0 : d * vocabSize;
     return vocabSize * d + c.layers() * perLayer + d + head;
   }

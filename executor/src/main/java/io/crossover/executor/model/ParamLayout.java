@@ -42,6 +42,7 @@ public final class ParamLayout {
     long d = config.dim();
     long f = config.ffnDim();
     long hd = config.headDim();
+    long kv = config.kvDim();
     int top = config.layers() + 1;
     List<Spec> out = new ArrayList<>();
     out.add(spec("model.embed_tokens.weight", vocabSize, d, false, Init.NORMAL, 0, false));
@@ -50,8 +51,8 @@ public final class ParamLayout {
       int s = i + 1;
       out.add(ones(p + "input_layernorm.weight", d, s));
       out.add(spec(p + "self_attn.q_proj.weight", d, d, true, Init.NORMAL, s, true));
-      out.add(spec(p + "self_attn.k_proj.weight", d, d, true, Init.NORMAL, s, true));
-      out.add(spec(p + "self_attn.v_proj.weight", d, d, true, Init.NORMAL, s, true));
+      out.add(spec(p + "self_attn.k_proj.weight", d, kv, true, Init.NORMAL, s, true));
+      out.add(spec(p + "self_attn.v_proj.weight", d, kv, true, Init.NORMAL, s, true));
       out.add(spec(p + "self_attn.o_proj.weight", d, d, true, Init.RESIDUAL, s, true));
       out.add(ones(p + "self_attn.q_norm.weight", hd, s));
       out.add(ones(p + "self_attn.k_norm.weight", hd, s));

@@ -189,6 +189,7 @@ public final class Transformer implements AutoCloseable {
     int length = (int) tokens.getShape().get(1);
     int d = config.dim();
     int heads = config.heads();
+    int kvHeads = config.kvHeads();
     int headDim = config.headDim();
     NDArray x =
         step(
@@ -207,12 +208,20 @@ public final class Transformer implements AutoCloseable {
           rmsNorm(product(h, b.wq, precision).reshape(batch, length, heads, headDim), b.qNorm)
               .transpose(0, 2, 1, 3);
       NDArray k =
-          rmsNorm(product(h, b.wk, precision).reshape(batch, length, heads, headDim), b.kNorm)
+          rmsNorm(product(h, b.wk, precision).reshape(batch, length, kvHeads, headDim), b.kNorm)
               .transpose(0, 2, 1, 3);
       NDArray v =
-          product(h, b.wv, precision).reshape(batch, length, heads, headDim).transpose(0, 2, 1, 3);
+          product(h, b.wv, precision)
+              .reshape(batch, length, kvHeads, headDim)
+              .transpose(0, 2, 1, 3);
       q = rotate(q, rope[0], rope[1]);
       k = rotate(k, rope[0], rope[1]);
+      if (kvHeads < heads) {
+        // Grouped-query attention: key/value head j serves query heads j*g .. j*g+g-1 (as Hugging
+        // Face's repeat_kv), for both kernels; with kv-heads = heads nothing changes.
+        k = k.repeat(1, heads / kvHeads);
+        v = v.repeat(1, heads / kvHeads);
+      }
       NDArray attended = attention(q, k, v, pass).transpose(0, 2, 1, 3).reshape(batch, length, d);
       // The residual stream stays FP32: adding a bf16 branch to it promotes.
       x = x.add(drop(product(attended, b.wo, precision), dropout));

@@ -189,6 +189,17 @@ class BucketedSyncTest {
               doneAtSend.add(segmentsDone.get());
             }
           }
+
+          @Override
+          public void reduceScatter(float[] buffer, long globalIndex) {}
+
+          @Override
+          public void allGather(float[] buffer, long globalIndex) {}
+
+          @Override
+          public int[] owned(int length, long globalIndex) {
+            return Collective.SINGLE.owned(length, globalIndex);
+          }
         };
     try (NDManager m = NDManager.newBaseManager();
         Transformer model = new Transformer(CONFIG.model(), 259, 16, m);

@@ -93,6 +93,116 @@ class RingAllReduceTest {
     }
   }
 
+  /**
+   * Reduce-scatter then all-gather, piece by piece at random cuts (as buckets of any size), is
+   * bitwise the whole vector's sum on every rank; after the reduce-scatter alone each rank's owned
+   * elements already hold it; the owned elements of the ranks partition the vector whatever the
+   * cuts; and the all-gather only copies the owners' values.
+   */
+  @ParameterizedTest
+  @CsvSource({"2, 70000, 4096", "3, 100003, 1000", "3, 5, 16"})
+  void theTwoHalvesInPiecesAreBitwiseTheSumOfTheWhole(int w, int n, int pieceBytes)
+      throws Exception {
+    float[][] input = new float[w][n];
+    SplittableRandom random = new SplittableRandom(w * 7L + n);
+    for (int r = 0; r < w; r++) {
+      for (int i = 0; i < n; i++) {
+        input[r][i] = (float) random.nextGaussian();
+      }
+    }
+    float[][] whole = clone(input);
+    float[][] scattered = clone(input);
+    float[][] halves = clone(input);
+    int[] owners = new int[n];
+    java.util.Arrays.fill(owners, -1);
+    List<int[]> cuts = new ArrayList<>();
+    for (int from = 0; from < n; ) {
+      int to = Math.min(n, from + 1 + random.nextInt(Math.max(1, n / 3)));
+      cuts.add(new int[] {from, to});
+      from = to;
+    }
+    ring(
+        w,
+        pieceBytes,
+        (rank, ring) -> {
+          ring.sum(whole[rank]);
+          for (int[] c : cuts) {
+            float[] piece = java.util.Arrays.copyOfRange(scattered[rank], c[0], c[1]);
+            ring.reduceScatter(piece, c[0]);
+            System.arraycopy(piece, 0, scattered[rank], c[0], piece.length);
+            int[] mine = ring.owned(piece.length, c[0]);
+            synchronized (owners) {
+              for (int i = 0; i < mine.length; i += 2) {
+                for (int at = mine[i]; at < mine[i + 1]; at++) {
+                  assertEquals(-1, owners[c[0] + at], "element " + (c[0] + at) + " owned twice");
+                  owners[c[0] + at] = rank;
+                }
+              }
+            }
+            ring.allGather(piece, c[0]);
+            System.arraycopy(piece, 0, halves[rank], c[0], piece.length);
+          }
+        });
+    for (int i = 0; i < n; i++) {
+      assertTrue(owners[i] >= 0, "element " + i + " owned by no rank");
+      assertEquals(
+          Float.floatToRawIntBits(whole[0][i]),
+          Float.floatToRawIntBits(scattered[owners[i]][i]),
+          "element " + i + " after reduce-scatter on its owner");
+    }
+    for (int r = 0; r < w; r++) {
+      assertArrayEquals(whole[0], whole[r], "sum, rank " + r);
+      assertArrayEquals(whole[0], halves[r], "reduce-scatter + all-gather, rank " + r);
+    }
+  }
+
+  private static float[][] clone(float[][] a) {
+    float[][] out = new float[a.length][];
+    for (int i = 0; i < a.length; i++) {
+      out[i] = a[i].clone();
+    }
+    return out;
+  }
+
+  interface RankBody {
+    void run(int rank, RingAllReduce ring) throws Exception;
+  }
+
+  /** Runs {@code body} on every rank of a loopback ring of {@code w}, one thread per rank. */
+  static void ring(int w, int pieceBytes, RankBody body) throws Exception {
+    List<ServerSocket> servers = servers(w);
+    ExecutorService pool = Executors.newFixedThreadPool(w);
+    try {
+      List<Future<?>> done = new ArrayList<>();
+      for (int r = 0; r < w; r++) {
+        int rank = r;
+        done.add(
+            pool.submit(
+                () -> {
+                  try (RingAllReduce ring =
+                      RingAllReduce.connect(
+                          rank,
+                          addresses(servers),
+                          servers.get(rank),
+                          SECRET,
+                          10_000,
+                          pieceBytes)) {
+                    body.run(rank, ring);
+                  }
+                  return null;
+                }));
+      }
+      for (Future<?> f : done) {
+        f.get(60, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+      for (ServerSocket s : servers) {
+        s.close();
+      }
+    }
+  }
+
   @Test
   void aConnectionWithTheWrongSecretIsRefusedAndTheRingStillForms() throws Exception {
     List<ServerSocket> servers = servers(2);
