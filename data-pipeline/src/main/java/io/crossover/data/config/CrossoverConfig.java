@@ -42,6 +42,7 @@ public record CrossoverConfig(
             TrainConfig.from(k),
             EvalConfig.from(k));
     c.checkMicroBatch();
+    c.checkRecompute();
     return c;
   }
 
@@ -65,6 +66,17 @@ public record CrossoverConfig(
               + "); use a divisor of "
               + perRank
               + ", or 0 for all of them in one pass");
+    }
+  }
+
+  private void checkRecompute() {
+    if (train.recompute() == TrainConfig.Recompute.BLOCKS && objective.arDropout() > 0) {
+      throw new ConfigException(
+          "train.recompute",
+          "value blocks runs each block's forward again in backward, which would draw its dropout"
+              + " masks again (objective.ar-dropout="
+              + objective.arDropout()
+              + "); use none with a dropout arm");
     }
   }
 }

@@ -32,6 +32,8 @@ public final class IdentityKeys {
           // How a step is computed, to float rounding: a resume on other hardware may need them.
           "train.micro-batch",
           "train.attention",
+          // Recomputed activations give bitwise the gradients of kept ones.
+          "train.recompute",
           "reader.",
           "eval.batch",
           "run.root",

@@ -18,6 +18,8 @@ package io.crossover.data.config;
  *     avx512_bf16 or AMX, GPUs of compute capability 8.0 or later)
  * @param attention {@code fused} (libtorch's scaled-dot-product attention: no (L, L) score tensor)
  *     or {@code materialized} (scores, mask and softmax as separate tensors; the reference)
+ * @param recompute {@code blocks}: keep only each block's input in forward and run the block again
+ *     in backward (activation recomputation): the gradients are bitwise those of {@code none}
  * @param microBatch sequences per forward pass on a rank; gradients accumulate over the rank's
  *     share of the global batch divided by this (0: the whole share in one pass)
  * @param tf32 on NVIDIA GPUs, FP32 matrix products on TF32 tensor cores
@@ -32,8 +34,17 @@ public record TrainConfig(
     PrecisionSetting precision,
     Attention attention,
     int microBatch,
-    boolean tf32)
+    boolean tf32,
+    Recompute recompute)
     implements java.io.Serializable {
+
+  /** What a training forward pass keeps for backward. */
+  public enum Recompute {
+    /** Every activation, as autograd records it. */
+    NONE,
+    /** Only each block's input; the block's forward runs again during its backward. */
+    BLOCKS
+  }
 
   /** A precision as configured; {@code AUTO} is resolved on each rank for its hardware. */
   public enum PrecisionSetting {
@@ -83,7 +94,8 @@ public record TrainConfig(
         k.choice("train.precision", PrecisionSetting.class),
         k.choice("train.attention", Attention.class),
         k.integer("train.micro-batch", 0, 1 << 20),
-        k.bool("train.tf32"));
+        k.bool("train.tf32"),
+        k.choice("train.recompute", Recompute.class));
   }
 
   private static String device(String value) {

@@ -33,4 +33,19 @@ class ConfigRoundTripTest {
     assertEquals("auto", old.train().device());
     assertEquals(config.budget(), old.budget());
   }
+
+  /** Runs saved before grouped heads and recomputation read back as what they were. */
+  @Test
+  void aConfigJsonWithoutKvHeadsOrRecomputeIsMultiHeadWithoutRecompute() throws Exception {
+    CrossoverConfig config = ConfigLoader.load(null, List.of("model.heads=2"));
+    com.fasterxml.jackson.databind.node.ObjectNode tree =
+        (com.fasterxml.jackson.databind.node.ObjectNode)
+            io.crossover.data.Json.MAPPER.readTree(ConfigLoader.toJson(config));
+    ((com.fasterxml.jackson.databind.node.ObjectNode) tree.get("model")).remove("kv-heads");
+    ((com.fasterxml.jackson.databind.node.ObjectNode) tree.get("train")).remove("recompute");
+    CrossoverConfig old = ConfigLoader.fromJson(tree.toString());
+    assertEquals(2, old.model().kvHeads());
+    assertEquals(TrainConfig.Recompute.NONE, old.train().recompute());
+    assertEquals(config, old);
+  }
 }

@@ -306,7 +306,11 @@ public final class StepBench {
               259,
               1,
               manager,
-              new Numerics(s.attention(), s.precision(), Precision.FP32));
+              new Numerics(
+                  s.attention(),
+                  s.precision(),
+                  Precision.FP32,
+                  c.train().recompute() == TrainConfig.Recompute.BLOCKS));
       this.adam = new AdamW(c.optim(), model.params(), manager);
       this.step = new TrainStep(model, objective, adam, 1.0, microBatch);
       // Warm-up: the first steps allocate the optimiser state and the allocator's pools.

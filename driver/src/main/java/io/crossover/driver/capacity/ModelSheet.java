@@ -67,11 +67,15 @@ public final class ModelSheet {
         "bf16 fused",
         "fp32 mater.",
         "bf16 mater.");
+    boolean recompute = c.train().recompute() == TrainConfig.Recompute.BLOCKS;
     Footprint[] f = new Footprint[4];
+    Footprint[] other = new Footprint[4];
     int i = 0;
     for (TrainConfig.Attention a : TrainConfig.Attention.values()) {
       for (Precision p : Precision.values()) {
-        f[i++] = Footprint.of(c.model(), vocab, c.budget().seqLen(), micro, p, a, w);
+        f[i] = Footprint.of(c.model(), vocab, c.budget().seqLen(), micro, p, a, w, recompute);
+        other[i++] =
+            Footprint.of(c.model(), vocab, c.budget().seqLen(), micro, p, a, w, !recompute);
       }
     }
     row(out, "parameters (fp32)", f, Footprint::parameters);
@@ -82,6 +86,11 @@ public final class ModelSheet {
     row(out, "attention scores", f, Footprint::attentionScores);
     row(out, "logits", f, Footprint::logits);
     row(out, "total on the device", f, Footprint::device);
+    row(
+        out,
+        recompute ? "  ... without recompute" : "  ... recompute blocks",
+        other,
+        Footprint::device);
     row(out, "host gradient buckets", f, Footprint::hostBuffers);
     BucketPlan plan = BucketPlan.of(ParamLayout.of(c.model(), vocab), c.cluster().bucketBytes());
     out.printf(

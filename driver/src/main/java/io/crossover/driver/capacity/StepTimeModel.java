@@ -1,6 +1,7 @@
 package io.crossover.driver.capacity;
 
 import io.crossover.data.config.CrossoverConfig;
+import io.crossover.data.config.TrainConfig;
 import io.crossover.executor.allreduce.BucketPlan;
 import io.crossover.executor.model.Footprint;
 import io.crossover.executor.model.ModelSize;
@@ -35,9 +36,15 @@ public record StepTimeModel(int vocab, double network, double latencyMicros, dou
     int micro = c.train().microBatchOf(perRank);
     double flopsPerRank =
         ModelSize.trainingFlopsPerToken(c.model(), vocab, seqLen) * tokensPerStep / w;
-    double compute = flopsPerRank / (d.flops(precision) * eff);
+    boolean recompute = c.train().recompute() == TrainConfig.Recompute.BLOCKS;
+    // Recomputation runs each block's forward a second time: a third more work than the 6 FLOPs
+    // per weight and token the model does (MFU counts the model's FLOPs, not the repeat).
+    double compute = flopsPerRank * (recompute ? 4.0 / 3 : 1) / (d.flops(precision) * eff);
     Footprint f =
         Footprint.of(c.model(), vocab, seqLen, micro, precision, c.train().attention(), w);
+    Footprint held =
+        Footprint.of(
+            c.model(), vocab, seqLen, micro, precision, c.train().attention(), w, recompute);
     // Activations written in forward, read in backward, their gradients written: three passes per
     // micro-batch, and the weights read once per micro-batch.
     double bytes =
@@ -59,6 +66,6 @@ public record StepTimeModel(int vocab, double network, double latencyMicros, dou
     double mfu = flopsPerRank / (step * d.flops(precision));
     double wall = steps * step;
     return new Estimate(
-        name, steps, step, compute, memory, exposed, mfu, wall, wall * w / 3600, f.device());
+        name, steps, step, compute, memory, exposed, mfu, wall, wall * w / 3600, held.device());
   }
 }

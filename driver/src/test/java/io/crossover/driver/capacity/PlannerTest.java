@@ -47,6 +47,33 @@ class PlannerTest {
   }
 
   @Test
+  void recomputationIsPlannedAndRefusedWithDropout() {
+    Cli.Result r =
+        Cli.run(
+                "model",
+                "--preset",
+                "small",
+                "--set",
+                "budget.seq-len=2048",
+                "--set",
+                "budget.global-batch=4",
+                "--set",
+                "cluster.world-size=1")
+            .expect(0, null);
+    assertTrue(r.out().contains("total on the device               2.185"), r.out());
+    assertTrue(r.out().contains("  ... recompute blocks            0.839"), r.out());
+    Cli.run(
+            "model",
+            "--preset",
+            "tiny",
+            "--set",
+            "objective.type=ar+drop0.1",
+            "--set",
+            "train.recompute=blocks")
+        .expect(2, "crossover model: error: config key 'train.recompute': value blocks runs each");
+  }
+
+  @Test
   void estimatePricesEveryRunOfTheSweep() {
     Cli.Result r =
         Cli.run("estimate", "paper-1b", "--gpu", "h100", "--vocab", "50304").expect(0, null);

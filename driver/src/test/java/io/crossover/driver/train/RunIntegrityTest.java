@@ -131,6 +131,23 @@ class RunIntegrityTest {
   }
 
   @Test
+  void recomputedActivationsTrainBitwiseTheSameModelAndMaySwitchOnResume() throws Exception {
+    Cli.run(
+            train(
+                "recompute",
+                "--set",
+                "train.recompute=blocks",
+                "--set",
+                "train.stop-after-steps=8"))
+        .expect(0, null);
+    // Only how backward gets its activations changes: a resume may switch it off.
+    Cli.run(train("recompute", "--resume", "--set", "train.recompute=none")).expect(0, null);
+    assertArrayEquals(
+        straightModel(),
+        Files.readAllBytes(run("recompute").resolve("checkpoints/step-16/model.safetensors")));
+  }
+
+  @Test
   void aResumeOnADatasetIngestedAgainIsRefused() throws Exception {
     Cli.run(train("dataset", "--set", "train.stop-after-steps=4")).expect(0, null);
     Map<String, byte[]> before = snapshot(run("dataset"));

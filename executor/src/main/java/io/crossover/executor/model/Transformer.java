@@ -181,16 +181,9 @@ public final class Transformer implements AutoCloseable {
   }
 
   private NDArray layers(NDManager step, NDArray tokens, Pass pass) {
-    boolean causal = pass.causal();
-    double dropout = pass.dropout();
     Precision precision = pass.precision();
     Segments cuts = pass.cuts();
-    long batch = tokens.getShape().get(0);
     int length = (int) tokens.getShape().get(1);
-    int d = config.dim();
-    int heads = config.heads();
-    int kvHeads = config.kvHeads();
-    int headDim = config.headDim();
     NDArray x =
         step(
             step,
@@ -201,37 +194,53 @@ public final class Transformer implements AutoCloseable {
     x = cut(cuts, x);
     NDArray[] rope = rope(step, length);
     for (Block b : blocks) {
-      // Attention: pre-norm, per-head QK-norm (FP32), rotary positions, softmax(q k^T / sqrt(d_h)
-      // [+ causal mask]) v.
-      NDArray h = rmsNorm(x, b.attnNorm);
-      NDArray q =
-          rmsNorm(product(h, b.wq, precision).reshape(batch, length, heads, headDim), b.qNorm)
-              .transpose(0, 2, 1, 3);
-      NDArray k =
-          rmsNorm(product(h, b.wk, precision).reshape(batch, length, kvHeads, headDim), b.kNorm)
-              .transpose(0, 2, 1, 3);
-      NDArray v =
-          product(h, b.wv, precision)
-              .reshape(batch, length, kvHeads, headDim)
-              .transpose(0, 2, 1, 3);
-      q = rotate(q, rope[0], rope[1]);
-      k = rotate(k, rope[0], rope[1]);
-      if (kvHeads < heads) {
-        // Grouped-query attention: key/value head j serves query heads j*g .. j*g+g-1 (as Hugging
-        // Face's repeat_kv), for both kernels; with kv-heads = heads nothing changes.
-        k = k.repeat(1, heads / kvHeads);
-        v = v.repeat(1, heads / kvHeads);
+      if (cuts != null && numerics.recompute()) {
+        // Activation recomputation: only the block's input is kept; backward runs it again.
+        x = cuts.cutRecomputed(x, in -> block(b, in, rope, pass), manager.getDevice(), precision);
+      } else {
+        x = cut(cuts, block(b, x, rope, pass));
       }
-      NDArray attended = attention(q, k, v, pass).transpose(0, 2, 1, 3).reshape(batch, length, d);
-      // The residual stream stays FP32: adding a bf16 branch to it promotes.
-      x = x.add(drop(product(attended, b.wo, precision), dropout));
-      // MLP: SwiGLU, silu(h W_gate) * (h W_up) W_down, elementwise in the products' precision.
-      h = rmsNorm(x, b.mlpNorm);
-      x = x.add(drop(mlp(h, b, precision), dropout));
-      x = cut(cuts, x);
     }
     x = rmsNorm(x, finalNorm);
     return product(x, head != null ? head : step(step, embed.transpose()), precision);
+  }
+
+  /** One decoder block on the residual stream {@code x} (B, L, d); the new residual stream. */
+  private NDArray block(Block b, NDArray x, NDArray[] rope, Pass pass) {
+    long batch = x.getShape().get(0);
+    int length = (int) x.getShape().get(1);
+    int d = config.dim();
+    int heads = config.heads();
+    int kvHeads = config.kvHeads();
+    int headDim = config.headDim();
+    Precision precision = pass.precision();
+    double dropout = pass.dropout();
+    // Attention: pre-norm, per-head QK-norm (FP32), rotary positions, softmax(q k^T / sqrt(d_h)
+    // [+ causal mask]) v.
+    NDArray h = rmsNorm(x, b.attnNorm);
+    NDArray q =
+        rmsNorm(product(h, b.wq, precision).reshape(batch, length, heads, headDim), b.qNorm)
+            .transpose(0, 2, 1, 3);
+    NDArray k =
+        rmsNorm(product(h, b.wk, precision).reshape(batch, length, kvHeads, headDim), b.kNorm)
+            .transpose(0, 2, 1, 3);
+    NDArray v =
+        product(h, b.wv, precision).reshape(batch, length, kvHeads, headDim).transpose(0, 2, 1, 3);
+    q = rotate(q, rope[0], rope[1]);
+    k = rotate(k, rope[0], rope[1]);
+    if (kvHeads < heads) {
+      // Grouped-query attention: key/value head j serves query heads j*g .. j*g+g-1 (as Hugging
+      // Face's repeat_kv), for both kernels; with kv-heads = heads nothing changes.
+      k = k.repeat(1, heads / kvHeads);
+      v = v.repeat(1, heads / kvHeads);
+    }
+    NDArray attended = attention(q, k, v, pass).transpose(0, 2, 1, 3).reshape(batch, length, d);
+    // The residual stream stays FP32: adding a bf16 branch to it promotes.
+    x = x.add(drop(product(attended, b.wo, precision), dropout));
+    // MLP: SwiGLU, silu(h W_gate) * (h W_up) W_down, elementwise in the products' precision.
+    h = rmsNorm(x, b.mlpNorm);
+    x = x.add(drop(mlp(h, b, precision), dropout));
+    return x;
   }
 
   private static NDArray cut(Segments cuts, NDArray x) {

@@ -65,7 +65,9 @@ public final class TrainStep {
       boolean last = microStep == parts.size() - 1;
       try (NDManager micro = step.newSubManager();
           GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-        Segments cuts = last && sync.bySegments() ? new Segments() : null;
+        boolean early = last && sync.bySegments();
+        // Recomputed activations need the cuts on every micro-batch; early sends only on the last.
+        Segments cuts = early || model.numerics().recompute() ? new Segments() : null;
         NDArray loss = loss(micro, model, objective, parts.get(microStep), cuts);
         NDArray detached = loss.stopGradient();
         total = total == null ? detached : total.add(detached);
@@ -74,7 +76,7 @@ public final class TrainStep {
           sync.begin(stepIndex, total.getFloat());
         }
         if (cuts != null) {
-          cuts.backward(loss, sync::segmentDone);
+          cuts.backward(loss, early ? sync::segmentDone : segment -> {});
         } else {
           collector.backward(loss);
         }
@@ -85,6 +87,13 @@ public final class TrainStep {
   /** Forward and backward of one batch; returns its loss. Gradients add up across calls. */
   public float forwardBackward(NDManager step, Batch batch) {
     try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+      if (model.numerics().recompute()) {
+        Segments cuts = new Segments();
+        NDArray loss = loss(step, model, objective, batch, cuts);
+        float value = loss.getFloat();
+        cuts.backward(loss, segment -> {});
+        return value;
+      }
       NDArray loss = loss(step, model, objective, batch);
       collector.backward(loss);
       return loss.getFloat();
