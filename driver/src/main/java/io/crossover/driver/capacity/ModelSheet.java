@@ -2,6 +2,7 @@ package io.crossover.driver.capacity;
 
 import io.crossover.data.config.Counts;
 import io.crossover.data.config.CrossoverConfig;
+import io.crossover.data.config.ModelConfig;
 import io.crossover.data.config.TrainConfig;
 import io.crossover.executor.allreduce.BucketPlan;
 import io.crossover.executor.model.Footprint;
@@ -131,5 +132,65 @@ public final class ModelSheet {
       out.printf(Locale.ROOT, " %12.3f", part.applyAsLong(x) / (double) (1L << 30));
     }
     out.println();
+  }
+
+  /**
+   * The sheet's figures as one object (sizes in bytes): the shape, parameters and FLOPs, the memory
+   * of one rank in every precision, attention kernel and recompute setting, and the bucket plan.
+   */
+  public static java.util.Map<String, Object> figures(CrossoverConfig c, int vocab) {
+    ModelConfig m = c.model();
+    int perRank = c.sequencesPerRank();
+    int micro = c.train().microBatchOf(perRank);
+    int w = c.cluster().worldSize();
+    java.util.Map<String, Object> out = new java.util.LinkedHashMap<>();
+    out.put("preset", m.preset());
+    out.put("layers", m.layers());
+    out.put("dim", m.dim());
+    out.put("heads", m.heads());
+    out.put("kv-heads", m.kvHeads());
+    out.put("head-dim", m.headDim());
+    out.put("ffn-dim", m.ffnDim());
+    out.put("tied-embeddings", m.tieEmbeddings());
+    out.put("vocab", vocab);
+    out.put("parameters", ModelSize.parameters(m, vocab));
+    out.put("non-embedding-parameters", ModelSize.nonEmbeddingParameters(m, vocab));
+    out.put(
+        "training-flops-per-token", ModelSize.trainingFlopsPerToken(m, vocab, c.budget().seqLen()));
+    out.put("seq-len", c.budget().seqLen());
+    out.put("world-size", w);
+    out.put("sequences-per-rank", perRank);
+    out.put("micro-batch", micro);
+    java.util.List<Object> memory = new java.util.ArrayList<>();
+    for (boolean recompute : new boolean[] {false, true}) {
+      for (TrainConfig.Attention a : TrainConfig.Attention.values()) {
+        for (Precision p : Precision.values()) {
+          Footprint f = Footprint.of(m, vocab, c.budget().seqLen(), micro, p, a, w, recompute);
+          java.util.Map<String, Object> row = new java.util.LinkedHashMap<>();
+          row.put("precision", p.label());
+          row.put("attention", a.name().toLowerCase(Locale.ROOT));
+          row.put("recompute", recompute ? "blocks" : "none");
+          row.put("parameters", f.parameters());
+          row.put("gradients", f.gradients());
+          row.put("optimizer", f.optimizer());
+          row.put("weight-casts", f.weightCasts());
+          row.put("activations", f.activations());
+          row.put("attention-scores", f.attentionScores());
+          row.put("logits", f.logits());
+          row.put("device", f.device());
+          row.put("host-buffers", f.hostBuffers());
+          memory.add(row);
+        }
+      }
+    }
+    out.put("memory-per-rank", memory);
+    BucketPlan plan = BucketPlan.of(ParamLayout.of(m, vocab), c.cluster().bucketBytes());
+    java.util.Map<String, Object> buckets = new java.util.LinkedHashMap<>();
+    buckets.put("bucket-bytes", c.cluster().bucketBytes());
+    buckets.put("count", plan.buckets().size());
+    buckets.put("largest-bytes", plan.largestBytes());
+    buckets.put("first-ready-after-segment", plan.buckets().get(0).readyAfter());
+    out.put("gradient-buckets", buckets);
+    return out;
   }
 }

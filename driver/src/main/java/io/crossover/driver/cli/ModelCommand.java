@@ -30,12 +30,21 @@ public final class ModelCommand implements Callable<Integer> {
       description = "Vocabulary size (default ${DEFAULT-VALUE}: byte; GPT-2's BPE: 50304).")
   int vocab;
 
+  @Option(
+      names = "--json",
+      description = "Print the same figures as one JSON object (bytes) instead of the tables.")
+  boolean json;
+
   @Override
   public Integer call() {
     Inputs.vocab(vocab, "--vocab");
     CrossoverConfig c =
         config.load(new ConfigOptions.Sugar().put("--preset", "model.preset", preset));
-    ModelSheet.print(System.out, c, vocab);
+    if (json) {
+      System.out.println(io.crossover.data.Json.write(ModelSheet.figures(c, vocab)));
+    } else {
+      ModelSheet.print(System.out, c, vocab);
+    }
     return 0;
   }
 }

@@ -74,6 +74,30 @@ class PlannerTest {
   }
 
   @Test
+  void modelJsonHoldsTheTablesFigures() throws Exception {
+    String[] args = {
+      "model", "--preset", "8b", "--vocab", "128256", "--set", "train.micro-batch=1"
+    };
+    Cli.Result table = Cli.run(args).expect(0, null);
+    String[] json = java.util.Arrays.copyOf(args, args.length + 1);
+    json[args.length] = "--json";
+    com.fasterxml.jackson.databind.JsonNode o =
+        io.crossover.data.Json.MAPPER.readTree(Cli.run(json).expect(0, null).out());
+    assertTrue(o.get("parameters").asLong() == 8_030_269_440L, o.toString());
+    assertTrue(o.get("kv-heads").asInt() == 8, o.toString());
+    assertTrue(o.get("memory-per-rank").size() == 8, "2 precisions x 2 kernels x 2 recompute");
+    com.fasterxml.jackson.databind.JsonNode first = o.get("memory-per-rank").get(0);
+    assertTrue(first.get("precision").asText().equals("fp32"), first.toString());
+    String total =
+        String.format(
+            java.util.Locale.ROOT,
+            "%-26s %12.3f",
+            "total on the device",
+            first.get("device").asLong() / (double) (1L << 30));
+    assertTrue(table.out().contains(total), total + "\n" + table.out());
+  }
+
+  @Test
   void estimatePricesEveryRunOfTheSweep() {
     Cli.Result r =
         Cli.run("estimate", "paper-1b", "--gpu", "h100", "--vocab", "50304").expect(0, null);
