@@ -44,7 +44,6 @@ class RingAllReduceTest {
   @ParameterizedTest
   @CsvSource({"2, 1000, 64", "3, 1001, 100", "4, 100000, 4096", "4, 3, 16", "2, 1, 16"})
   void everyRankEndsWithBitwiseTheSameSum(int w, int n, int pieceBytes) throws Exception {
-    List<ServerSocket> servers = servers(w);
     float[][] buffers = new float[w][n];
     double[] expected = new double[n];
     SplittableRandom random = new SplittableRandom(w * 31L + n);
@@ -54,37 +53,13 @@ class RingAllReduceTest {
         expected[i] += buffers[r][i];
       }
     }
-    ExecutorService pool = Executors.newFixedThreadPool(w);
-    try {
-      List<Future<?>> done = new ArrayList<>();
-      for (int r = 0; r < w; r++) {
-        int rank = r;
-        done.add(
-            pool.submit(
-                () -> {
-                  try (RingAllReduce ring =
-                      RingAllReduce.connect(
-                          rank,
-                          addresses(servers),
-                          servers.get(rank),
-                          SECRET,
-                          10_000,
-                          pieceBytes)) {
-                    ring.sum(buffers[rank]);
-                    ring.sum(buffers[rank]); // twice: the connections are reusable
-                  }
-                  return null;
-                }));
-      }
-      for (Future<?> f : done) {
-        f.get(60, TimeUnit.SECONDS);
-      }
-    } finally {
-      pool.shutdownNow();
-      for (ServerSocket s : servers) {
-        s.close();
-      }
-    }
+    ring(
+        w,
+        pieceBytes,
+        (rank, ring) -> {
+          ring.sum(buffers[rank]);
+          ring.sum(buffers[rank]); // twice: the connections are reusable
+        });
     for (int r = 1; r < w; r++) {
       assertArrayEquals(buffers[0], buffers[r], "rank " + r + " differs from rank 0");
     }
