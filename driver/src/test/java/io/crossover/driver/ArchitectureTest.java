@@ -58,7 +58,7 @@ class ArchitectureTest {
         .whereLayer("sweep")
         .mayOnlyBeAccessedByLayers("cli")
         .whereLayer("capacity")
-        .mayOnlyBeAccessedByLayers("cli")
+        .mayOnlyBeAccessedByLayers("cli", "bench")
         .whereLayer("render")
         .mayOnlyBeAccessedByLayers("cli", "sweep")
         .whereLayer("report")

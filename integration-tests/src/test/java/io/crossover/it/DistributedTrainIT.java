@@ -1,5 +1,6 @@
 package io.crossover.it;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -175,6 +176,9 @@ class DistributedTrainIT {
   @Test
   void aKilledExecutorCostsAStageRetryNotTheRun() throws Exception {
     String[] longer = {"--set", "train.checkpoint-every=20"};
+    // The killed run shards its optimiser (ZeRO-2): every rank's shard is checkpointed and
+    // reloaded.
+    String[] zero2 = {"--set", "optim.shard=gradients"};
     assertEquals(
         0,
         CrossoverCommand.execute(
@@ -184,7 +188,9 @@ class DistributedTrainIT {
             .submit(
                 () ->
                     CrossoverCommand.execute(
-                        concat(with(train("killed", 2), "--total-tokens", "80Ki"), longer)));
+                        concat(
+                            with(train("killed", 2), "--total-tokens", "80Ki"),
+                            concat(longer, zero2))));
     // Wait until the run is past its first checkpoint, then kill one executor JVM.
     org.apache.hadoop.fs.Path checkpoint =
         new org.apache.hadoop.fs.Path("/runs/killed/checkpoints/step-20");
@@ -212,8 +218,23 @@ class DistributedTrainIT {
         killed.path("tokens_seen").asLong(),
         "tokens seen = T: nothing skipped or repeated");
     assertEquals(80, killedLog.size(), "each step logged once");
-    // The retried stage resumes from a checkpoint onto the same deterministic trajectory.
+    // The retried stage resumes from a checkpoint onto the same deterministic trajectory, and the
+    // sharded optimiser steps bitwise as the whole one: the final weights are the same bytes.
     assertEquals(steady.path("loss").asDouble(), killed.path("loss").asDouble(), 1e-4);
+    assertArrayEquals(
+        bytes("/runs/steady/checkpoints/step-80/model.safetensors"),
+        bytes("/runs/killed/checkpoints/step-80/model.safetensors"),
+        "ZeRO-2 with a stage retry ends with the weights of the unsharded, uninterrupted run");
+    assertTrue(
+        hdfs.fs.exists(
+            new org.apache.hadoop.fs.Path(
+                "/runs/killed/checkpoints/step-80/optimizer-1-of-2.safetensors")));
+  }
+
+  private byte[] bytes(String path) throws java.io.IOException {
+    try (java.io.InputStream in = hdfs.fs.open(new org.apache.hadoop.fs.Path(path))) {
+      return in.readAllBytes();
+    }
   }
 
   static String commandLine(ProcessHandle p) {

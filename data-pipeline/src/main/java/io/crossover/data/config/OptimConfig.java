@@ -14,6 +14,10 @@ package io.crossover.data.config;
  * @param weightDecay decoupled weight decay on matrices
  * @param decayEmbeddings also decay the embedding (and an untied output head)
  * @param gradClip maximum global gradient norm; 0 turns clipping off
+ * @param shard how the data-parallel ranks share the optimiser: {@code none} (each holds all of
+ *     it), {@code optimizer} (ZeRO-1: each holds the AdamW moments of its shard of the parameters
+ *     and updates only that shard) or {@code gradients} (ZeRO-2: also only its shard's gradients
+ *     once they are reduced). Bitwise the same training in every mode.
  */
 public record OptimConfig(
     double lr,
@@ -26,13 +30,26 @@ public record OptimConfig(
     double eps,
     double weightDecay,
     boolean decayEmbeddings,
-    double gradClip)
+    double gradClip,
+    Shard shard)
     implements java.io.Serializable {
 
   /** Learning-rate schedules. */
   public enum Schedule {
     WSD,
     COSINE
+  }
+
+  /** What each data-parallel rank keeps of the optimiser's state (ZeRO stages 0, 1 and 2). */
+  public enum Shard {
+    NONE,
+    OPTIMIZER,
+    GRADIENTS;
+
+    /** Whether each rank updates only its own shard of the parameters. */
+    public boolean sharded() {
+      return this != NONE;
+    }
   }
 
   static OptimConfig from(Keys k) {
@@ -53,6 +70,7 @@ public record OptimConfig(
         k.fraction("optim.eps", 0, 1),
         k.fraction("optim.weight-decay", 0, 10),
         k.bool("optim.decay-embeddings"),
-        k.fraction("optim.grad-clip", 0, 1e6));
+        k.fraction("optim.grad-clip", 0, 1e6),
+        k.choice("optim.shard", Shard.class));
   }
 }

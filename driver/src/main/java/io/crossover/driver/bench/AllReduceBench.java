@@ -86,17 +86,6 @@ public final class AllReduceBench {
       f.put("raw_tcp_mb_per_s", raw);
       System.out.printf(
           Locale.ROOT, "raw loopback TCP, one socket pair, 64 MB, best of 3: %.0f MB/s%n", raw);
-      // The ring moves 2(W-1)/W x bytes out of and into every rank at once; on loopback every
-      // byte costs CPU copies on both ends, so the same traffic without any reduction is the
-      // floor this machine allows. Measured, not assumed.
-      double exchange = Math.max(rawRing(64 << 20), rawRing(64 << 20));
-      f.put("raw_ring_exchange_bus_mb_per_s", exchange);
-      System.out.printf(
-          Locale.ROOT,
-          "raw ring exchange, %d threads, the ring's traffic without reduction, 64 MB: %.0f"
-              + " MB/s bus%n",
-          ranks,
-          exchange);
       System.out.printf(
           Locale.ROOT,
           "%-15s %-8s %14s %16s %10s %14s%n",
@@ -110,30 +99,34 @@ public final class AllReduceBench {
         for (int mb : sizes) {
           int n = (mb << 20) / 4;
           float[] buffer = new float[n];
-          // Bus traffic per rank: an all-reduce moves 2 (W-1)/W of the buffer, each half (W-1)/W.
+          // Interleaved rounds: each collective and its floor (the same traffic over the same
+          // sockets with no conversion or arithmetic) alike exposed to the machine's drift.
+          Map<String, List<Double>> times = new LinkedHashMap<>();
+          for (int round = 0; round < ROUNDS; round++) {
+            for (String op : new String[] {"raw2", "sum", "raw1", "rs", "ag"}) {
+              times
+                  .computeIfAbsent(op, k -> new ArrayList<>())
+                  .add(seconds(ring, op, buffer, toWorkers, fromWorkers));
+            }
+          }
+          double fullFloor = median(times.get("raw2"));
+          double halfFloor = median(times.get("raw1"));
+          f.put("exchange_" + mb + "mb_ms", fullFloor * 1e3);
+          f.put("exchange_half_" + mb + "mb_ms", halfFloor * 1e3);
           for (String[] op :
               new String[][] {
                 {"sum", "allreduce", "2"}, {"rs", "reducescatter", "1"}, {"ag", "allgather", "1"}
               }) {
-            for (PrintWriter w : toWorkers) {
-              w.println(n + " " + (repeats + 1) + " " + op[0]);
-            }
-            AllReduceWorker.run(ring, op[0], buffer); // warm-up
-            long start = System.nanoTime();
-            for (int r = 0; r < repeats; r++) {
-              AllReduceWorker.run(ring, op[0], buffer);
-            }
-            double seconds = (System.nanoTime() - start) / 1e9 / repeats;
-            for (BufferedReader reader : fromWorkers) {
-              reader.readLine();
-            }
+            double seconds = median(times.get(op[0]));
+            double floor = op[2].equals("2") ? fullFloor : halfFloor;
+            // Bus traffic per rank: an all-reduce moves 2 (W-1)/W of the buffer, each half (W-1)/W.
             double bus =
                 Integer.parseInt(op[2]) * (ranks - 1.0) / ranks * (mb << 20) / seconds / 1e6;
             String key = op[1] + "_" + mb + "mb";
             f.put(key + "_ms", seconds * 1e3);
             f.put(key + "_bus_mb_per_s", bus);
             f.put(key + "_vs_raw", bus / raw);
-            f.put(key + "_vs_exchange", bus / exchange);
+            f.put(key + "_vs_exchange", floor / seconds);
             System.out.printf(
                 Locale.ROOT,
                 "%-15s %-8d %14.1f %16.0f %10.3f %14.3f%n",
@@ -144,7 +137,7 @@ public final class AllReduceBench {
                 seconds * 1e3,
                 bus,
                 bus / raw,
-                bus / exchange);
+                floor / seconds);
           }
         }
       }
@@ -206,66 +199,39 @@ public final class AllReduceBench {
     }
   }
 
+  /** Collectives of each kind and their floors are timed in this many interleaved rounds. */
+  private static final int ROUNDS = 3;
+
   /**
-   * Bus MB/s of W threads in a loopback ring, each sending and receiving 2(W-1)/W x {@code bytes}
-   * at once in 1 MB writes: the all-reduce's traffic with no arithmetic and no framing.
+   * Median-ready seconds of one collective {@code op} on every rank: {@code repeats} calls timed
+   * here after one warm-up, the workers running the same.
    */
-  private double rawRing(int bytes) throws Exception {
-    long perRank = 2L * (ranks - 1) * bytes / ranks;
-    List<ServerSocket> servers = new ArrayList<>();
-    List<Thread> threads = new ArrayList<>();
-    java.util.concurrent.atomic.AtomicReference<Throwable> failure =
-        new java.util.concurrent.atomic.AtomicReference<>();
-    try {
-      for (int r = 0; r < ranks; r++) {
-        servers.add(new ServerSocket(0, 1, InetAddress.getLoopbackAddress()));
-      }
-      long start = System.nanoTime();
-      for (int r = 0; r < ranks; r++) {
-        int next = servers.get((r + 1) % ranks).getLocalPort();
-        ServerSocket own = servers.get(r);
-        threads.add(
-            new Thread(
-                () -> {
-                  try (Socket out = new Socket(InetAddress.getLoopbackAddress(), next)) {
-                    byte[] chunk = new byte[1 << 20];
-                    for (long sent = 0; sent < perRank; sent += chunk.length) {
-                      out.getOutputStream().write(chunk);
-                    }
-                    out.getOutputStream().flush();
-                    out.getInputStream().read();
-                  } catch (Throwable e) {
-                    failure.compareAndSet(null, e);
-                  }
-                }));
-        threads.add(
-            new Thread(
-                () -> {
-                  try (Socket in = own.accept()) {
-                    DataInputStream data = new DataInputStream(in.getInputStream());
-                    byte[] chunk = new byte[1 << 20];
-                    for (long received = 0; received < perRank; received += chunk.length) {
-                      data.readFully(chunk);
-                    }
-                    in.getOutputStream().write(1);
-                  } catch (Throwable e) {
-                    failure.compareAndSet(null, e);
-                  }
-                }));
-      }
-      threads.forEach(Thread::start);
-      for (Thread t : threads) {
-        t.join();
-      }
-      if (failure.get() != null) {
-        throw new IllegalStateException("raw ring exchange failed", failure.get());
-      }
-      return bytes / ((System.nanoTime() - start) / 1e9) / 1e6;
-    } finally {
-      for (ServerSocket s : servers) {
-        s.close();
-      }
+  private double seconds(
+      RingAllReduce ring,
+      String op,
+      float[] buffer,
+      List<PrintWriter> toWorkers,
+      List<BufferedReader> fromWorkers)
+      throws java.io.IOException {
+    for (PrintWriter w : toWorkers) {
+      w.println(buffer.length + " " + (repeats + 1) + " " + op);
     }
+    AllReduceWorker.run(ring, op, buffer); // warm-up
+    long start = System.nanoTime();
+    for (int r = 0; r < repeats; r++) {
+      AllReduceWorker.run(ring, op, buffer);
+    }
+    double seconds = (System.nanoTime() - start) / 1e9 / repeats;
+    for (BufferedReader reader : fromWorkers) {
+      reader.readLine();
+    }
+    return seconds;
+  }
+
+  private static double median(List<Double> values) {
+    List<Double> sorted = new ArrayList<>(values);
+    java.util.Collections.sort(sorted);
+    return sorted.get(sorted.size() / 2);
   }
 
   /** MB/s of one loopback socket pair streaming {@code bytes} in 1 MB writes (in this process). */

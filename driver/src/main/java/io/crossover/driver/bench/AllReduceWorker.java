@@ -13,8 +13,9 @@ import java.util.List;
 
 /**
  * A rank of {@code bench allreduce} in its own process. Protocol on stdin/stdout: prints its port;
- * reads the secret and every rank's port; then for each line "n repeats [sum|rs|ag]" runs that many
- * all-reduces (or reduce-scatters, or all-gathers) of n floats and prints "done".
+ * reads the secret and every rank's port; then for each line "n repeats [sum|rs|ag|raw2|raw1]" runs
+ * that many all-reduces (or reduce-scatters, all-gathers, or the raw traffic of a whole ring or of
+ * one half) of n floats and prints "done".
  */
 public final class AllReduceWorker {
   private AllReduceWorker() {}
@@ -53,6 +54,10 @@ public final class AllReduceWorker {
       case "sum" -> ring.sum(buffer);
       case "rs" -> ring.reduceScatter(buffer, 0);
       case "ag" -> ring.allGather(buffer, 0);
+      // The same traffic without conversion or arithmetic: a whole ring, or one half.
+      case "raw2" ->
+          ring.rawExchange(2 * (ring.worldSize() - 1), 4L * buffer.length / ring.worldSize());
+      case "raw1" -> ring.rawExchange(ring.worldSize() - 1, 4L * buffer.length / ring.worldSize());
       default -> throw new IllegalArgumentException("unknown collective " + op);
     }
   }

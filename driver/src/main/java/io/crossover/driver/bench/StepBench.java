@@ -151,6 +151,27 @@ public final class StepBench {
                   / median(runners.get(s).cpuSeconds.subList(2, runners.get(s).cpuSeconds.size())));
           f.put(s.key() + "_model_flops_per_s", tokensPerS * flopsPerToken);
           f.put(s.key() + "_mfu", tokensPerS * flopsPerToken / matmulRate.get(s.precision()));
+          // What the planner predicts for this step at the matmul rates just measured.
+          double[] planned =
+              io.crossover.driver.capacity.StepTimeModel.rankSeconds(
+                  c.model(),
+                  vocab,
+                  seqLen,
+                  batch,
+                  microBatch > 0 ? microBatch : batch,
+                  s.precision(),
+                  s.attention(),
+                  c.train().recompute() == TrainConfig.Recompute.BLOCKS,
+                  new io.crossover.driver.capacity.Device(
+                      "this CPU",
+                      matmulRate.get(s.precision()),
+                      matmulRate.get(s.precision()),
+                      c.train().threads()
+                          * io.crossover.driver.capacity.StepTimeModel.CPU_BYTES_PER_S,
+                      0),
+                  io.crossover.driver.capacity.StepTimeModel.CPU_EFFICIENCY);
+          f.put(s.key() + "_planned_step_s", planned[0] + planned[1]);
+          f.put(s.key() + "_measured_vs_planned", seconds / (planned[0] + planned[1]));
         }
       } finally {
         runners.values().forEach(Runner::close);
@@ -228,23 +249,27 @@ public final class StepBench {
     }
     System.out.printf(
         Locale.ROOT,
-        "%-26s %12s %14s %16s %8s %14s%n",
+        "%-26s %12s %14s %16s %8s %14s %12s %9s%n",
         "setting",
         "step (ms)",
         "tokens/s",
         "model GFLOP/s",
         "MFU",
-        "step peak MiB");
+        "step peak MiB",
+        "planned (ms)",
+        "measured/planned");
     for (Setting s : settings) {
       System.out.printf(
           Locale.ROOT,
-          "%-26s %12.1f %,14.0f %16.2f %8.3f %14.1f%n",
+          "%-26s %12.1f %,14.0f %16.2f %8.3f %14.1f %12.1f %9.2f%n",
           s.key(),
           (double) f.get(s.key() + "_step_s") * 1e3,
           (double) f.get(s.key() + "_tokens_per_s"),
           (double) f.get(s.key() + "_model_flops_per_s") / 1e9,
           (double) f.get(s.key() + "_mfu"),
-          (long) f.get(s.key() + "_step_peak_rss_bytes") / 1048576.0);
+          (long) f.get(s.key() + "_step_peak_rss_bytes") / 1048576.0,
+          (double) f.get(s.key() + "_planned_step_s") * 1e3,
+          (double) f.get(s.key() + "_measured_vs_planned"));
     }
     for (Map.Entry<String, Object> e : f.entrySet()) {
       if (e.getKey().startsWith("mdm_vs_ar") || e.getKey().endsWith("_vs_fp32_tokens_per_s")) {

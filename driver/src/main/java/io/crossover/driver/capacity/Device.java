@@ -2,8 +2,12 @@ package io.crossover.driver.capacity;
 
 import io.crossover.executor.precision.Precision;
 
-/** A device kind as the planner sees it: peak FLOP/s by precision (dense), memory bandwidth. */
-public record Device(String name, double fp32Flops, double bf16Flops, double memoryBytesPerS) {
+/**
+ * A device kind as the planner sees it: peak FLOP/s by precision (dense), memory bandwidth, and the
+ * memory a rank has ({@code memoryBytes}, as the driver reports it; 0 where unknown).
+ */
+public record Device(
+    String name, double fp32Flops, double bf16Flops, double memoryBytesPerS, long memoryBytes) {
   /** Peak FLOP/s for matrix products in {@code p}. */
   public double flops(Precision p) {
     return p == Precision.BF16 ? bf16Flops : fp32Flops;

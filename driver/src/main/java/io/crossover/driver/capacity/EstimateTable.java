@@ -38,7 +38,7 @@ public final class EstimateTable {
                 cpu[1] / 1e9));
     console.printf(
         Locale.ROOT,
-        "%-28s %10s %10s %9s %9s %9s %6s %12s %12s %10s%n",
+        "%-28s %10s %10s %9s %9s %9s %6s %12s %12s %10s%s%n",
         "run",
         "steps",
         "step (s)",
@@ -48,13 +48,15 @@ public final class EstimateTable {
         "MFU",
         "wall-clock",
         onGpu ? "GPU-hours" : "core-hours",
-        "GiB/rank");
+        "GiB/rank",
+        onGpu ? "  fits" : "");
     double total = 0;
     double wall = 0;
+    boolean over = false;
     for (Estimate e : out) {
       console.printf(
           Locale.ROOT,
-          "%-28s %10s %10.3f %9.3f %9.3f %9.3f %6.2f %12s %12.1f %10.1f%n",
+          "%-28s %10s %10.3f %9.3f %9.3f %9.3f %6.2f %12s %12.1f %10.1f%s%n",
           e.name(),
           Counts.grouped(e.steps()),
           e.stepSeconds(),
@@ -64,7 +66,9 @@ public final class EstimateTable {
           e.mfu(),
           duration(e.wallSeconds()),
           e.deviceHours(),
-          e.deviceBytes() / (double) (1L << 30));
+          e.deviceBytes() / (double) (1L << 30),
+          onGpu ? (e.deviceBytes() <= gpu.memoryBytes() ? "   yes" : "    NO") : "");
+      over |= onGpu && e.deviceBytes() > gpu.memoryBytes();
       total += e.deviceHours();
       wall += e.wallSeconds();
     }
@@ -75,6 +79,18 @@ public final class EstimateTable {
         duration(wall),
         total,
         onGpu ? "GPU-hours" : "core-hours");
+    if (onGpu) {
+      console.printf(
+          Locale.ROOT,
+          "fits: the planned memory of a rank against the %s's %.1f GiB, before the CUDA context"
+              + " and the allocator's slack%s%n",
+          gpu.name(),
+          gpu.memoryBytes() / (double) (1L << 30),
+          over
+              ? "; runs marked NO need less: optim.shard=optimizer|gradients, train.recompute=blocks,"
+                  + " a smaller train.micro-batch, or more ranks (cluster.world-size)"
+              : "");
+    }
   }
 
   /** A duration as people read it: seconds, minutes, hours or days. */

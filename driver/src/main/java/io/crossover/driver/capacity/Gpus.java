@@ -2,20 +2,27 @@ package io.crossover.driver.capacity;
 
 import java.util.Locale;
 
-/** Published dense peaks (FP32 with TF32 where the GPU has it) and HBM bandwidth. */
+/**
+ * Published dense peaks (FP32 with TF32 where the GPU has it), HBM bandwidth, and the memory the
+ * driver reports for the 80/48/24 GB cards (nvidia-smi's total, MiB).
+ */
 public final class Gpus {
   private Gpus() {}
 
   /** The GPUs the planner knows. */
   public static final String NAMES = "h100, a100, l40s, l4";
 
+  private static long mib(long n) {
+    return n << 20;
+  }
+
   /** The GPU called {@code name}; a user's mistake when it is unknown. */
   public static Device of(String name) {
     return switch (name.toLowerCase(Locale.ROOT)) {
-      case "h100" -> new Device("H100 SXM", 494e12, 989e12, 3.35e12);
-      case "a100" -> new Device("A100 SXM", 156e12, 312e12, 2.0e12);
-      case "l40s" -> new Device("L40S", 183e12, 362e12, 0.864e12);
-      case "l4" -> new Device("L4", 60e12, 121e12, 0.3e12);
+      case "h100" -> new Device("H100 SXM", 494e12, 989e12, 3.35e12, mib(81_559));
+      case "a100" -> new Device("A100 SXM", 156e12, 312e12, 2.0e12, mib(81_920));
+      case "l40s" -> new Device("L40S", 183e12, 362e12, 0.864e12, mib(46_068));
+      case "l4" -> new Device("L4", 60e12, 121e12, 0.3e12, mib(23_034));
       default ->
           throw new io.crossover.data.UserException(
               "--gpu " + name + " is not a GPU this planner knows; use one of " + NAMES);

@@ -3,6 +3,7 @@ package io.crossover.driver.capacity;
 import io.crossover.data.config.Counts;
 import io.crossover.data.config.CrossoverConfig;
 import io.crossover.data.config.ModelConfig;
+import io.crossover.data.config.OptimConfig;
 import io.crossover.data.config.TrainConfig;
 import io.crossover.executor.allreduce.BucketPlan;
 import io.crossover.executor.model.Footprint;
@@ -69,16 +70,7 @@ public final class ModelSheet {
         "fp32 mater.",
         "bf16 mater.");
     boolean recompute = c.train().recompute() == TrainConfig.Recompute.BLOCKS;
-    Footprint[] f = new Footprint[4];
-    Footprint[] other = new Footprint[4];
-    int i = 0;
-    for (TrainConfig.Attention a : TrainConfig.Attention.values()) {
-      for (Precision p : Precision.values()) {
-        f[i] = Footprint.of(c.model(), vocab, c.budget().seqLen(), micro, p, a, w, recompute);
-        other[i++] =
-            Footprint.of(c.model(), vocab, c.budget().seqLen(), micro, p, a, w, !recompute);
-      }
-    }
+    Footprint[] f = footprints(c, vocab, micro, recompute, c.optim().shard());
     row(out, "parameters (fp32)", f, Footprint::parameters);
     row(out, "gradients (fp32)", f, Footprint::gradients);
     row(out, "AdamW moments (fp32)", f, Footprint::optimizer);
@@ -87,12 +79,27 @@ public final class ModelSheet {
     row(out, "attention scores", f, Footprint::attentionScores);
     row(out, "logits", f, Footprint::logits);
     row(out, "total on the device", f, Footprint::device);
-    row(
-        out,
-        recompute ? "  ... without recompute" : "  ... recompute blocks",
-        other,
-        Footprint::device);
-    row(out, "host gradient buckets", f, Footprint::hostBuffers);
+    row(out, "host gradient buffers", f, Footprint::hostBuffers);
+    out.printf(
+        Locale.ROOT,
+        "by optim.shard and train.recompute (this run: %s, %s; sharding needs world size > 1):%n",
+        c.optim().shard().name().toLowerCase(Locale.ROOT),
+        c.train().recompute().name().toLowerCase(Locale.ROOT));
+    for (OptimConfig.Shard shard : OptimConfig.Shard.values()) {
+      String name = shard.name().toLowerCase(Locale.ROOT);
+      for (boolean r : new boolean[] {false, true}) {
+        row(
+            out,
+            "  device, " + name + (r ? ", blocks" : ""),
+            footprints(c, vocab, micro, r, shard),
+            Footprint::device);
+      }
+      row(
+          out,
+          "  host buffers, " + name,
+          footprints(c, vocab, micro, recompute, shard),
+          Footprint::hostBuffers);
+    }
     BucketPlan plan = BucketPlan.of(ParamLayout.of(c.model(), vocab), c.cluster().bucketBytes());
     out.printf(
         Locale.ROOT,
@@ -122,6 +129,40 @@ public final class ModelSheet {
     }
   }
 
+  /** A rank's footprint in each precision and attention kernel, in the table's column order. */
+  private static Footprint[] footprints(
+      CrossoverConfig c, int vocab, int micro, boolean recompute, OptimConfig.Shard shard) {
+    Footprint[] f = new Footprint[4];
+    int i = 0;
+    for (TrainConfig.Attention a : TrainConfig.Attention.values()) {
+      for (Precision p : Precision.values()) {
+        f[i++] = footprint(c, vocab, micro, p, a, recompute, shard);
+      }
+    }
+    return f;
+  }
+
+  private static Footprint footprint(
+      CrossoverConfig c,
+      int vocab,
+      int micro,
+      Precision p,
+      TrainConfig.Attention a,
+      boolean recompute,
+      OptimConfig.Shard shard) {
+    return Footprint.of(
+        c.model(),
+        vocab,
+        c.budget().seqLen(),
+        micro,
+        p,
+        a,
+        c.cluster().worldSize(),
+        recompute,
+        shard,
+        c.cluster().bucketBytes());
+  }
+
   private static void row(
       PrintStream out,
       String name,
@@ -136,7 +177,8 @@ public final class ModelSheet {
 
   /**
    * The sheet's figures as one object (sizes in bytes): the shape, parameters and FLOPs, the memory
-   * of one rank in every precision, attention kernel and recompute setting, and the bucket plan.
+   * of one rank in every shard mode, recompute setting, precision and attention kernel, and the
+   * bucket plan.
    */
   public static java.util.Map<String, Object> figures(CrossoverConfig c, int vocab) {
     ModelConfig m = c.model();
@@ -162,24 +204,27 @@ public final class ModelSheet {
     out.put("sequences-per-rank", perRank);
     out.put("micro-batch", micro);
     java.util.List<Object> memory = new java.util.ArrayList<>();
-    for (boolean recompute : new boolean[] {false, true}) {
-      for (TrainConfig.Attention a : TrainConfig.Attention.values()) {
-        for (Precision p : Precision.values()) {
-          Footprint f = Footprint.of(m, vocab, c.budget().seqLen(), micro, p, a, w, recompute);
-          java.util.Map<String, Object> row = new java.util.LinkedHashMap<>();
-          row.put("precision", p.label());
-          row.put("attention", a.name().toLowerCase(Locale.ROOT));
-          row.put("recompute", recompute ? "blocks" : "none");
-          row.put("parameters", f.parameters());
-          row.put("gradients", f.gradients());
-          row.put("optimizer", f.optimizer());
-          row.put("weight-casts", f.weightCasts());
-          row.put("activations", f.activations());
-          row.put("attention-scores", f.attentionScores());
-          row.put("logits", f.logits());
-          row.put("device", f.device());
-          row.put("host-buffers", f.hostBuffers());
-          memory.add(row);
+    for (OptimConfig.Shard shard : OptimConfig.Shard.values()) {
+      for (boolean recompute : new boolean[] {false, true}) {
+        for (TrainConfig.Attention a : TrainConfig.Attention.values()) {
+          for (Precision p : Precision.values()) {
+            Footprint f = footprint(c, vocab, micro, p, a, recompute, shard);
+            java.util.Map<String, Object> row = new java.util.LinkedHashMap<>();
+            row.put("shard", shard.name().toLowerCase(Locale.ROOT));
+            row.put("precision", p.label());
+            row.put("attention", a.name().toLowerCase(Locale.ROOT));
+            row.put("recompute", recompute ? "blocks" : "none");
+            row.put("parameters", f.parameters());
+            row.put("gradients", f.gradients());
+            row.put("optimizer", f.optimizer());
+            row.put("weight-casts", f.weightCasts());
+            row.put("activations", f.activations());
+            row.put("attention-scores", f.attentionScores());
+            row.put("logits", f.logits());
+            row.put("device", f.device());
+            row.put("host-buffers", f.hostBuffers());
+            memory.add(row);
+          }
         }
       }
     }

@@ -61,8 +61,8 @@ public final class EstimateCommand implements Callable<Integer> {
   @Option(
       names = "--efficiency",
       description =
-          "Share of the peak FLOP/s the matrix products reach (default: 0.5 on GPUs, 0.8 on"
-              + " CPUs).")
+          "Share of the peak FLOP/s the matrix products reach (default: 0.5 on GPUs; 0.65 of a"
+              + " core's 1024^3 matmul rate on CPUs, fitted to bench step's FP32 steps).")
   Double efficiency;
 
   @Option(
@@ -101,7 +101,10 @@ public final class EstimateCommand implements Callable<Integer> {
     SweepSpec spec = SweepSpec.load(sweep);
     boolean onGpu = gpu != null;
     double network = (networkGbits != null ? networkGbits : onGpu ? 400 : 10) * 1e9 / 8;
-    double eff = efficiency != null ? efficiency : onGpu ? 0.5 : 0.8;
+    double eff =
+        efficiency != null
+            ? efficiency
+            : onGpu ? StepTimeModel.GPU_EFFICIENCY : StepTimeModel.CPU_EFFICIENCY;
     double[] cpu = cpuRates();
     StepTimeModel model = new StepTimeModel(vocab, network, latencyMicros, eff);
     List<Sweep.Point> points = Sweep.expand(spec, overrides);
@@ -109,16 +112,7 @@ public final class EstimateCommand implements Callable<Integer> {
     List<Estimate> out = new ArrayList<>();
     for (Sweep.Point p : points) {
       CrossoverConfig c = p.config();
-      Device d =
-          onGpu
-              ? g
-              : cores(c) > 0
-                  ? new Device(
-                      cores(c) + " CPU core(s)",
-                      cores(c) * cpu[0],
-                      cores(c) * cpu[1],
-                      cores(c) * 10e9)
-                  : null;
+      Device d = onGpu ? g : cores(c) > 0 ? StepTimeModel.cpu(cores(c), cpu[0], cpu[1]) : null;
       out.add(model.estimate(p.name(), c, d));
     }
     EstimateTable.print(System.out, spec.name(), out, g, model, cpu);

@@ -14,6 +14,7 @@ import io.crossover.data.tokenize.TokenizerSpec;
 import io.crossover.driver.process.QualifiedPaths;
 import io.crossover.executor.allreduce.BucketedSync;
 import io.crossover.executor.allreduce.Collective;
+import io.crossover.executor.allreduce.ShardedAdamW;
 import io.crossover.executor.device.Devices;
 import io.crossover.executor.eval.EvalRecord;
 import io.crossover.executor.eval.EvalSchedule;
@@ -26,6 +27,7 @@ import io.crossover.executor.model.Transformer;
 import io.crossover.executor.objective.Objective;
 import io.crossover.executor.optim.AdamW;
 import io.crossover.executor.optim.LrSchedule;
+import io.crossover.executor.optim.Optimizer;
 import io.crossover.executor.precision.Precision;
 import io.crossover.executor.precision.Tf32;
 import io.crossover.executor.train.TrainStep;
@@ -75,7 +77,8 @@ public final class RankSession {
   /**
    * Trains this rank from the latest checkpoint (when resuming) to the end of the plan or an early
    * stop; returns the steps done. Every rank evaluates its share; rank 0 alone logs and
-   * checkpoints. {@code gpus}: the GPU addresses Spark assigned to this rank's task.
+   * checkpoints, but for a sharded optimiser, whose state every rank saves. {@code gpus}: the GPU
+   * addresses Spark assigned to this rank's task.
    */
   public long train(
       boolean resume,
@@ -118,8 +121,8 @@ public final class RankSession {
     try (NDManager manager = NDManager.newBaseManager(device);
         Transformer model =
             new Transformer(config.model(), vocab, config.run().seed(), manager, numerics);
-        AdamW adam = new AdamW(config.optim(), model.params(), manager);
         Trainer.GradientSync sync = gradientSync(model, ranks);
+        Optimizer adam = optimizer(model, sync, ranks, manager);
         BufferAllocator allocator = new RootAllocator();
         Tokenizer tokenizer = tokenizer(hadoop)) {
       Evaluator evaluator =
@@ -176,7 +179,7 @@ public final class RankSession {
             from,
             stepsDone -> {
               progress.accept(stepsDone);
-              return afterStep(stepsDone, from, lead, model, adam, evaluator, evals);
+              return afterStep(stepsDone, from, ranks, model, adam, evaluator, evals);
             });
       } catch (java.io.IOException e) {
         throw new java.io.UncheckedIOException("cannot write to " + runDir.path(), e);
@@ -188,16 +191,29 @@ public final class RankSession {
   private Trainer.GradientSync gradientSync(Transformer model, Collective ranks) {
     return ranks.worldSize() == 1
         ? Trainer.singleRank()
-        : new BucketedSync(model.params(), model.segments(), ranks, config.cluster().bucketBytes());
+        : new BucketedSync(
+            model.params(),
+            model.segments(),
+            ranks,
+            config.cluster().bucketBytes(),
+            config.optim().shard());
+  }
+
+  /** AdamW, whole on every rank or sharded over them (one rank holds the whole of it anyway). */
+  private Optimizer optimizer(
+      Transformer model, Trainer.GradientSync sync, Collective ranks, NDManager manager) {
+    return config.optim().shard().sharded() && sync instanceof BucketedSync buckets
+        ? new ShardedAdamW(config.optim(), model.params(), buckets, ranks, manager)
+        : new AdamW(config.optim(), model.params(), manager);
   }
 
   /** Evaluates and checkpoints on their schedules; stops early when asked to. */
   private boolean afterStep(
       long stepsDone,
       long from,
-      boolean lead,
+      Collective ranks,
       Transformer model,
-      AdamW adam,
+      Optimizer adam,
       Evaluator evaluator,
       java.io.Writer evals) {
     if (evalSteps.contains(stepsDone)) {
@@ -207,8 +223,14 @@ public final class RankSession {
     long stopAfter = config.train().stopAfterSteps();
     boolean stop = stopAfter > 0 && stepsDone - from >= stopAfter && stepsDone < plan.steps();
     boolean end = stepsDone == plan.steps();
-    if (lead && (stop || end || (every > 0 && stepsDone % every == 0))) {
-      runDir.checkpoint(stepsDone, stepsDone * plan.tokensPerStep(), config, model, adam);
+    if (stop || end || (every > 0 && stepsDone % every == 0)) {
+      // A sharded optimiser's state is saved by every rank; the rest by rank 0 alone.
+      if (adam.sharded()) {
+        runDir.checkpointShard(stepsDone, adam, ranks);
+      }
+      if (ranks.rank() == 0) {
+        runDir.checkpoint(stepsDone, stepsDone * plan.tokensPerStep(), config, model, adam);
+      }
     }
     return stop;
   }

@@ -6,7 +6,7 @@ import io.crossover.data.config.ConfigLoader;
 import io.crossover.data.config.CrossoverConfig;
 import io.crossover.executor.checkpoint.Checkpoints;
 import io.crossover.executor.model.Transformer;
-import io.crossover.executor.optim.AdamW;
+import io.crossover.executor.optim.Optimizer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -271,7 +271,7 @@ public final class RunDir {
    * checkpoints as they were, and says so with the command that resumes from the last of them.
    */
   public Path checkpoint(
-      long steps, long tokensSeen, CrossoverConfig config, Transformer model, AdamW adam) {
+      long steps, long tokensSeen, CrossoverConfig config, Transformer model, Optimizer adam) {
     try {
       return Checkpoints.save(
           fs,
@@ -302,6 +302,41 @@ public final class RunDir {
               + "); "
               + previous,
           e);
+    }
+  }
+
+  /**
+   * Every rank of a run with a sharded optimiser: writes this rank's shard of checkpoint {@code
+   * steps}, then the ranks agree that all shards are written before rank 0 completes it. A rank
+   * that cannot write makes every rank fail with the same message; earlier checkpoints are intact.
+   */
+  public void checkpointShard(
+      long steps, Optimizer adam, io.crossover.executor.allreduce.Collective ranks) {
+    String why = null;
+    try {
+      if (!Checkpoints.exists(fs, dir, steps)) {
+        Checkpoints.saveShard(fs, dir, steps, adam);
+      }
+    } catch (IOException | org.apache.hadoop.fs.FSError e) {
+      why = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+    }
+    float[] written = {why == null ? 1f : 0f};
+    ranks.sum(written);
+    if (written[0] != ranks.worldSize()) {
+      throw new CheckpointFailure(
+          "cannot write checkpoint step-"
+              + steps
+              + " to "
+              + new Path(dir, Checkpoints.DIR)
+              + ": "
+              + (ranks.worldSize() - (int) written[0])
+              + " rank(s) could not write their optimizer shard"
+              + (why == null ? "" : " (rank " + ranks.rank() + ": " + why + ")")
+              + "; "
+              + latestCheckpoint()
+                  .map(p -> "the previous checkpoint " + p.getName() + " is intact")
+                  .orElse("there is no earlier checkpoint"),
+          null);
     }
   }
 
@@ -348,7 +383,7 @@ public final class RunDir {
    * Loads the latest checkpoint into the model and optimiser and drops metrics logged after it;
    * returns the step to continue from (0 when there is no checkpoint).
    */
-  public long restore(Transformer model, AdamW adam, boolean truncateLogs) {
+  public long restore(Transformer model, Optimizer adam, boolean truncateLogs) {
     try {
       if (fs.exists(new Path(dir, "DONE"))) {
         throw new UserException("run.name: " + dir + " is complete (DONE); nothing to resume");

@@ -62,7 +62,9 @@ public final class Sweep {
       List<String> overrides = new ArrayList<>();
       for (String kv : spec.set()) {
         String key = kv.substring(0, kv.indexOf('=') + 1);
-        if (combo.stream().noneMatch(c -> c.startsWith(key))) {
+        // An axis's value, or the user's --set, replaces the sweep's own setting of a key.
+        if (combo.stream().noneMatch(c -> c.startsWith(key))
+            && extra.stream().noneMatch(c -> c.startsWith(key))) {
           overrides.add(kv);
         }
       }

@@ -61,7 +61,12 @@ class PlannerTest {
                 "cluster.world-size=1")
             .expect(0, null);
     assertTrue(r.out().contains("total on the device               2.185"), r.out());
-    assertTrue(r.out().contains("  ... recompute blocks            0.839"), r.out());
+    assertTrue(
+        r.out()
+            .contains(
+                String.format(
+                    java.util.Locale.ROOT, "%-26s %12.3f", "  device, none, blocks", 0.839)),
+        r.out());
     Cli.run(
             "model",
             "--preset",
@@ -85,8 +90,11 @@ class PlannerTest {
         io.crossover.data.Json.MAPPER.readTree(Cli.run(json).expect(0, null).out());
     assertTrue(o.get("parameters").asLong() == 8_030_269_440L, o.toString());
     assertTrue(o.get("kv-heads").asInt() == 8, o.toString());
-    assertTrue(o.get("memory-per-rank").size() == 8, "2 precisions x 2 kernels x 2 recompute");
+    assertTrue(
+        o.get("memory-per-rank").size() == 24,
+        "3 shard modes x 2 recompute x 2 kernels x 2 precisions");
     com.fasterxml.jackson.databind.JsonNode first = o.get("memory-per-rank").get(0);
+    assertTrue(first.get("shard").asText().equals("none"), first.toString());
     assertTrue(first.get("precision").asText().equals("fp32"), first.toString());
     String total =
         String.format(
@@ -95,6 +103,61 @@ class PlannerTest {
             "total on the device",
             first.get("device").asLong() / (double) (1L << 30));
     assertTrue(table.out().contains(total), total + "\n" + table.out());
+  }
+
+  /**
+   * The sharded optimiser's plan: 1/W of the moments per rank, ZeRO-2's host buffers a shard and
+   * two buckets; and it is what lets the 8B sweep fit an H100 where the unsharded one does not.
+   */
+  @Test
+  void aShardedOptimizerIsPlannedAndFitsThe8bSweepOnH100s() throws Exception {
+    com.fasterxml.jackson.databind.JsonNode o =
+        io.crossover.data.Json.MAPPER.readTree(
+            Cli.run(
+                    "model",
+                    "--preset",
+                    "8b",
+                    "--vocab",
+                    "50304",
+                    "--json",
+                    "--set",
+                    "cluster.world-size=64",
+                    "--set",
+                    "budget.global-batch=256",
+                    "--set",
+                    "train.micro-batch=1")
+                .expect(0, null)
+                .out());
+    long p = o.get("parameters").asLong();
+    java.util.Map<String, com.fasterxml.jackson.databind.JsonNode> byShard =
+        new java.util.HashMap<>();
+    for (com.fasterxml.jackson.databind.JsonNode row : o.get("memory-per-rank")) {
+      byShard.putIfAbsent(row.get("shard").asText(), row);
+    }
+    assertTrue(byShard.get("none").get("optimizer").asLong() == 8 * p);
+    assertTrue(byShard.get("optimizer").get("optimizer").asLong() == 8 * ((p + 63) / 64));
+    assertTrue(byShard.get("gradients").get("optimizer").asLong() == 8 * ((p + 63) / 64));
+    assertTrue(byShard.get("optimizer").get("host-buffers").asLong() > 4 * p);
+    assertTrue(
+        byShard.get("gradients").get("host-buffers").asLong() < 4 * p / 32,
+        byShard.get("gradients").toString());
+    Cli.Result sharded =
+        Cli.run("estimate", "paper-8b", "--gpu", "h100", "--vocab", "50304").expect(0, null);
+    assertTrue(
+        sharded.out().contains("   yes") && !sharded.out().contains("    NO"), sharded.out());
+    Cli.Result whole =
+        Cli.run(
+                "estimate",
+                "paper-8b",
+                "--gpu",
+                "h100",
+                "--vocab",
+                "50304",
+                "--set",
+                "optim.shard=none")
+            .expect(0, null);
+    assertTrue(whole.out().contains("    NO"), whole.out());
+    assertTrue(whole.out().contains("optim.shard=optimizer|gradients"), whole.out());
   }
 
   @Test

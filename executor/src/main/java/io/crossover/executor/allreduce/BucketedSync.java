@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import io.crossover.data.config.OptimConfig;
 import io.crossover.executor.model.Param;
 import io.crossover.executor.train.Trainer;
 import java.nio.ByteOrder;
@@ -17,32 +18,69 @@ import java.util.concurrent.Future;
 
 /**
  * Data-parallel gradient averaging in buckets ({@link BucketPlan}): as soon as backward has
- * finished the layers of a bucket, its gradients are copied into the bucket's host buffer (reused
- * every step) and summed over the ranks by a communication thread while backward goes on below. The
- * last bucket carries this rank's finite flag and loss, so every rank learns in the same reduction
- * whether all may step and the mean loss. Buckets of any size give bitwise the result of one flat
- * reduction ({@link Collective#sum(float[], long)}), and every rank ends with bitwise the same
- * gradients.
+ * finished the layers of a bucket, its gradients are copied into a host buffer and reduced over the
+ * ranks by a communication thread while backward goes on below. Buckets of any size give bitwise
+ * the result of one flat reduction, and every rank ends with bitwise the same values.
+ *
+ * <p>With {@code optim.shard=none} each bucket is summed ({@link Collective#sum}) and the average
+ * goes back to the parameters' gradients. Sharded, each bucket is only reduce-scattered: this rank
+ * keeps the averaged gradients of the elements it {@link Collective#owned owns}, which {@link
+ * ShardedAdamW} steps, and {@link #allGatherDeltas} brings every rank the others' updates. Under
+ * {@code gradients} (ZeRO-2) a bucket's host buffer goes back to a pool of two as soon as its owned
+ * part is kept, so this rank never holds the whole reduced gradient.
+ *
+ * <p>Whatever the mode, the ranks agree in one reduction whether all may step, the mean loss and
+ * the gradients' global norm ({@link StripeNorm}), bitwise the same in every mode.
  */
 public final class BucketedSync implements Trainer.GradientSync, AutoCloseable {
   private final List<Param> params;
   private final Collective ranks;
   private final BucketPlan plan;
+  private final OptimConfig.Shard shard;
   private final float[][] host;
   private final ExecutorService comm;
   private final List<Future<?>> inFlight = new ArrayList<>();
+  private final StripeNorm norm;
+  private final int[][] owned;
+  private final int[] ownedAt;
+  private final float[] ownedGradients;
+  private final BufferPool pool;
   private NDManager scratch;
   private NDArray[] flat;
   private int next;
   private long step;
   private float loss;
 
+  /** Unsharded: every rank ends with the whole averaged gradient. */
   public BucketedSync(
       List<Param> params, List<Integer> segments, Collective ranks, long bucketBytes) {
+    this(params, segments, ranks, bucketBytes, OptimConfig.Shard.NONE);
+  }
+
+  public BucketedSync(
+      List<Param> params,
+      List<Integer> segments,
+      Collective ranks,
+      long bucketBytes,
+      OptimConfig.Shard shard) {
     this.params = params;
     this.ranks = ranks;
+    this.shard = shard;
     this.plan = BucketPlan.of(params.stream().map(Param::size).toList(), segments, bucketBytes);
     this.host = new float[plan.buckets().size()][];
+    this.norm = new StripeNorm(plan.parameters() + BucketPlan.TRAILER, ranks.stripe());
+    this.owned = new int[plan.buckets().size()][];
+    this.ownedAt = new int[plan.buckets().size()];
+    int at = 0;
+    for (BucketPlan.Bucket b : plan.buckets()) {
+      owned[b.index()] = clip(ranks.owned(b.length(), b.globalFrom()), gradientLength(b));
+      ownedAt[b.index()] = at;
+      for (int i = 0; i < owned[b.index()].length; i += 2) {
+        at += owned[b.index()][i + 1] - owned[b.index()][i];
+      }
+    }
+    this.ownedGradients = shard.sharded() ? new float[at] : null;
+    this.pool = shard == OptimConfig.Shard.GRADIENTS ? new BufferPool(2) : null;
     this.comm =
         Executors.newSingleThreadExecutor(
             r -> {
@@ -54,6 +92,43 @@ public final class BucketedSync implements Trainer.GradientSync, AutoCloseable {
 
   public BucketPlan plan() {
     return plan;
+  }
+
+  /** Gradient elements (the bucket without the trailer). */
+  private int gradientLength(BucketPlan.Bucket b) {
+    return b.hasTrailer(plan) ? b.length() - BucketPlan.TRAILER : b.length();
+  }
+
+  /** Ranges cut at {@code limit}. */
+  private static int[] clip(int[] ranges, int limit) {
+    List<Integer> out = new ArrayList<>();
+    for (int i = 0; i < ranges.length; i += 2) {
+      int to = Math.min(ranges[i + 1], limit);
+      if (to > ranges[i]) {
+        out.add(ranges[i]);
+        out.add(to);
+      }
+    }
+    return out.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  /** Elements of the parameter vector this rank owns (its shard): 0 unsharded. */
+  int ownedLength() {
+    return ownedGradients == null ? 0 : ownedGradients.length;
+  }
+
+  /** This rank's shard of the averaged gradients, in global order (valid after {@link #finish}). */
+  float[] ownedGradients() {
+    return ownedGradients;
+  }
+
+  /** Bytes of host buffers this rank holds for gradients now (its buckets, pool and shard). */
+  long hostBytes() {
+    long bytes = 4L * ownedLength();
+    for (float[] b : host) {
+      bytes += b == null ? 0 : 4L * b.length;
+    }
+    return bytes + (pool == null ? 0 : pool.bytes());
   }
 
   @Override
@@ -79,14 +154,11 @@ public final class BucketedSync implements Trainer.GradientSync, AutoCloseable {
     }
   }
 
-  /** Copies a bucket's gradients to its host buffer and hands it to the communication thread. */
+  /** Copies a bucket's gradients to a host buffer and hands it to the communication thread. */
   private void send(BucketPlan.Bucket bucket) {
-    float[] buffer = host[bucket.index()];
-    if (buffer == null) {
-      buffer = host[bucket.index()] = new float[bucket.length()];
-    }
+    float[] buffer = buffer(bucket);
     for (BucketPlan.Piece piece : bucket.pieces()) {
-      try (NDArray slice = slice(piece)) {
+      try (NDArray slice = slice(gradient(piece.param()), piece)) {
         slice
             .toByteBuffer()
             .order(ByteOrder.nativeOrder())
@@ -98,19 +170,90 @@ public final class BucketedSync implements Trainer.GradientSync, AutoCloseable {
       buffer[buffer.length - 2] = Float.isFinite(loss) ? 1f : 0f;
       buffer[buffer.length - 1] = loss;
     }
-    float[] values = buffer;
-    inFlight.add(comm.submit(() -> ranks.sum(values, bucket.globalFrom())));
+    if (!shard.sharded()) {
+      inFlight.add(comm.submit(() -> ranks.sum(buffer, bucket.globalFrom())));
+      return;
+    }
+    inFlight.add(
+        comm.submit(
+            () -> {
+              try {
+                ranks.reduceScatter(buffer, bucket.globalFrom());
+                int[] mine = owned[bucket.index()];
+                for (int i = 0, at = ownedAt[bucket.index()]; i < mine.length; i += 2) {
+                  int n = mine[i + 1] - mine[i];
+                  System.arraycopy(buffer, mine[i], ownedGradients, at, n);
+                  at += n;
+                }
+              } finally {
+                release(buffer);
+              }
+              return null;
+            }));
   }
 
-  /** A view of the piece's elements in its parameter's gradient. */
-  private NDArray slice(BucketPlan.Piece piece) {
-    int p = piece.param();
+  /** The host buffer for a bucket: its own, kept across steps, or one from the ZeRO-2 pool. */
+  private float[] buffer(BucketPlan.Bucket bucket) {
+    if (pool != null) {
+      return pooled(bucket.length());
+    }
+    float[] buffer = host[bucket.index()];
+    if (buffer == null) {
+      buffer = host[bucket.index()] = new float[bucket.length()];
+    }
+    return buffer;
+  }
+
+  /**
+   * Waits for a pooled buffer; a reduction that failed meanwhile (a dead peer) fails this step
+   * instead of leaving it waiting for a buffer that will never come back.
+   */
+  private float[] pooled(int length) {
+    try {
+      while (true) {
+        float[] buffer = pool.take(length, 100);
+        if (buffer != null) {
+          return buffer;
+        }
+        for (Future<?> f : inFlight) {
+          if (f.isDone()) {
+            try {
+              f.get();
+            } catch (ExecutionException e) {
+              throw failed("gradient reduce-scatter", e.getCause());
+            }
+          }
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(
+          "rank " + ranks.rank() + " step " + step + ": interrupted", e);
+    }
+  }
+
+  private void release(float[] buffer) {
+    if (pool != null) {
+      pool.give(buffer);
+    }
+  }
+
+  /** A parameter's gradient, flattened (a view). */
+  private NDArray gradient(int p) {
     if (flat[p] == null) {
       NDArray g = params.get(p).array().getGradient();
       g.attach(scratch);
       flat[p] = g.reshape(-1);
     }
-    return flat[p].get(new NDIndex("{}:{}", piece.from(), piece.from() + piece.length()));
+    return flat[p];
+  }
+
+  private static NDArray slice(NDArray flat, BucketPlan.Piece piece) {
+    return flat.get(range(piece));
+  }
+
+  private static NDIndex range(BucketPlan.Piece piece) {
+    return new NDIndex("{}:{}", piece.from(), piece.from() + piece.length());
   }
 
   @Override
@@ -121,41 +264,9 @@ public final class BucketedSync implements Trainer.GradientSync, AutoCloseable {
       for (Future<?> f : inFlight) {
         f.get();
       }
-      boolean finite = true;
-      float lossSum = Float.NaN;
-      float flags = 0;
-      int w = ranks.worldSize();
-      float scale = 1f / w;
-      for (BucketPlan.Bucket bucket : plan.buckets()) {
-        float[] buffer = host[bucket.index()];
-        int n = bucket.hasTrailer(plan) ? buffer.length - BucketPlan.TRAILER : buffer.length;
-        for (int i = 0; i < n; i++) {
-          buffer[i] *= scale;
-          finite &= Float.isFinite(buffer[i]);
-        }
-        if (bucket.hasTrailer(plan)) {
-          flags = buffer[n];
-          lossSum = buffer[n + 1];
-        }
-        for (BucketPlan.Piece piece : bucket.pieces()) {
-          NDArray average =
-              scratch.create(
-                  FloatBuffer.wrap(buffer, piece.at(), piece.length()), new Shape(piece.length()));
-          flat[piece.param()].set(
-              new NDIndex("{}:{}", piece.from(), piece.from() + piece.length()), average);
-        }
-      }
-      return new Result(finite && flags == w, lossSum / w);
+      return shard.sharded() ? agreeSharded() : average();
     } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      throw new IllegalStateException(
-          "rank "
-              + ranks.rank()
-              + " step "
-              + step
-              + ": gradient all-reduce failed: "
-              + cause.getMessage(),
-          cause);
+      throw failed("gradient all-reduce", e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(
@@ -163,6 +274,124 @@ public final class BucketedSync implements Trainer.GradientSync, AutoCloseable {
     } finally {
       closeScratch();
     }
+  }
+
+  /** Unsharded: the average goes back to the parameters' gradients; every rank has it all. */
+  private Result average() {
+    boolean finite = true;
+    float lossSum = Float.NaN;
+    float flags = 0;
+    int w = ranks.worldSize();
+    float scale = 1f / w;
+    norm.reset();
+    for (BucketPlan.Bucket bucket : plan.buckets()) {
+      float[] buffer = host[bucket.index()];
+      int n = gradientLength(bucket);
+      for (int i = 0; i < n; i++) {
+        buffer[i] *= scale;
+        finite &= Float.isFinite(buffer[i]);
+      }
+      norm.add(buffer, 0, n, bucket.globalFrom());
+      if (bucket.hasTrailer(plan)) {
+        flags = buffer[n];
+        lossSum = buffer[n + 1];
+      }
+      for (BucketPlan.Piece piece : bucket.pieces()) {
+        NDArray average =
+            scratch.create(
+                FloatBuffer.wrap(buffer, piece.at(), piece.length()), new Shape(piece.length()));
+        flat[piece.param()].set(range(piece), average);
+      }
+    }
+    return new Result(finite && flags == w, lossSum / w, StripeNorm.norm(norm.pairs()));
+  }
+
+  /**
+   * Sharded: this rank averages and checks its shard; one reduction of the stripes' norms and the
+   * finite flags, one of the loss (at the trailer's global index, so it is added in the order the
+   * unsharded sum adds it), and every rank knows what all know unsharded.
+   */
+  private Result agreeSharded() {
+    int w = ranks.worldSize();
+    float scale = 1f / w;
+    boolean finite = true;
+    for (int i = 0; i < ownedGradients.length; i++) {
+      ownedGradients[i] *= scale;
+      finite &= Float.isFinite(ownedGradients[i]);
+    }
+    norm.reset();
+    for (BucketPlan.Bucket bucket : plan.buckets()) {
+      int[] mine = owned[bucket.index()];
+      for (int i = 0, at = ownedAt[bucket.index()]; i < mine.length; i += 2) {
+        int n = mine[i + 1] - mine[i];
+        norm.add(ownedGradients, at, at + n, bucket.globalFrom() + mine[i] - at);
+        at += n;
+      }
+    }
+    float[] pairs = norm.pairs();
+    float[] agreed = java.util.Arrays.copyOf(pairs, pairs.length + 1);
+    agreed[pairs.length] = finite ? 1f : 0f;
+    ranks.sum(agreed, 0);
+    float[] trailer = {Float.isFinite(loss) ? 1f : 0f, loss};
+    ranks.sum(trailer, plan.parameters());
+    float[] summed = java.util.Arrays.copyOf(agreed, pairs.length);
+    return new Result(
+        agreed[pairs.length] == w && trailer[0] == w, trailer[1] / w, StripeNorm.norm(summed));
+  }
+
+  /**
+   * Sharded: {@code deltas} holds what AdamW subtracts from each element of this rank's shard
+   * (global order); bucket by bucket they are all-gathered and subtracted from the parameters, so
+   * every rank ends with bitwise the same parameters an unsharded step makes.
+   */
+  void allGatherDeltas(float[] deltas) {
+    try (NDManager tmp = params.get(0).array().getManager().newSubManager()) {
+      NDArray[] values = new NDArray[params.size()];
+      for (BucketPlan.Bucket bucket : plan.buckets()) {
+        float[] buffer = buffer(bucket);
+        try {
+          gatherInto(bucket, buffer, deltas, tmp, values);
+        } finally {
+          release(buffer);
+        }
+      }
+    }
+  }
+
+  /** All-gathers one bucket of updates and subtracts it from the parameters it covers. */
+  private void gatherInto(
+      BucketPlan.Bucket bucket, float[] buffer, float[] deltas, NDManager tmp, NDArray[] values) {
+    int[] mine = owned[bucket.index()];
+    for (int i = 0, at = ownedAt[bucket.index()]; i < mine.length; i += 2) {
+      int n = mine[i + 1] - mine[i];
+      System.arraycopy(deltas, at, buffer, mine[i], n);
+      at += n;
+    }
+    try {
+      ranks.allGather(buffer, bucket.globalFrom());
+    } catch (RuntimeException e) {
+      throw failed("parameter all-gather", e);
+    }
+    for (BucketPlan.Piece piece : bucket.pieces()) {
+      int p = piece.param();
+      if (values[p] == null) {
+        values[p] = params.get(p).array().reshape(-1);
+        values[p].attach(tmp);
+      }
+      try (NDArray delta =
+              tmp.create(
+                  FloatBuffer.wrap(buffer, piece.at(), piece.length()), new Shape(piece.length()));
+          NDArray now = slice(values[p], piece);
+          NDArray stepped = now.sub(delta)) {
+        values[p].set(range(piece), stepped);
+      }
+    }
+  }
+
+  private IllegalStateException failed(String what, Throwable cause) {
+    return new IllegalStateException(
+        "rank " + ranks.rank() + " step " + step + ": " + what + " failed: " + cause.getMessage(),
+        cause);
   }
 
   private void closeScratch() {

@@ -33,6 +33,11 @@ public interface Collective extends AutoCloseable {
         public int[] owned(int length, long globalIndex) {
           return length == 0 ? new int[0] : new int[] {0, length};
         }
+
+        @Override
+        public int stripe() {
+          return 1 << 30;
+        }
       };
 
   int rank();
@@ -74,6 +79,12 @@ public interface Collective extends AutoCloseable {
    * it.
    */
   int[] owned(int length, long globalIndex);
+
+  /**
+   * Elements per stripe: ownership ({@link #owned}) and the order of every element's sum are the
+   * same across each aligned run of this many elements of the global vector.
+   */
+  int stripe();
 
   /** Leaves the group (closes connections); nothing for one rank. */
   @Override

@@ -12,6 +12,7 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -43,7 +44,9 @@ public final class RingAllReduce implements Collective, AutoCloseable {
   private final ExecutorService sender;
   private final byte[] sendBytes;
   private final byte[] receiveBytes;
-  private final float[] receiveFloats;
+
+  private static final java.lang.invoke.VarHandle FLOATS =
+      java.lang.invoke.MethodHandles.byteArrayViewVarHandle(float[].class, ByteOrder.LITTLE_ENDIAN);
 
   /** Elements per stripe: the unit of chunk ownership (64 KiB of floats). */
   static final int STRIPE = 16 * 1024;
@@ -56,7 +59,6 @@ public final class RingAllReduce implements Collective, AutoCloseable {
     this.pieceFloats = pieceFloats;
     this.sendBytes = new byte[pieceFloats * 4];
     this.receiveBytes = new byte[pieceFloats * 4];
-    this.receiveFloats = new float[pieceFloats];
     this.toNext = toNext;
     this.fromPrevious = fromPrevious;
     this.out = new DataOutputStream(new BufferedOutputStream(toNext.getOutputStream(), 1 << 16));
@@ -231,21 +233,22 @@ public final class RingAllReduce implements Collective, AutoCloseable {
     return ranges(rank + 1, length, globalIndex);
   }
 
+  @Override
+  public int stripe() {
+    return STRIPE;
+  }
+
   /** Sends {@code send} to the next rank while receiving {@code receive} from the previous one. */
   private void exchange(float[] buffer, int[] send, int[] receive, boolean add) {
     try {
       Future<?> sending =
           sender.submit(
               () -> {
-                for (int i = 0; i < send.length; i += 2) {
-                  writeRange(buffer, send[i], send[i + 1]);
-                }
+                writeRanges(buffer, send);
                 out.flush();
                 return null;
               });
-      for (int i = 0; i < receive.length; i += 2) {
-        readRange(buffer, receive[i], receive[i + 1], add);
-      }
+      readRanges(buffer, receive, add);
       try {
         sending.get();
       } catch (java.util.concurrent.ExecutionException e) {
@@ -269,30 +272,96 @@ public final class RingAllReduce implements Collective, AutoCloseable {
     }
   }
 
-  private void writeRange(float[] buffer, int from, int to) throws IOException {
-    ByteBuffer view = ByteBuffer.wrap(sendBytes).order(ByteOrder.LITTLE_ENDIAN);
-    for (int at = from; at < to; at += pieceFloats) {
-      int count = Math.min(pieceFloats, to - at);
-      view.clear();
-      view.asFloatBuffer().put(buffer, at, count);
-      out.write(sendBytes, 0, count * 4);
+  /**
+   * Streams the elements of {@code ranges} (local [from, to) pairs) as one run of little-endian
+   * floats, packed into pieces of {@code pieceFloats} whatever the stripes' size, so that a chunk
+   * of many stripes costs as few writes as a contiguous one.
+   */
+  private void writeRanges(float[] buffer, int[] ranges) throws IOException {
+    FloatBuffer view = ByteBuffer.wrap(sendBytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+    int filled = 0;
+    for (int i = 0; i < ranges.length; i += 2) {
+      for (int at = ranges[i]; at < ranges[i + 1]; ) {
+        int count = Math.min(pieceFloats - filled, ranges[i + 1] - at);
+        view.put(filled, buffer, at, count);
+        filled += count;
+        at += count;
+        if (filled == pieceFloats) {
+          out.write(sendBytes, 0, filled * 4);
+          filled = 0;
+        }
+      }
+    }
+    if (filled > 0) {
+      out.write(sendBytes, 0, filled * 4);
     }
   }
 
-  private void readRange(float[] buffer, int from, int to, boolean add) throws IOException {
-    ByteBuffer view = ByteBuffer.wrap(receiveBytes).order(ByteOrder.LITTLE_ENDIAN);
-    for (int at = from; at < to; at += pieceFloats) {
-      int count = Math.min(pieceFloats, to - at);
+  /**
+   * Reads what the previous rank's {@link #writeRanges} sent for the same ranges, piece by piece,
+   * and adds it to (or copies it into) their elements.
+   */
+  private void readRanges(float[] buffer, int[] ranges, boolean add) throws IOException {
+    long total = 0;
+    for (int i = 0; i < ranges.length; i += 2) {
+      total += ranges[i + 1] - ranges[i];
+    }
+    FloatBuffer view = ByteBuffer.wrap(receiveBytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+    int range = 0;
+    int at = ranges.length == 0 ? 0 : ranges[0];
+    for (long done = 0; done < total; ) {
+      int count = (int) Math.min(pieceFloats, total - done);
       in.readFully(receiveBytes, 0, count * 4);
-      view.clear();
-      if (add) {
-        // Bulk-decode, then a plain loop the JIT vectorises.
-        view.asFloatBuffer().get(receiveFloats, 0, count);
-        for (int i = 0; i < count; i++) {
-          buffer[at + i] += receiveFloats[i];
+      for (int used = 0; used < count; ) {
+        int n = Math.min(count - used, ranges[range + 1] - at);
+        if (add) {
+          // Decoded and added in one pass over the piece.
+          for (int k = 0, b = used << 2; k < n; k++, b += 4) {
+            buffer[at + k] += (float) FLOATS.get(receiveBytes, b);
+          }
+        } else {
+          view.get(used, buffer, at, n);
         }
-      } else {
-        view.asFloatBuffer().get(buffer, at, count);
+        used += n;
+        at += n;
+        if (at == ranges[range + 1] && range + 2 < ranges.length) {
+          range += 2;
+          at = ranges[range];
+        }
+      }
+      done += count;
+    }
+  }
+
+  /**
+   * The ring's traffic with nothing else: {@code steps} steps, each sending {@code bytesPerStep}
+   * bytes to the next rank while receiving as many from the previous one, over the same sockets,
+   * threads and pieces as {@link #sum}, without converting or adding anything. Every rank must call
+   * it alike. What {@code bench allreduce} measures the collectives against.
+   */
+  public void rawExchange(int steps, long bytesPerStep) {
+    for (int s = 0; s < steps; s++) {
+      try {
+        Future<?> sending =
+            sender.submit(
+                () -> {
+                  for (long sent = 0; sent < bytesPerStep; sent += sendBytes.length) {
+                    out.write(sendBytes, 0, (int) Math.min(sendBytes.length, bytesPerStep - sent));
+                  }
+                  out.flush();
+                  return null;
+                });
+        for (long got = 0; got < bytesPerStep; got += receiveBytes.length) {
+          in.readFully(receiveBytes, 0, (int) Math.min(receiveBytes.length, bytesPerStep - got));
+        }
+        sending.get();
+      } catch (IOException | java.util.concurrent.ExecutionException e) {
+        throw new UncheckedIOException(
+            "rank " + rank + ": raw exchange failed: " + e.getMessage(),
+            e instanceof IOException io ? io : new IOException(e.getCause()));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("rank " + rank + ": interrupted", e);
       }
     }
   }

@@ -6,7 +6,7 @@ import io.crossover.data.Json;
 import io.crossover.data.shard.Sha256;
 import io.crossover.executor.model.Param;
 import io.crossover.executor.model.Transformer;
-import io.crossover.executor.optim.AdamW;
+import io.crossover.executor.optim.Optimizer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -28,6 +28,7 @@ import org.apache.hadoop.fs.Path;
  * <pre>
  *   checkpoints/step-N/model.safetensors      parameters, as the model stores them
  *   checkpoints/step-N/optimizer.safetensors  AdamW moments (m.NAME, v.NAME)
+ *   checkpoints/step-N/optimizer-R-of-W.safetensors  or, sharded (optim.shard), rank R's moments
  *   checkpoints/step-N/state.json             next step, optimiser step, tokens seen, seed
  *   checkpoints/step-N/config.json            the resolved config of the run
  *   checkpoints/step-N/checksums.json         size and SHA-256 of each file above
@@ -69,26 +70,55 @@ public final class Checkpoints {
    */
   public record FileSum(long bytes, String sha256) {}
 
-  /** Writes a checkpoint of {@code step} steps done; returns its directory. */
+  /** Whether a checkpoint of {@code step} steps is complete already (a retried stage's save). */
+  public static boolean exists(FileSystem fs, Path runDir, long step) throws IOException {
+    return fs.exists(new Path(new Path(runDir, DIR), "step-" + step));
+  }
+
+  /**
+   * Every rank of a sharded run, before rank 0's {@link #save}: writes this rank's optimiser shard,
+   * and its checksum beside it, into the temporary directory the checkpoint is assembled in.
+   */
+  public static void saveShard(FileSystem fs, Path runDir, long step, Optimizer optimizer)
+      throws IOException {
+    Path tmp = shardedTmp(runDir, step);
+    fs.mkdirs(tmp);
+    String file = optimizer.stateFile();
+    FileSum sum =
+        write(
+            fs,
+            new Path(tmp, file),
+            out -> SafeTensors.write(out, tensors(optimizer.state()), Map.of()));
+    writeText(fs, new Path(tmp, file + SUM), Json.write(sum));
+  }
+
+  /**
+   * Writes a checkpoint of {@code step} steps done; returns its directory. For a sharded optimiser
+   * every rank's {@link #saveShard} must be done: their files are taken in, checked by the
+   * checksums they were written with.
+   */
   public static Path save(
-      FileSystem fs, Path runDir, State state, Transformer model, AdamW adam, String configJson)
+      FileSystem fs,
+      Path runDir,
+      State state,
+      Transformer model,
+      Optimizer optimizer,
+      String configJson)
       throws IOException {
     Path root = new Path(runDir, DIR);
     Path target = new Path(root, "step-" + state.step());
     if (fs.exists(target)) {
       return target; // A retried stage re-saves the same step: the content would be identical.
     }
-    Path tmp = new Path(root, ".step-" + state.step() + ".tmp-" + UUID.randomUUID());
+    Path tmp =
+        optimizer.sharded()
+            ? shardedTmp(runDir, state.step())
+            : new Path(root, ".step-" + state.step() + ".tmp-" + UUID.randomUUID());
     fs.mkdirs(tmp);
     try {
       Map<String, SafeTensors.Tensor> params = new LinkedHashMap<>();
-      Map<String, SafeTensors.Tensor> moments = new LinkedHashMap<>();
-      List<Param> list = model.params();
-      for (int i = 0; i < list.size(); i++) {
-        Param p = list.get(i);
+      for (Param p : model.params()) {
         params.put(p.name(), tensor(p.array()));
-        moments.put("m." + p.name(), tensor(adam.firstMoments()[i]));
-        moments.put("v." + p.name(), tensor(adam.secondMoments()[i]));
       }
       Map<String, FileSum> sums = new TreeMap<>();
       sums.put(
@@ -97,9 +127,16 @@ public final class Checkpoints {
               fs,
               new Path(tmp, MODEL),
               out -> SafeTensors.write(out, params, Map.of("format", "crossover"))));
-      sums.put(
-          OPTIMIZER,
-          write(fs, new Path(tmp, OPTIMIZER), out -> SafeTensors.write(out, moments, Map.of())));
+      if (optimizer.sharded()) {
+        sums.putAll(shardSums(fs, tmp));
+      } else {
+        sums.put(
+            optimizer.stateFile(),
+            write(
+                fs,
+                new Path(tmp, optimizer.stateFile()),
+                out -> SafeTensors.write(out, tensors(optimizer.state()), Map.of())));
+      }
       sums.put(STATE, writeText(fs, new Path(tmp, STATE), Json.write(state)));
       sums.put(CONFIG, writeText(fs, new Path(tmp, CONFIG), configJson));
       writeText(fs, new Path(tmp, CHECKSUMS), Json.write(sums));
@@ -114,8 +151,44 @@ public final class Checkpoints {
     }
   }
 
+  /** The shared temporary directory the ranks of a sharded run assemble a checkpoint in. */
+  private static Path shardedTmp(Path runDir, long step) {
+    return new Path(new Path(runDir, DIR), ".step-" + step + ".tmp-shards");
+  }
+
+  private static final String SUM = ".sum.json";
+  private static final java.util.regex.Pattern SHARD =
+      java.util.regex.Pattern.compile("optimizer-(\\d+)-of-(\\d+)\\.safetensors");
+
+  /** The ranks' shard files in {@code tmp} with the checksums they wrote; all W must be there. */
+  private static Map<String, FileSum> shardSums(FileSystem fs, Path tmp) throws IOException {
+    Map<String, FileSum> sums = new TreeMap<>();
+    int expected = -1;
+    for (FileStatus f : fs.listStatus(tmp)) {
+      var m = SHARD.matcher(f.getPath().getName());
+      if (m.matches()) {
+        expected = Integer.parseInt(m.group(2));
+        try (InputStream in = fs.open(new Path(tmp, f.getPath().getName() + SUM))) {
+          sums.put(f.getPath().getName(), Json.MAPPER.readValue(in, FileSum.class));
+        }
+        fs.delete(new Path(tmp, f.getPath().getName() + SUM), false);
+      }
+    }
+    if (expected < 0 || sums.size() != expected) {
+      throw new IOException(
+          tmp + " holds " + sums.size() + " optimizer shard(s) of " + Math.max(expected, 0));
+    }
+    return sums;
+  }
+
+  private static Map<String, SafeTensors.Tensor> tensors(Map<String, NDArray> state) {
+    Map<String, SafeTensors.Tensor> out = new LinkedHashMap<>();
+    state.forEach((name, a) -> out.put(name, tensor(a)));
+    return out;
+  }
+
   private static final String MODEL = "model.safetensors";
-  private static final String OPTIMIZER = "optimizer.safetensors";
+  private static final String OPTIMIZER = io.crossover.executor.optim.AdamW.FILE;
   private static final String STATE = "state.json";
   private static final String CONFIG = "config.json";
 
@@ -138,7 +211,7 @@ public final class Checkpoints {
                 + " files as they are)");
         return out;
       }
-      for (String file : List.of(MODEL, OPTIMIZER, STATE, CONFIG)) {
+      for (String file : files(fs, dir)) {
         Path p = new Path(dir, file);
         if (!fs.exists(p)) {
           out.add(file + ": missing");
@@ -163,7 +236,13 @@ public final class Checkpoints {
       out.add(CHECKSUMS + ": unreadable (" + e.getMessage() + ")");
       return out;
     }
-    for (String file : List.of(MODEL, OPTIMIZER, STATE, CONFIG)) {
+    java.util.Set<String> listed = new java.util.TreeSet<>(sums.keySet());
+    boolean sharded = listed.stream().anyMatch(f -> SHARD.matcher(f).matches());
+    listed.addAll(List.of(MODEL, STATE, CONFIG));
+    if (!sharded) {
+      listed.add(OPTIMIZER);
+    }
+    for (String file : listed) {
       FileSum want = sums.get(file);
       Path p = new Path(dir, file);
       if (want == null) {
@@ -177,6 +256,26 @@ public final class Checkpoints {
         }
       }
     }
+    return out;
+  }
+
+  /**
+   * The files a checkpoint without checksums should have: model, state, config and the optimiser's
+   * state, whole or the ranks' shards that are there.
+   */
+  private static List<String> files(FileSystem fs, Path dir) throws IOException {
+    List<String> out = new ArrayList<>(List.of(MODEL, STATE, CONFIG));
+    List<String> shards = new ArrayList<>();
+    for (FileStatus f : fs.listStatus(dir)) {
+      if (SHARD.matcher(f.getPath().getName()).matches()) {
+        shards.add(f.getPath().getName());
+      }
+    }
+    if (shards.isEmpty()) {
+      out.add(OPTIMIZER);
+    }
+    java.util.Collections.sort(shards);
+    out.addAll(shards);
     return out;
   }
 
@@ -296,7 +395,7 @@ public final class Checkpoints {
   /** Writes checksums.json for a checkpoint's files as they are now. */
   static void recordChecksums(FileSystem fs, Path dir) throws IOException {
     Map<String, FileSum> sums = new TreeMap<>();
-    for (String file : List.of(MODEL, OPTIMIZER, STATE, CONFIG)) {
+    for (String file : files(fs, dir)) {
       Path p = new Path(dir, file);
       sums.put(file, new FileSum(fs.getFileStatus(p).getLen(), Sha256.hex(fs, p)));
     }
@@ -339,19 +438,28 @@ public final class Checkpoints {
    * Loads a checkpoint into an existing model and optimiser of the same shape, checking each file
    * against its checksum as it is read.
    */
-  public static State load(FileSystem fs, Path dir, Transformer model, AdamW adam)
+  public static State load(FileSystem fs, Path dir, Transformer model, Optimizer optimizer)
       throws IOException {
     Map<String, SafeTensors.Tensor> params = read(fs, dir, MODEL, false);
-    Map<String, SafeTensors.Tensor> moments = read(fs, dir, OPTIMIZER, false);
-    List<Param> list = model.params();
-    for (int i = 0; i < list.size(); i++) {
-      Param p = list.get(i);
+    for (Param p : model.params()) {
       copy(dir, p.name(), params.get(p.name()), p.array());
-      copy(dir, "m." + p.name(), moments.get("m." + p.name()), adam.firstMoments()[i]);
-      copy(dir, "v." + p.name(), moments.get("v." + p.name()), adam.secondMoments()[i]);
+    }
+    String file = optimizer.stateFile();
+    if (!fs.exists(new Path(dir, file))) {
+      throw new io.crossover.data.Failure(
+          dir
+              + " has no "
+              + file
+              + ": it was written with another optim.shard or cluster.world-size. Both are part"
+              + " of the run's identity and an optimiser's state is never resharded: resume with"
+              + " the settings the run was started with");
+    }
+    Map<String, SafeTensors.Tensor> moments = read(fs, dir, file, false);
+    for (Map.Entry<String, NDArray> e : optimizer.state().entrySet()) {
+      copy(dir, e.getKey(), moments.get(e.getKey()), e.getValue());
     }
     State state = state(fs, dir, false);
-    adam.restoreStep(state.optimizerStep());
+    optimizer.restoreStep(state.optimizerStep());
     return state;
   }
 

@@ -1,6 +1,7 @@
 package io.crossover.executor.model;
 
 import io.crossover.data.config.ModelConfig;
+import io.crossover.data.config.OptimConfig;
 import io.crossover.data.config.TrainConfig;
 import io.crossover.executor.precision.Precision;
 
@@ -16,7 +17,14 @@ import io.crossover.executor.precision.Precision;
  * attention keeps one log-sum-exp per query. Logits: three (tokens, V) FP32 tensors. A model fitted
  * to and checked against measured peaks (README); not a guarantee.
  *
- * @param hostBuffers host memory of the gradient buckets (ranks > 1)
+ * <p>A sharded optimiser ({@code optim.shard}) holds the two moments of 1/W of the parameters. The
+ * device still holds every parameter's gradient (autograd accumulates into them, and the engine
+ * offers no way to drop one between steps), so {@code gradients} (ZeRO-2) saves host memory, not
+ * device memory: its host buffers are its shard of the reduced gradients and two buckets in flight,
+ * where {@code none} and {@code optimizer} keep a host copy of every bucket.
+ *
+ * @param hostBuffers host memory of the gradient buckets and the shard of reduced gradients (ranks
+ *     > 1)
  */
 public record Footprint(
     long parameters,
@@ -75,6 +83,24 @@ public record Footprint(
       TrainConfig.Attention attention,
       int worldSize,
       boolean recompute) {
+    return of(m, vocab, seqLen, microBatch, precision, attention, worldSize, recompute, null, 0);
+  }
+
+  /**
+   * As above, with the optimiser sharded over the ranks by {@code shard} (null: {@code none}) and
+   * gradient buckets of {@code bucketBytes}.
+   */
+  public static Footprint of(
+      ModelConfig m,
+      int vocab,
+      int seqLen,
+      int microBatch,
+      Precision precision,
+      TrainConfig.Attention attention,
+      int worldSize,
+      boolean recompute,
+      OptimConfig.Shard shard,
+      long bucketBytes) {
     long p = ModelSize.parameters(m, vocab);
     boolean bf16 = precision == Precision.BF16;
     double tokens = (double) microBatch * seqLen;
@@ -90,14 +116,26 @@ public record Footprint(
             ? (long) (scoresPerLayer * ((bf16 ? 14 : 12) * kept + 8))
             : (long) (tokens * m.heads() * 4 * kept);
     long logits = (long) (tokens * vocab * 4 * 3);
+    boolean sharded = shard != null && shard.sharded() && worldSize > 1;
+    long shardOf = (p + worldSize - 1) / worldSize;
+    long host;
+    if (worldSize == 1) {
+      host = 0;
+    } else if (!sharded) {
+      host = 4 * p + 8;
+    } else if (shard == OptimConfig.Shard.OPTIMIZER) {
+      host = 4 * p + 8 + 4 * shardOf;
+    } else {
+      host = 4 * shardOf + 2 * Math.min(bucketBytes, 4 * p + 8);
+    }
     return new Footprint(
         4 * p,
         4 * p,
-        8 * p,
+        sharded ? 8 * shardOf : 8 * p,
         bf16 ? 2 * p : 0,
         activations,
         scores,
         logits,
-        worldSize > 1 ? 4 * p + 8 : 0);
+        host);
   }
 }

@@ -4,7 +4,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.crossover.data.config.OptimConfig;
 import io.crossover.executor.model.Param;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * AdamW with decoupled weight decay, its state held here (not inside DJL) so that it can be
@@ -15,8 +17,14 @@ import java.util.List;
  *   p = p - lr * wd * p   (decaying parameters only)
  *   p = p - lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
  * </pre>
+ *
+ * Every operation is element-wise, so a shard of a flattened parameter vector stepped with {@link
+ * #delta} gets bitwise the values the whole vector would: the sharded optimisers rely on it.
  */
-public final class AdamW implements AutoCloseable {
+public final class AdamW implements Optimizer {
+  /** The file a whole (unsharded) optimiser's state goes to. */
+  public static final String FILE = "optimizer.safetensors";
+
   private final OptimConfig config;
   private final List<Param> params;
   private final NDManager manager;
@@ -36,59 +44,85 @@ public final class AdamW implements AutoCloseable {
     }
   }
 
-  /** Optimiser steps taken (t in the bias corrections). */
+  @Override
   public long step() {
     return step;
   }
 
   /** Whether AdamW decays a parameter: matrices yes; norms never; embeddings when configured. */
-  public boolean decays(Param p) {
+  public static boolean decays(OptimConfig config, Param p) {
     return p.decay() || (config.decayEmbeddings() && p.array().getShape().dimension() == 2);
   }
 
-  /**
-   * Applies one update from the parameters' gradients (already averaged and clipped). Temporaries
-   * live in {@code scratch}, which the caller closes.
-   */
-  public void update(double lr, NDManager scratch) {
+  /** The factor decoupled weight decay multiplies a decaying parameter by at {@code lr}. */
+  public static float decayFactor(OptimConfig config, double lr) {
+    return (float) (1 - lr * config.weightDecay());
+  }
+
+  @Override
+  public void update(double lr, float clipScale, NDManager scratch) {
     // In-place updates of leaf tensors: never under grad mode, whichever thread steps.
     ai.djl.pytorch.jni.JniUtils.setGradMode(false);
     step++;
-    float b1 = (float) config.beta1();
-    float b2 = (float) config.beta2();
-    float correction1 = (float) (1 - Math.pow(config.beta1(), step));
-    float correction2 = (float) (1 - Math.pow(config.beta2(), step));
     for (int i = 0; i < params.size(); i++) {
       Param p = params.get(i);
-      NDArray g = scratch(scratch, p.array().getGradient());
-      m[i].muli(b1).addi(g.mul(1 - b1));
-      v[i].muli(b2).addi(g.square().muli(1 - b2));
-      if (decays(p) && config.weightDecay() > 0) {
-        p.array().muli((float) (1 - lr * config.weightDecay()));
+      try (NDManager tmp = scratch.newSubManager()) {
+        NDArray g = attach(tmp, p.array().getGradient());
+        if (clipScale != 1f) {
+          g.muli(clipScale);
+        }
+        NDArray delta = delta(config, step, m[i], v[i], g, lr, tmp);
+        if (decays(config, p) && config.weightDecay() > 0) {
+          p.array().muli(decayFactor(config, lr));
+        }
+        p.array().subi(delta);
       }
-      NDArray denominator =
-          scratch(scratch, v[i].div(correction2)).sqrt().addi((float) config.eps());
-      NDArray update = scratch(scratch, m[i].mul((float) (lr / correction1))).divi(denominator);
-      p.array().subi(update);
     }
   }
 
-  /** First and second moments, in parameter order (for checkpoints). */
-  public NDArray[] firstMoments() {
-    return m;
+  /**
+   * Advances the moments {@code m} and {@code v} (in place) by the gradient {@code g} at optimiser
+   * step {@code t} and returns what to subtract from the (decayed) parameters, in {@code tmp}.
+   */
+  public static NDArray delta(
+      OptimConfig config, long t, NDArray m, NDArray v, NDArray g, double lr, NDManager tmp) {
+    float b1 = (float) config.beta1();
+    float b2 = (float) config.beta2();
+    float correction1 = (float) (1 - Math.pow(config.beta1(), t));
+    float correction2 = (float) (1 - Math.pow(config.beta2(), t));
+    m.muli(b1).addi(attach(tmp, g.mul(1 - b1)));
+    v.muli(b2).addi(attach(tmp, g.square()).muli(1 - b2));
+    NDArray denominator = attach(tmp, v.div(correction2)).sqrt().addi((float) config.eps());
+    return attach(tmp, m.mul((float) (lr / correction1))).divi(denominator);
   }
 
-  public NDArray[] secondMoments() {
-    return v;
+  @Override
+  public Map<String, NDArray> state() {
+    Map<String, NDArray> out = new LinkedHashMap<>();
+    for (int i = 0; i < params.size(); i++) {
+      out.put("m." + params.get(i).name(), m[i]);
+      out.put("v." + params.get(i).name(), v[i]);
+    }
+    return out;
   }
 
-  /** Restores the step count (with the moments copied into {@link #firstMoments()} etc.). */
+  @Override
+  public String stateFile() {
+    return FILE;
+  }
+
+  @Override
+  public boolean sharded() {
+    return false;
+  }
+
+  @Override
   public void restoreStep(long step) {
     this.step = step;
   }
 
-  private static NDArray scratch(NDManager scratch, NDArray a) {
-    a.attach(scratch);
+  private static NDArray attach(NDManager tmp, NDArray a) {
+    a.attach(tmp);
     return a;
   }
 

@@ -12,7 +12,7 @@ import io.crossover.executor.model.Segments;
 import io.crossover.executor.model.Transformer;
 import io.crossover.executor.objective.Batch;
 import io.crossover.executor.objective.Objective;
-import io.crossover.executor.optim.AdamW;
+import io.crossover.executor.optim.Optimizer;
 import java.util.List;
 
 /**
@@ -23,12 +23,12 @@ import java.util.List;
 public final class TrainStep {
   private final Transformer model;
   private final Objective objective;
-  private final AdamW optimizer;
+  private final Optimizer optimizer;
   private final double gradClip;
   private final int microBatch;
 
   /** A step that runs each rank's batch in one forward pass. */
-  public TrainStep(Transformer model, Objective objective, AdamW optimizer, double gradClip) {
+  public TrainStep(Transformer model, Objective objective, Optimizer optimizer, double gradClip) {
     this(model, objective, optimizer, gradClip, 0);
   }
 
@@ -36,7 +36,11 @@ public final class TrainStep {
    * @param microBatch sequences per forward pass (0: the rank's whole batch at once)
    */
   public TrainStep(
-      Transformer model, Objective objective, AdamW optimizer, double gradClip, int microBatch) {
+      Transformer model,
+      Objective objective,
+      Optimizer optimizer,
+      double gradClip,
+      int microBatch) {
     this.model = model;
     this.objective = objective;
     this.optimizer = optimizer;
@@ -48,7 +52,7 @@ public final class TrainStep {
     return objective;
   }
 
-  public AdamW optimizer() {
+  public Optimizer optimizer() {
     return optimizer;
   }
 
@@ -142,24 +146,24 @@ public final class TrainStep {
   }
 
   /**
-   * Clips by global norm, applies AdamW at {@code lr}, zeroes the gradients. Returns the global
-   * gradient norm before clipping.
+   * Clips by global norm, applies the optimiser at {@code lr}, zeroes the gradients. Returns the
+   * global gradient norm before clipping.
    */
   public float clipAndUpdate(NDManager step, double lr) {
-    float norm = globalNorm(step);
-    if (gradClip > 0 && norm > gradClip) {
-      float scale = (float) (gradClip / (norm + 1e-6));
-      for (Param p : model.params()) {
-        try (NDArray g = p.array().getGradient()) {
-          g.muli(scale);
-        }
-      }
-    }
+    return clipAndUpdate(step, lr, globalNorm(step));
+  }
+
+  /**
+   * As {@link #clipAndUpdate(NDManager, double)}, with the global norm the ranks agreed on (see
+   * {@link Trainer.GradientSync.Result#gradNorm}).
+   */
+  public float clipAndUpdate(NDManager step, double lr, float norm) {
     if (!Float.isFinite(norm)) {
       zeroGradients();
       return norm;
     }
-    optimizer.update(lr, step);
+    float scale = gradClip > 0 && norm > gradClip ? (float) (gradClip / (norm + 1e-6)) : 1f;
+    optimizer.update(lr, scale, step);
     zeroGradients();
     return norm;
   }

@@ -37,8 +37,16 @@ public final class Trainer {
      *
      * @param finite every rank's loss and the averaged gradients are finite: all may step
      * @param meanLoss the loss averaged over ranks
+     * @param gradNorm the global norm of the averaged gradients, computed in an order that does not
+     *     depend on how the ranks share them (so every shard mode clips alike); NaN when the sync
+     *     leaves the gradients on the device for the trainer to measure
      */
-    record Result(boolean finite, float meanLoss) {}
+    record Result(boolean finite, float meanLoss, float gradNorm) {
+      /** A verdict that leaves the norm to the trainer. */
+      public Result(boolean finite, float meanLoss) {
+        this(finite, meanLoss, Float.NaN);
+      }
+    }
 
     /** Stops any communication thread. */
     @Override
@@ -179,7 +187,10 @@ public final class Trainer {
       }
       // Clip + AdamW step.
       consecutiveSkips = 0;
-      float norm = trainStep.clipAndUpdate(scratch, lr);
+      float norm =
+          Float.isNaN(all.gradNorm())
+              ? trainStep.clipAndUpdate(scratch, lr)
+              : trainStep.clipAndUpdate(scratch, lr, all.gradNorm());
       return new float[] {all.meanLoss(), norm};
     }
   }

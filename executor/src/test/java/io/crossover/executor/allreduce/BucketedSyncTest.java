@@ -200,6 +200,11 @@ class BucketedSyncTest {
           public int[] owned(int length, long globalIndex) {
             return Collective.SINGLE.owned(length, globalIndex);
           }
+
+          @Override
+          public int stripe() {
+            return Collective.SINGLE.stripe();
+          }
         };
     try (NDManager m = NDManager.newBaseManager();
         Transformer model = new Transformer(CONFIG.model(), 259, 16, m);

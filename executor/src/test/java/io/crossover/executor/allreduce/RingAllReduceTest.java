@@ -42,7 +42,15 @@ class RingAllReduceTest {
   }
 
   @ParameterizedTest
-  @CsvSource({"2, 1000, 64", "3, 1001, 100", "4, 100000, 4096", "4, 3, 16", "2, 1, 16"})
+  @CsvSource({
+    "2, 1000, 64",
+    "3, 1001, 100",
+    "4, 100000, 4096",
+    "4, 3, 16",
+    "2, 1, 16",
+    "3, 200000, 1048576",
+    "2, 100003, 262144"
+  })
   void everyRankEndsWithBitwiseTheSameSum(int w, int n, int pieceBytes) throws Exception {
     float[][] buffers = new float[w][n];
     double[] expected = new double[n];

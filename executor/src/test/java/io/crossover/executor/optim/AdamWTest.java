@@ -40,7 +40,7 @@ class AdamWTest {
               NDArray coeff = step.create(g);
               gc.backward(matrix.reshape(4).mul(coeff).sum().add(norm.mul(coeff).sum()));
             }
-            adam.update(lr, step);
+            adam.update(lr, 1f, step);
             ai.djl.pytorch.jni.JniUtils.zeroGrad((ai.djl.pytorch.engine.PtNDArray) matrix);
             ai.djl.pytorch.jni.JniUtils.zeroGrad((ai.djl.pytorch.engine.PtNDArray) norm);
           }
