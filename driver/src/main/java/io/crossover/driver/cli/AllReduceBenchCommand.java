@@ -48,8 +48,32 @@ public final class AllReduceBenchCommand implements Callable<Integer> {
               + " ${DEFAULT-VALUE}).")
   int allGatherMb;
 
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
   @Override
   public Integer call() throws Exception {
+    // A buffer is one float[]: 1..511 MB keeps its length an int with room to spare.
+    if (ranks < 2
+        || ranks > 64
+        || repeats < 1
+        || allGatherMb < 0
+        || allGatherMb > 511
+        || sizes.stream().anyMatch(mb -> mb < 1 || mb > 511)) {
+      throw new picocli.CommandLine.ParameterException(
+          spec.commandLine(),
+          "--ranks must be 2..64, --repeats >= 1, each --mb 1..511 and --allgather-mb 0..511 (got"
+              + " --ranks "
+              + ranks
+              + ", --repeats "
+              + repeats
+              + ", --mb "
+              + sizes.stream()
+                  .map(String::valueOf)
+                  .collect(java.util.stream.Collectors.joining(","))
+              + ", --allgather-mb "
+              + allGatherMb
+              + ")");
+    }
     return new AllReduceBench(ranks, sizes, repeats, json, allGatherMb).run();
   }
 }

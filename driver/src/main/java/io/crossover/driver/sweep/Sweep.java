@@ -34,6 +34,17 @@ public final class Sweep {
    * config, so a bad value fails before anything runs.
    */
   public static List<Point> expand(SweepSpec spec, List<String> extra) {
+    for (java.util.Map<String, List<String>> grid : spec.grids()) {
+      for (String axis : grid.keySet()) {
+        if (extra.stream().anyMatch(kv -> kv.startsWith(axis + "="))) {
+          throw new io.crossover.data.config.ConfigException(
+              axis,
+              "is an axis of sweep "
+                  + spec.source()
+                  + ": --set changes every run, the file's axes say which values to sweep");
+        }
+      }
+    }
     List<List<String>> combos = new ArrayList<>();
     for (java.util.Map<String, List<String>> grid : spec.grids()) {
       List<List<String>> product = new ArrayList<>();

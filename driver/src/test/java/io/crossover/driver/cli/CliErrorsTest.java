@@ -593,6 +593,14 @@ public class CliErrorsTest {
         usage(args("bench", "step", "--micro-batch", "-2"), "--micro-batch -2)"),
         usage(args("bench", "step", "--precision", "fp8"), "--precision"),
         usage(
+            args("bench", "allreduce", "--mb", "16,0"),
+            "crossover bench allreduce: error: --ranks must be 2..64, --repeats >= 1, each --mb"
+                + " 1..511 and --allgather-mb 0..511 (got --ranks 2, --repeats 5, --mb 16,0,"),
+        usage(args("bench", "allreduce", "--ranks", "1"), "(got --ranks 1,"),
+        usage(
+            args("estimate", "paper-1b", "--gpu", "h100", "--set", "objective.type=ar"),
+            "crossover estimate: error: config key 'objective.type': is an axis of sweep"),
+        usage(
             args("bench", "step", "--objective", "gpt"),
             "--objective gpt is not an objective: ar, mdm, an AR arm"),
         usage(args("bench", "loader", "--tokens", "0"), "--tokens 0 is less than one step"),

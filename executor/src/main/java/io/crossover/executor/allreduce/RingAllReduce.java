@@ -240,15 +240,28 @@ public final class RingAllReduce implements Collective, AutoCloseable {
 
   /** Sends {@code send} to the next rank while receiving {@code receive} from the previous one. */
   private void exchange(float[] buffer, int[] send, int[] receive, boolean add) {
+    step(() -> writeRanges(buffer, send), () -> readRanges(buffer, receive, add));
+  }
+
+  /** What one side of a ring step does with the stream it owns. */
+  private interface Io {
+    void run() throws IOException;
+  }
+
+  /**
+   * One ring step: {@code send} writes to the next rank on the sender thread while {@code receive}
+   * reads from the previous one here; a silent peer or a broken connection fails with the rank.
+   */
+  private void step(Io send, Io receive) {
     try {
       Future<?> sending =
           sender.submit(
               () -> {
-                writeRanges(buffer, send);
+                send.run();
                 out.flush();
                 return null;
               });
-      readRanges(buffer, receive, add);
+      receive.run();
       try {
         sending.get();
       } catch (java.util.concurrent.ExecutionException e) {
@@ -341,28 +354,18 @@ public final class RingAllReduce implements Collective, AutoCloseable {
    */
   public void rawExchange(int steps, long bytesPerStep) {
     for (int s = 0; s < steps; s++) {
-      try {
-        Future<?> sending =
-            sender.submit(
-                () -> {
-                  for (long sent = 0; sent < bytesPerStep; sent += sendBytes.length) {
-                    out.write(sendBytes, 0, (int) Math.min(sendBytes.length, bytesPerStep - sent));
-                  }
-                  out.flush();
-                  return null;
-                });
-        for (long got = 0; got < bytesPerStep; got += receiveBytes.length) {
-          in.readFully(receiveBytes, 0, (int) Math.min(receiveBytes.length, bytesPerStep - got));
-        }
-        sending.get();
-      } catch (IOException | java.util.concurrent.ExecutionException e) {
-        throw new UncheckedIOException(
-            "rank " + rank + ": raw exchange failed: " + e.getMessage(),
-            e instanceof IOException io ? io : new IOException(e.getCause()));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("rank " + rank + ": interrupted", e);
-      }
+      step(
+          () -> {
+            for (long sent = 0; sent < bytesPerStep; sent += sendBytes.length) {
+              out.write(sendBytes, 0, (int) Math.min(sendBytes.length, bytesPerStep - sent));
+            }
+          },
+          () -> {
+            for (long got = 0; got < bytesPerStep; got += receiveBytes.length) {
+              in.readFully(
+                  receiveBytes, 0, (int) Math.min(receiveBytes.length, bytesPerStep - got));
+            }
+          });
     }
   }
 
