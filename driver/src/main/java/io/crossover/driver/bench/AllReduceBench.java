@@ -52,7 +52,7 @@ public final class AllReduceBench {
     List<BufferedReader> fromWorkers = new ArrayList<>();
     Map<String, Object> f = new LinkedHashMap<>();
     f.put("ranks", ranks);
-    try (ServerSocket server = new ServerSocket(0, 16, InetAddress.getLoopbackAddress())) {
+    try (ServerSocket server = RingAllReduce.listen(InetAddress.getLoopbackAddress())) {
       List<String> ports = new ArrayList<>(List.of(Integer.toString(server.getLocalPort())));
       String java = ProcessHandle.current().info().command().orElse("java");
       for (int r = 1; r < ranks; r++) {

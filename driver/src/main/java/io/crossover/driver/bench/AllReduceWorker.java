@@ -24,7 +24,7 @@ public final class AllReduceWorker {
     int rank = Integer.parseInt(args[0]);
     BufferedReader in =
         new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-    try (ServerSocket server = new ServerSocket(0, 16, InetAddress.getLoopbackAddress())) {
+    try (ServerSocket server = RingAllReduce.listen(InetAddress.getLoopbackAddress())) {
       System.out.println(server.getLocalPort());
       System.out.flush();
       byte[] secret = HexFormat.of().parseHex(in.readLine().trim());

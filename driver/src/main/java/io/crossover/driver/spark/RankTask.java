@@ -5,6 +5,7 @@ import io.crossover.data.config.CrossoverConfig;
 import io.crossover.driver.run.RankSession;
 import io.crossover.driver.run.RunDir;
 import io.crossover.executor.allreduce.Collective;
+import io.crossover.executor.allreduce.RingAllReduce;
 import java.io.Serializable;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -48,7 +49,7 @@ public final class RankTask
     CrossoverConfig config = ConfigLoader.fromJson(configJson);
     Configuration hadoop = RunDir.hadoopConf();
     long[] stepsDone = {-1};
-    try (ServerSocket server = new ServerSocket(0, 16)) {
+    try (ServerSocket server = RingAllReduce.listen(null)) {
       // Rendezvous, once per stage attempt: allGather costs about a second, so never per step.
       String host = ctx.getTaskInfos()[rank].address().replaceAll(":\\d+$", "");
       String[] all = ctx.allGather(host + ":" + server.getLocalPort());

@@ -40,7 +40,7 @@ class CheckpointShardTest {
         tmp.resolve("checkpoints/.step-5.tmp-shards").resolve(ShardedAdamW.file(1, 2)));
     List<ServerSocket> servers = new ArrayList<>();
     for (int r = 0; r < 2; r++) {
-      servers.add(new ServerSocket(0, 16, InetAddress.getLoopbackAddress()));
+      servers.add(RingAllReduce.listen(InetAddress.getLoopbackAddress()));
     }
     List<InetSocketAddress> peers =
         servers.stream()

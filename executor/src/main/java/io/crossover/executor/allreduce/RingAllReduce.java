@@ -1,11 +1,11 @@
 package io.crossover.executor.allreduce;
 
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -13,6 +13,10 @@ import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -24,7 +28,8 @@ import java.util.logging.Logger;
  * Ring all-reduce of a float buffer over TCP between data-parallel ranks. Each rank connects to the
  * next and accepts the previous; every connection is authenticated with the run's secret (HMAC
  * challenge-response), and every read has a timeout so that a dead peer fails the step instead of
- * hanging it.
+ * hanging it. Data moves through non-blocking channels from direct buffers, so the JDK makes no
+ * copy of its own between the float buffer and the kernel.
  *
  * <p>Reduce-scatter then all-gather, the buffer cut into W chunks (interleaved stripes) and
  * streamed in fixed-size pieces (receive and add overlap with sending). Each chunk is summed once,
@@ -37,32 +42,42 @@ public final class RingAllReduce implements Collective, AutoCloseable {
   private final int rank;
   private final int worldSize;
   private final int pieceFloats;
+  private final int timeoutMillis;
   private final Socket toNext;
   private final Socket fromPrevious;
-  private final DataOutputStream out;
-  private final DataInputStream in;
+  private final Channel out;
+  private final Channel in;
   private final ExecutorService sender;
-  private final byte[] sendBytes;
-  private final byte[] receiveBytes;
-
-  private static final java.lang.invoke.VarHandle FLOATS =
-      java.lang.invoke.MethodHandles.byteArrayViewVarHandle(float[].class, ByteOrder.LITTLE_ENDIAN);
+  private final ByteBuffer sendBytes;
+  private final FloatBuffer sendFloats;
+  private final ByteBuffer receiveBytes;
+  private final FloatBuffer receiveFloats;
+  private final float[] received;
 
   /** Elements per stripe: the unit of chunk ownership (64 KiB of floats). */
   static final int STRIPE = 16 * 1024;
 
   private RingAllReduce(
-      int rank, int worldSize, int pieceFloats, Socket toNext, Socket fromPrevious)
+      int rank,
+      int worldSize,
+      int pieceFloats,
+      int timeoutMillis,
+      Socket toNext,
+      Socket fromPrevious)
       throws IOException {
     this.rank = rank;
     this.worldSize = worldSize;
     this.pieceFloats = pieceFloats;
-    this.sendBytes = new byte[pieceFloats * 4];
-    this.receiveBytes = new byte[pieceFloats * 4];
+    this.timeoutMillis = timeoutMillis;
+    this.sendBytes = ByteBuffer.allocateDirect(pieceFloats * 4).order(ByteOrder.LITTLE_ENDIAN);
+    this.sendFloats = sendBytes.asFloatBuffer();
+    this.receiveBytes = ByteBuffer.allocateDirect(pieceFloats * 4).order(ByteOrder.LITTLE_ENDIAN);
+    this.receiveFloats = receiveBytes.asFloatBuffer();
+    this.received = new float[pieceFloats];
     this.toNext = toNext;
     this.fromPrevious = fromPrevious;
-    this.out = new DataOutputStream(new BufferedOutputStream(toNext.getOutputStream(), 1 << 16));
-    this.in = new DataInputStream(new BufferedInputStream(fromPrevious.getInputStream(), 1 << 16));
+    this.out = new Channel(toNext.getChannel(), SelectionKey.OP_WRITE, timeoutMillis);
+    this.in = new Channel(fromPrevious.getChannel(), SelectionKey.OP_READ, timeoutMillis);
     this.sender =
         Executors.newSingleThreadExecutor(
             r -> {
@@ -73,8 +88,73 @@ public final class RingAllReduce implements Collective, AutoCloseable {
   }
 
   /**
-   * Joins the ring. {@code server} is this rank's listening socket (its address was published to
-   * the others); {@code peers} holds every rank's address, in rank order.
+   * A listening socket a rank can join the ring with (its data path needs a socket made by a
+   * channel); {@code address} null listens on every interface. The port is chosen by the system.
+   */
+  public static ServerSocket listen(InetAddress address) throws IOException {
+    ServerSocketChannel channel = ServerSocketChannel.open();
+    try {
+      channel.bind(new InetSocketAddress(address, 0), 16);
+      return channel.socket();
+    } catch (IOException e) {
+      channel.close();
+      throw e;
+    }
+  }
+
+  /**
+   * One direction of the ring, non-blocking: whole buffers are moved, waiting on a selector at most
+   * the all-reduce timeout for each bit of progress.
+   */
+  private static final class Channel implements AutoCloseable {
+    private final SocketChannel socket;
+    private final Selector selector;
+    private final int timeoutMillis;
+
+    Channel(SocketChannel socket, int interest, int timeoutMillis) throws IOException {
+      this.socket = socket;
+      this.timeoutMillis = timeoutMillis;
+      socket.configureBlocking(false);
+      this.selector = Selector.open();
+      socket.register(selector, interest);
+    }
+
+    void write(ByteBuffer bytes) throws IOException {
+      while (bytes.hasRemaining()) {
+        if (socket.write(bytes) == 0) {
+          await();
+        }
+      }
+    }
+
+    void read(ByteBuffer bytes) throws IOException {
+      while (bytes.hasRemaining()) {
+        int n = socket.read(bytes);
+        if (n < 0) {
+          throw new EOFException("connection closed by the peer");
+        }
+        if (n == 0) {
+          await();
+        }
+      }
+    }
+
+    private void await() throws IOException {
+      if (selector.select(timeoutMillis) == 0 && !Thread.currentThread().isInterrupted()) {
+        throw new SocketTimeoutException("no progress within " + timeoutMillis + " ms");
+      }
+      selector.selectedKeys().clear();
+    }
+
+    @Override
+    public void close() throws IOException {
+      selector.close();
+    }
+  }
+
+  /**
+   * Joins the ring. {@code server} is this rank's listening socket, made by {@link #listen} (its
+   * address was published to the others); {@code peers} holds every rank's address, in rank order.
    */
   public static RingAllReduce connect(
       int rank,
@@ -83,6 +163,10 @@ public final class RingAllReduce implements Collective, AutoCloseable {
       byte[] secret,
       int timeoutMillis,
       int pieceBytes) {
+    if (server.getChannel() == null) {
+      throw new IllegalArgumentException(
+          "rank " + rank + ": the ring's listening socket must come from RingAllReduce.listen");
+    }
     int worldSize = peers.size();
     int next = (rank + 1) % worldSize;
     int previous = (rank - 1 + worldSize) % worldSize;
@@ -93,7 +177,8 @@ public final class RingAllReduce implements Collective, AutoCloseable {
           acceptor.submit(() -> acceptAuthenticated(server, secret, rank, previous, timeoutMillis));
       Socket toNext = connectAuthenticated(peers.get(next), secret, rank, next, timeoutMillis);
       Socket fromPrevious = accepted.get(timeoutMillis * 2L, TimeUnit.MILLISECONDS);
-      return new RingAllReduce(rank, worldSize, Math.max(1, pieceBytes / 4), toNext, fromPrevious);
+      return new RingAllReduce(
+          rank, worldSize, Math.max(1, pieceBytes / 4), timeoutMillis, toNext, fromPrevious);
     } catch (Exception e) {
       throw new IllegalStateException(
           "rank "
@@ -150,7 +235,7 @@ public final class RingAllReduce implements Collective, AutoCloseable {
       throws IOException {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
     while (true) {
-      Socket s = new Socket();
+      Socket s = SocketChannel.open().socket();
       try {
         s.connect(address, timeoutMillis);
         configure(s, timeoutMillis);
@@ -258,7 +343,6 @@ public final class RingAllReduce implements Collective, AutoCloseable {
           sender.submit(
               () -> {
                 send.run();
-                out.flush();
                 return null;
               });
       receive.run();
@@ -291,22 +375,21 @@ public final class RingAllReduce implements Collective, AutoCloseable {
    * of many stripes costs as few writes as a contiguous one.
    */
   private void writeRanges(float[] buffer, int[] ranges) throws IOException {
-    FloatBuffer view = ByteBuffer.wrap(sendBytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
     int filled = 0;
     for (int i = 0; i < ranges.length; i += 2) {
       for (int at = ranges[i]; at < ranges[i + 1]; ) {
         int count = Math.min(pieceFloats - filled, ranges[i + 1] - at);
-        view.put(filled, buffer, at, count);
+        sendFloats.put(filled, buffer, at, count);
         filled += count;
         at += count;
         if (filled == pieceFloats) {
-          out.write(sendBytes, 0, filled * 4);
+          out.write(sendBytes.clear());
           filled = 0;
         }
       }
     }
     if (filled > 0) {
-      out.write(sendBytes, 0, filled * 4);
+      out.write(sendBytes.clear().limit(filled * 4));
     }
   }
 
@@ -319,21 +402,24 @@ public final class RingAllReduce implements Collective, AutoCloseable {
     for (int i = 0; i < ranges.length; i += 2) {
       total += ranges[i + 1] - ranges[i];
     }
-    FloatBuffer view = ByteBuffer.wrap(receiveBytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
     int range = 0;
     int at = ranges.length == 0 ? 0 : ranges[0];
     for (long done = 0; done < total; ) {
       int count = (int) Math.min(pieceFloats, total - done);
-      in.readFully(receiveBytes, 0, count * 4);
+      in.read(receiveBytes.clear().limit(count * 4));
+      if (add) {
+        // Out of the direct buffer in one bulk copy, then added by a loop the JIT vectorises:
+        // reading each float of a direct buffer inside the add is slower than both together.
+        receiveFloats.get(0, received, 0, count);
+      }
       for (int used = 0; used < count; ) {
         int n = Math.min(count - used, ranges[range + 1] - at);
         if (add) {
-          // Decoded and added in one pass over the piece.
-          for (int k = 0, b = used << 2; k < n; k++, b += 4) {
-            buffer[at + k] += (float) FLOATS.get(receiveBytes, b);
+          for (int k = 0; k < n; k++) {
+            buffer[at + k] += received[used + k];
           }
         } else {
-          view.get(used, buffer, at, n);
+          receiveFloats.get(used, buffer, at, n);
         }
         used += n;
         at += n;
@@ -356,14 +442,19 @@ public final class RingAllReduce implements Collective, AutoCloseable {
     for (int s = 0; s < steps; s++) {
       step(
           () -> {
-            for (long sent = 0; sent < bytesPerStep; sent += sendBytes.length) {
-              out.write(sendBytes, 0, (int) Math.min(sendBytes.length, bytesPerStep - sent));
+            for (long sent = 0; sent < bytesPerStep; sent += sendBytes.capacity()) {
+              out.write(
+                  sendBytes
+                      .clear()
+                      .limit((int) Math.min(sendBytes.capacity(), bytesPerStep - sent)));
             }
           },
           () -> {
-            for (long got = 0; got < bytesPerStep; got += receiveBytes.length) {
-              in.readFully(
-                  receiveBytes, 0, (int) Math.min(receiveBytes.length, bytesPerStep - got));
+            for (long got = 0; got < bytesPerStep; got += receiveBytes.capacity()) {
+              in.read(
+                  receiveBytes
+                      .clear()
+                      .limit((int) Math.min(receiveBytes.capacity(), bytesPerStep - got)));
             }
           });
     }
@@ -393,11 +484,7 @@ public final class RingAllReduce implements Collective, AutoCloseable {
   }
 
   private int timeoutSeconds() {
-    try {
-      return fromPrevious.getSoTimeout() / 1000;
-    } catch (IOException e) {
-      return -1;
-    }
+    return timeoutMillis / 1000;
   }
 
   private static void sleep(long millis) {
@@ -414,6 +501,8 @@ public final class RingAllReduce implements Collective, AutoCloseable {
     try {
       toNext.close();
       fromPrevious.close();
+      out.close();
+      in.close();
     } catch (IOException ignored) {
       // Closing a broken connection can fail; nothing is left to release.
     }

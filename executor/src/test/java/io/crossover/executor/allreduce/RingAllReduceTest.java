@@ -30,7 +30,7 @@ class RingAllReduceTest {
   static List<ServerSocket> servers(int w) throws Exception {
     List<ServerSocket> out = new ArrayList<>();
     for (int r = 0; r < w; r++) {
-      out.add(new ServerSocket(0, 16, InetAddress.getLoopbackAddress()));
+      out.add(RingAllReduce.listen(InetAddress.getLoopbackAddress()));
     }
     return out;
   }
@@ -278,6 +278,43 @@ class RingAllReduceTest {
       assertTrue(
           e.getMessage().startsWith("rank 0 cannot join the all-reduce ring of 2"), e.getMessage());
     } finally {
+      for (ServerSocket s : servers) {
+        s.close();
+      }
+    }
+  }
+
+  @Test
+  void aListeningSocketWithoutAChannelIsRefusedNamingTheFactory() throws Exception {
+    try (ServerSocket plain = new ServerSocket(0, 16, InetAddress.getLoopbackAddress())) {
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> RingAllReduce.connect(0, List.of(), plain, SECRET, 500, 64));
+      assertTrue(e.getMessage().contains("RingAllReduce.listen"), e.getMessage());
+    }
+  }
+
+  @Test
+  void aPeerThatClosesItsConnectionFailsTheStepAtOnce() throws Exception {
+    List<ServerSocket> servers = servers(2);
+    ExecutorService pool = Executors.newFixedThreadPool(1);
+    try {
+      Future<RingAllReduce> leaving =
+          pool.submit(
+              () ->
+                  RingAllReduce.connect(1, addresses(servers), servers.get(1), SECRET, 10_000, 64));
+      RingAllReduce ring =
+          RingAllReduce.connect(0, addresses(servers), servers.get(0), SECRET, 30_000, 64);
+      leaving.get(10, TimeUnit.SECONDS).close();
+      long start = System.nanoTime();
+      RuntimeException e = assertThrows(RuntimeException.class, () -> ring.sum(new float[1000]));
+      double seconds = (System.nanoTime() - start) / 1e9;
+      assertTrue(e.getMessage().startsWith("rank 0: all-reduce failed"), e.getMessage());
+      assertTrue(seconds < 10, "failed after " + seconds + " s instead of at once");
+      ring.close();
+    } finally {
+      pool.shutdownNow();
       for (ServerSocket s : servers) {
         s.close();
       }
