@@ -275,6 +275,62 @@ class DistributedTrainIT {
   }
 
   @Test
+  void theDriverServesTheRunsFiguresToPrometheusWhileItTrains() throws Exception {
+    String sparkConf =
+        "cluster.spark-conf={\"spark.ui.enabled\"=\"true\",\"spark.ui.port\"=\"0\","
+            + "\"spark.metrics.conf.*.sink.prometheusServlet.class\"="
+            + "\"org.apache.spark.metrics.sink.PrometheusServlet\","
+            + "\"spark.metrics.conf.*.sink.prometheusServlet.path\"=\"/metrics/prometheus\"}";
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newSingleThreadExecutor();
+    java.util.concurrent.Future<Integer> run =
+        pool.submit(
+            () ->
+                CrossoverCommand.execute(
+                    concat(
+                        with(train("scraped", 2), "--total-tokens", "64Ki"),
+                        new String[] {"--set", sparkConf})));
+    java.util.regex.Pattern step =
+        java.util.regex.Pattern.compile("crossover_scraped_step_Value\\{[^}]*\\} (\\S+)");
+    java.util.TreeSet<Double> steps = new java.util.TreeSet<>();
+    String scraped = "";
+    try {
+      while (!run.isDone()) {
+        scala.Option<org.apache.spark.SparkContext> active =
+            org.apache.spark.SparkContext$.MODULE$.getActive();
+        if (active.isDefined() && active.get().uiWebUrl().isDefined()) {
+          try (InputStream in =
+              java.net
+                  .URI
+                  .create(active.get().uiWebUrl().get() + "/metrics/prometheus")
+                  .toURL()
+                  .openStream()) {
+            String body = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            java.util.regex.Matcher m = step.matcher(body);
+            if (m.find() && !m.group(1).equals("NaN")) {
+              steps.add(Double.parseDouble(m.group(1)));
+              scraped = body;
+            }
+          } catch (java.io.IOException e) {
+            // The UI is starting or stopping: scrape again.
+          }
+        }
+        Thread.sleep(200);
+      }
+      assertEquals(0, run.get());
+    } finally {
+      pool.shutdownNow();
+    }
+    assertTrue(steps.size() >= 2, "the step advanced while scraping: " + steps);
+    assertTrue(steps.last() <= 64, "steps " + steps);
+    for (String figure : List.of("tokens_seen", "epoch", "loss", "tokens_per_s")) {
+      assertTrue(
+          scraped.contains("crossover_scraped_" + figure + "_Value"),
+          figure + " missing from:\n" + scraped);
+    }
+  }
+
+  @Test
   void impossibleLaunchesAreRefusedWithTheSetting() throws java.io.IOException {
     java.io.StringWriter err = new java.io.StringWriter();
     var cli = io.crossover.driver.cli.CrossoverCommand.commandLine();

@@ -22,11 +22,15 @@ public final class MetricsTail {
   private long evalsOffset;
 
   private final java.util.function.LongConsumer progress;
+  private final RunGauges gauges;
 
-  public MetricsTail(RunDir run, long steps, java.util.function.LongConsumer progress) {
+  /** Prints each new line, tells {@code progress} each step and keeps {@code gauges} current. */
+  public MetricsTail(
+      RunDir run, long steps, java.util.function.LongConsumer progress, RunGauges gauges) {
     this.run = run;
     this.steps = steps;
     this.progress = progress;
+    this.gauges = gauges;
   }
 
   public void start() {
@@ -138,6 +142,7 @@ public final class MetricsTail {
 
   private void print(JsonNode n, boolean metrics) {
     if (metrics) {
+      gauges.step(n);
       progress.accept(n.path("step").asLong());
       System.out.printf(
           Locale.ROOT,
@@ -152,6 +157,7 @@ public final class MetricsTail {
           n.path("tokens_per_s").asDouble(),
           n.path("eta_s").asDouble());
     } else {
+      gauges.eval(n);
       StringBuilder tasks = new StringBuilder();
       n.path("tasks")
           .fields()

@@ -45,7 +45,8 @@ public final class DistributedTrain {
     int w = c.cluster().worldSize();
     SparkSession spark =
         shared != null ? shared : SparkSessions.create(c.cluster(), "train " + c.run().name());
-    MetricsTail tail = new MetricsTail(runDir, plan.steps(), progress);
+    TrainingSource source = new TrainingSource(c.run().name()).register();
+    MetricsTail tail = new MetricsTail(runDir, plan.steps(), progress, source.gauges());
     try {
       JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
       preflight(sc, w);
@@ -73,6 +74,7 @@ public final class DistributedTrain {
       return done;
     } finally {
       tail.stop();
+      source.close();
       if (shared == null) {
         spark.stop();
       }
