@@ -13,8 +13,9 @@ Usage: k8s/images/build.sh [--images LIST] [--kubernetes auto|yes|no] [--offline
 
   --images LIST       comma-separated, from base,spark,hdfs,crossover (default: all four;
                       each one builds what it stands on)
-  --kubernetes MODE   add spark-kubernetes to the Spark image: yes, no, or auto (default: yes
-                      where Maven can resolve it at this Spark version, else no, said loudly)
+  --kubernetes MODE   add spark-kubernetes to the Spark image: yes (default: fail if Maven
+                      cannot resolve it at this Spark version), auto (yes where it resolves,
+                      else no, said loudly) or no (standalone clusters and spark-submit only)
   --offline           Maven from the local repository only
   --registry PREFIX   also tag each image PREFIX/NAME:VERSION (e.g. registry.example.com/ml)
   --push              push those tags (needs --registry)
@@ -36,7 +37,7 @@ suite=bookworm
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 packages=openjdk-17-jre-headless,tini,procps
 images=base,spark,hdfs,crossover
-kubernetes=auto
+kubernetes=yes
 offline=
 registry=
 push=no
@@ -149,7 +150,13 @@ spark_jars() {
       "not Kubernetes drivers or executors"
     mvn -B -q $offline -f "$here/spark/pom.xml" package >"$work/spark-mvn.log" 2>&1 && return
   fi
-  echo "build.sh: Maven could not resolve Spark's jars; its log is $work/spark-mvn.log:" >&2
+  if [ "$kubernetes" = yes ]; then
+    echo "build.sh: Maven could not resolve Spark's jars with spark-kubernetes_2.13:$spark_version" \
+      "(the Kubernetes backend; --kubernetes auto or no builds without it); its log is" \
+      "$work/spark-mvn.log:" >&2
+  else
+    echo "build.sh: Maven could not resolve Spark's jars; its log is $work/spark-mvn.log:" >&2
+  fi
   grep ERROR "$work/spark-mvn.log" | head -5 >&2
   exit 1
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The same job without the Spark Operator. Create the ConfigMap first:
+# The same job without the Spark Operator. Run it from this directory (it reads the
+# pod templates beside it) after creating the ConfigMap:
 #   kubectl apply -n crossover -f rbac.yaml -f configmap.yaml
 # Gang scheduling needs the scheduler's own settings (see the README).
 set -euo pipefail
@@ -8,11 +9,11 @@ spark-submit \
   --deploy-mode cluster \
   --name crossover-sweep-toy \
   --class io.crossover.driver.Crossover \
+  --driver-memory 4g \
   --conf spark.kubernetes.namespace=crossover \
   --conf spark.kubernetes.container.image=registry.example.com/crossover:0.1.0 \
   --conf spark.kubernetes.authenticate.driver.serviceAccountName=crossover \
-  --conf spark.kubernetes.driver.volumes.configMap.crossover-config.mount.path=/etc/crossover \
-  --conf spark.kubernetes.driver.volumes.configMap.crossover-config.options.name=crossover-sweep-toy \
+  --conf spark.kubernetes.driver.podTemplateFile=driver-pod-template.yaml \
   --conf spark.executor.instances=2 \
   --conf spark.executor.memory=1g \
   --conf spark.executor.extraJavaOptions='-Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1' \

@@ -54,6 +54,7 @@ public final class Manifests {
     files.put("configmap.yaml", yaml(List.of(configMap(null))));
     files.put("spark-application.yaml", yaml(List.of(sparkApplication(trainArguments()))));
     files.put("gpu-executor-pod-template.yaml", yaml(List.of(gpuPodTemplate())));
+    files.put("driver-pod-template.yaml", yaml(List.of(driverPodTemplate())));
     files.put("spark-submit.sh", sparkSubmit(trainArguments()));
     return files;
   }
@@ -66,6 +67,7 @@ public final class Manifests {
     files.put("configmap.yaml", yaml(List.of(configMap(sweepFileText))));
     files.put("scheduled-sweep.yaml", yaml(List.of(scheduled(args))));
     files.put("gpu-executor-pod-template.yaml", yaml(List.of(gpuPodTemplate())));
+    files.put("driver-pod-template.yaml", yaml(List.of(driverPodTemplate())));
     files.put("spark-submit.sh", sparkSubmit(args));
     return files;
   }
@@ -237,11 +239,36 @@ public final class Manifests {
     return pod;
   }
 
+  /**
+   * The driver pod of plain spark-submit: the run's ConfigMap mounted at {@link Target#CONF_DIR}.
+   * Spark's own volume settings ({@code spark.kubernetes.driver.volumes.*}) have no ConfigMap type.
+   */
+  @SuppressWarnings("unchecked")
+  Map<String, Object> driverPodTemplate() {
+    Map<String, Object> pod = object("v1", "Pod", "crossover-driver");
+    ((Map<String, Object>) pod.get("metadata")).put("labels", labels("driver"));
+    pod.put(
+        "spec",
+        map(
+            "volumes",
+            List.of(map("name", "crossover-config", "configMap", map("name", "crossover-" + name))),
+            "containers",
+            List.of(
+                map(
+                    "name",
+                    "spark-kubernetes-driver",
+                    "volumeMounts",
+                    List.of(map("name", "crossover-config", "mountPath", Target.CONF_DIR))))));
+    return pod;
+  }
+
   /** The same job with plain spark-submit against the Kubernetes API server. */
   String sparkSubmit(List<String> args) {
     StringBuilder s = new StringBuilder();
     s.append("#!/usr/bin/env bash\n");
-    s.append("# The same job without the Spark Operator. Create the ConfigMap first:\n");
+    s.append(
+        "# The same job without the Spark Operator. Run it from this directory (it reads the\n");
+    s.append("# pod templates beside it) after creating the ConfigMap:\n");
     s.append("#   kubectl apply -n ").append(target.namespace());
     s.append(" -f rbac.yaml -f configmap.yaml\n");
     s.append("# Gang scheduling needs the scheduler's own settings (see the README).\n");
@@ -251,18 +278,14 @@ public final class Manifests {
     s.append("  --deploy-mode cluster \\\n");
     s.append("  --name crossover-").append(name).append(" \\\n");
     s.append("  --class io.crossover.driver.Crossover \\\n");
+    // The SparkApplication's driver memory; without it spark-submit gives the driver pod 1g.
+    s.append("  --driver-memory ").append(target.driverMemory()).append(" \\\n");
     s.append("  --conf spark.kubernetes.namespace=").append(target.namespace()).append(" \\\n");
     s.append("  --conf spark.kubernetes.container.image=").append(target.image()).append(" \\\n");
     s.append("  --conf spark.kubernetes.authenticate.driver.serviceAccountName=")
         .append(Target.SERVICE_ACCOUNT)
         .append(" \\\n");
-    s.append("  --conf spark.kubernetes.driver.volumes.configMap.crossover-config.mount.path=")
-        .append(Target.CONF_DIR)
-        .append(" \\\n");
-    s.append("  --conf spark.kubernetes.driver.volumes.configMap.crossover-config.options.name=")
-        .append("crossover-")
-        .append(name)
-        .append(" \\\n");
+    s.append("  --conf spark.kubernetes.driver.podTemplateFile=driver-pod-template.yaml \\\n");
     s.append("  --conf spark.executor.instances=").append(config.cluster().worldSize());
     s.append(" \\\n");
     s.append("  --conf spark.executor.memory=").append(config.cluster().executorMemory());

@@ -63,6 +63,7 @@ class ManifestsTest {
             "configmap.yaml",
             "spark-application.yaml",
             "gpu-executor-pod-template.yaml",
+            "driver-pod-template.yaml",
             "spark-submit.sh"),
         List.copyOf(files.keySet()));
 
@@ -124,7 +125,16 @@ class ManifestsTest {
 
     String submit = files.get("spark-submit.sh");
     assertTrue(submit.contains("--conf spark.executor.instances=8"), submit);
+    assertTrue(submit.contains("--driver-memory 8g"), submit);
     assertTrue(submit.contains("podTemplateFile=gpu-executor-pod-template.yaml"), submit);
+    // Spark's volume settings have no ConfigMap type: the driver's template mounts the config.
+    assertTrue(submit.contains("driver.podTemplateFile=driver-pod-template.yaml"), submit);
+    Pod driverTemplate = K8S.unmarshal(files.get("driver-pod-template.yaml"), Pod.class);
+    assertEquals(
+        "crossover-mdm-u1b", driverTemplate.getSpec().getVolumes().get(0).getConfigMap().getName());
+    assertEquals(
+        "/etc/crossover",
+        driverTemplate.getSpec().getContainers().get(0).getVolumeMounts().get(0).getMountPath());
     assertTrue(submit.endsWith("crossover.jar train -c /etc/crossover/config.json --resume\n"));
   }
 

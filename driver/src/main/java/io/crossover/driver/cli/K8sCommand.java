@@ -74,7 +74,10 @@ public final class K8sCommand {
     @Option(names = "--driver-memory", defaultValue = "4g", description = "Default: 4g.")
     String driverMemory;
 
-    @Option(names = "--spark-version", defaultValue = "4.1.3", description = "Default: 4.1.3.")
+    @Option(
+        names = "--spark-version",
+        defaultValue = "4.2.0",
+        description = "Spark of the image (default: 4.2.0, the version Crossover is built with).")
     String sparkVersion;
 
     @Option(names = "--out", description = "Directory to write (default k8s/rendered/NAME).")

@@ -65,6 +65,16 @@ class K8sRenderTest {
   }
 
   @Test
+  void theDefaultSparkVersionIsTheOneCrossoverIsBuiltWith() throws Exception {
+    String declared =
+        K8sCommand.Render.class
+            .getDeclaredField("sparkVersion")
+            .getAnnotation(picocli.CommandLine.Option.class)
+            .defaultValue();
+    assertEquals(org.apache.spark.package$.MODULE$.SPARK_VERSION(), declared);
+  }
+
+  @Test
   void aSchedulerWithoutGangSchedulingIsRefused() {
     assertEquals(
         CrossoverCommand.EXIT_USAGE,
