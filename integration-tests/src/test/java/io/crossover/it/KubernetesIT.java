@@ -299,6 +299,100 @@ class KubernetesIT {
     assertTrue(properties.contains("spark.executor.resource.gpu.amount=1"), properties);
   }
 
+  @Test
+  void aClientModeDriverHasSparkCreateOneGpuExecutorPodPerRank() throws Exception {
+    Path dir =
+        render("client", "--gpu", "--set", "cluster.world-size=2", "--set", "run.name=client");
+    Path corpus = Files.createDirectories(tmp.resolve("corpus"));
+    Files.copy(IngestIT.BROWN, corpus.resolve("brown.jsonl.gz"));
+    String dataset = tmp.resolve("datasets/brown").toUri().toString();
+    assertEquals(
+        0,
+        CrossoverCommand.execute(
+            "ingest", "--input", corpus.toString(), "--dataset", dataset, "--master", "local[2]"));
+    // The settings spark-submit.sh passes, for a driver in this JVM: its executors are pods.
+    Map<String, String> conf = submitConf(dir);
+    conf.put("spark.driver.host", "127.0.0.1");
+    conf.put("spark.driver.bindAddress", "127.0.0.1");
+    // No kubelet runs the pods: the launch is refused after this wait, as with too few nodes.
+    conf.put("spark.scheduler.maxRegisteredResourcesWaitingTime", "20s");
+    StringBuilder sparkConf = new StringBuilder("cluster.spark-conf={");
+    conf.forEach((k, v) -> sparkConf.append('"').append(k).append("\"=\"").append(v).append("\","));
+    sparkConf.setLength(sparkConf.length() - 1);
+    sparkConf.append('}');
+    String[] train =
+        DistributedTrainIT.concat(
+            SparkSubmitIT.trainArgs(dataset, tmp.resolve("runs").toUri().toString(), "client"),
+            new String[] {"--set", "cluster.master=" + master(), "--set", sparkConf.toString()});
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newSingleThreadExecutor();
+    try {
+      java.io.StringWriter err = new java.io.StringWriter();
+      var cli = CrossoverCommand.commandLine();
+      cli.setErr(new java.io.PrintWriter(err, true));
+      java.util.concurrent.Future<Integer> run = pool.submit(() -> cli.execute(train));
+      List<Pod> executors = List.of();
+      Boolean dynamic = null;
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (!run.isDone() && System.nanoTime() < deadline) {
+        executors = executorPods();
+        scala.Option<org.apache.spark.SparkContext> active =
+            org.apache.spark.SparkContext$.MODULE$.getActive();
+        if (active.isDefined() && active.get().master().startsWith("k8s://")) {
+          dynamic = active.get().executorAllocationManager().isDefined();
+        }
+        Thread.sleep(500);
+      }
+      assertEquals(
+          CrossoverCommand.EXIT_USAGE,
+          run.get(60, TimeUnit.SECONDS),
+          "no executor ever registers: the launch is refused");
+      assertTrue(
+          err.toString().contains("config key 'cluster.world-size': value 2 needs 2 executors")
+              && err.toString().contains("executor pods left Pending"),
+          err.toString());
+      assertEquals(2, executors.size(), () -> "executor pods: " + executorPods());
+      assertEquals(Boolean.FALSE, dynamic, "dynamic allocation stays off");
+      for (Pod pod : executors) {
+        Container c = pod.getSpec().getContainers().get(0);
+        assertEquals(IMAGE, c.getImage());
+        assertEquals(new Quantity("1"), c.getResources().getLimits().get("nvidia.com/gpu"));
+        assertEquals("true", pod.getSpec().getNodeSelector().get("nvidia.com/gpu.present"));
+        assertEquals("nvidia.com/gpu", pod.getSpec().getTolerations().get(0).getKey());
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /**
+   * The executor pods of the app named {@code crossover train <run>}, as the allocator made them.
+   */
+  static List<Pod> executorPods(String run) {
+    return client
+        .pods()
+        .inNamespace(NAMESPACE)
+        .withLabel("spark-role", "executor")
+        .list()
+        .getItems();
+  }
+
+  /** The --conf settings of a rendered spark-submit.sh, pod template paths made absolute. */
+  static Map<String, String> submitConf(Path dir) throws java.io.IOException {
+    Map<String, String> conf = new java.util.LinkedHashMap<>();
+    for (String line : Files.readAllLines(dir.resolve("spark-submit.sh"))) {
+      String t = line.strip().replaceAll(" \\\\$", "").replace("'", "");
+      if (t.startsWith("--conf ")) {
+        String kv = t.substring("--conf ".length());
+        String key = kv.substring(0, kv.indexOf('='));
+        String value = kv.substring(kv.indexOf('=') + 1);
+        conf.put(key, value.endsWith(".yaml") ? dir.resolve(value).toString() : value);
+      }
+    }
+    conf.put("spark.executor.memory", "1g");
+    return conf;
+  }
+
   static Volume volume(Pod pod, String name) {
     return pod.getSpec().getVolumes().stream()
         .filter(v -> v.getName().equals(name))

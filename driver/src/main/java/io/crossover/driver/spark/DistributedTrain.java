@@ -127,9 +127,12 @@ public final class DistributedTrain {
               + executors
               + (waited > 0 ? " after " + waited + " s (" + WAIT_KEY + ")" : "")
               + "; lower it or give the job more executors"
-              + " (e.g. --set cluster.master=local-cluster["
-              + worldSize
-              + ",1,1024])");
+              + (waited > 0
+                  ? " (spark.executor.instances="
+                      + worldSize
+                      + ", and check that they can start: on Kubernetes, executor pods left"
+                      + " Pending)"
+                  : " (e.g. --set cluster.master=local-cluster[" + worldSize + ",1,1024])"));
     }
   }
 }
