@@ -365,10 +365,8 @@ class KubernetesIT {
     }
   }
 
-  /**
-   * The executor pods of the app named {@code crossover train <run>}, as the allocator made them.
-   */
-  static List<Pod> executorPods(String run) {
+  /** The executor pods Spark's allocator has created (only one test makes any). */
+  static List<Pod> executorPods() {
     return client
         .pods()
         .inNamespace(NAMESPACE)
