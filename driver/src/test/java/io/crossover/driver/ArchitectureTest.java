@@ -58,7 +58,7 @@ class ArchitectureTest {
         .whereLayer("sweep")
         .mayOnlyBeAccessedByLayers("cli")
         .whereLayer("capacity")
-        .mayOnlyBeAccessedByLayers("cli", "bench")
+        .mayOnlyBeAccessedByLayers("cli", "bench", "run")
         .whereLayer("render")
         .mayOnlyBeAccessedByLayers("cli", "sweep")
         .whereLayer("report")

@@ -171,6 +171,14 @@ class DistributedTrainIT {
     // The logged loss is the mean over ranks: the full batch's loss, to rounding.
     assertEquals(m1.get(m1.size() - 1).path("loss").asDouble(), last.path("loss").asDouble(), 1e-3);
     assertTrue(hdfs.fs.exists(new org.apache.hadoop.fs.Path("/runs/two/DONE")));
+    // Two ranks spend time in the ring, one none; the model's FLOP rate follows tokens/s; a CPU
+    // has no published peak, so no MFU.
+    JsonNode alone = m1.get(m1.size() - 1);
+    assertEquals(0, alone.path("all_reduce_s").asDouble());
+    assertTrue(last.path("all_reduce_s").asDouble() > 0, last.toString());
+    assertTrue(last.path("all_reduce_wait_s").asDouble() >= 0, last.toString());
+    assertTrue(last.path("model_flops_per_s").asDouble() > 0, last.toString());
+    assertTrue(Double.isNaN(last.path("mfu").asDouble()), last.toString());
   }
 
   @Test
@@ -323,7 +331,8 @@ class DistributedTrainIT {
     }
     assertTrue(steps.size() >= 2, "the step advanced while scraping: " + steps);
     assertTrue(steps.last() <= 64, "steps " + steps);
-    for (String figure : List.of("tokens_seen", "epoch", "loss", "tokens_per_s")) {
+    for (String figure :
+        List.of("tokens_seen", "epoch", "loss", "tokens_per_s", "all_reduce_s", "mfu")) {
       assertTrue(
           scraped.contains("crossover_scraped_" + figure + "_Value"),
           figure + " missing from:\n" + scraped);

@@ -1,5 +1,6 @@
 package io.crossover.driver.capacity;
 
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -14,6 +15,21 @@ public final class Gpus {
 
   private static long mib(long n) {
     return n << 20;
+  }
+
+  /**
+   * The known GPU whose product name (as nvidia-smi prints it, e.g. "NVIDIA H100 80GB HBM3") is
+   * {@code productName}, if any.
+   */
+  public static java.util.Optional<Device> named(String productName) {
+    String n = productName.toUpperCase(Locale.ROOT);
+    // L40S before L4, A100 not A10: the longer names first.
+    for (String kind : List.of("H100", "A100", "L40S", "L4")) {
+      if (n.matches(".*\\b" + kind + "\\b.*")) {
+        return java.util.Optional.of(of(kind));
+      }
+    }
+    return java.util.Optional.empty();
   }
 
   /** The GPU called {@code name}; a user's mistake when it is unknown. */

@@ -15,18 +15,7 @@ public final class MetricsLog implements java.util.function.Consumer<StepMetrics
 
   @Override
   public void accept(StepMetrics m) {
-    System.out.printf(
-        Locale.ROOT,
-        "step %d/%d | epoch %.2f | tokens %s | loss %.4f | lr %.2e | grad %.3f | %s tok/s | eta %s%n",
-        m.step(),
-        m.steps(),
-        m.epoch(),
-        Counts.grouped(m.tokensSeen()),
-        m.loss(),
-        m.lr(),
-        m.gradNorm(),
-        Counts.grouped(Math.round(m.tokensPerS())),
-        duration(m.etaS()));
+    System.out.println(progress(m));
     try {
       out.write(Json.snakeLine(m));
       out.write('\n');
@@ -34,6 +23,35 @@ public final class MetricsLog implements java.util.function.Consumer<StepMetrics
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException("cannot append to metrics.jsonl", e);
     }
+  }
+
+  /** The console's line for a step: what rank 0 prints, and the driver of a multi-rank run. */
+  public static String progress(StepMetrics m) {
+    StringBuilder line =
+        new StringBuilder(
+            String.format(
+                Locale.ROOT,
+                "step %d/%d | epoch %.2f | tokens %s | loss %.4f | lr %.2e | grad %.3f | %s tok/s",
+                m.step(),
+                m.steps(),
+                m.epoch(),
+                Counts.grouped(m.tokensSeen()),
+                m.loss(),
+                m.lr(),
+                m.gradNorm(),
+                Counts.grouped(Math.round(m.tokensPerS()))));
+    if (Double.isFinite(m.mfu()) && m.mfu() > 0) {
+      line.append(String.format(Locale.ROOT, " | MFU %.2f", m.mfu()));
+    }
+    if (m.allReduceS() > 0) {
+      line.append(
+          String.format(
+              Locale.ROOT,
+              " | all-reduce %.0f ms/step (%.0f exposed)",
+              m.allReduceS() * 1e3,
+              m.allReduceWaitS() * 1e3));
+    }
+    return line.append(" | eta ").append(duration(m.etaS())).toString();
   }
 
   private static String duration(double seconds) {

@@ -2,6 +2,7 @@ package io.crossover.driver.run;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.crossover.data.Json;
+import io.crossover.executor.train.StepMetrics;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
@@ -144,18 +145,7 @@ public final class MetricsTail {
     if (metrics) {
       gauges.step(n);
       progress.accept(n.path("step").asLong());
-      System.out.printf(
-          Locale.ROOT,
-          "step %d/%d | epoch %.2f | tokens %,d | loss %.4f | lr %.2e | grad %.3f | %,.0f tok/s | eta %.0f s%n",
-          n.path("step").asLong(),
-          steps,
-          n.path("epoch").asDouble(),
-          n.path("tokens_seen").asLong(),
-          n.path("loss").asDouble(),
-          n.path("lr").asDouble(),
-          n.path("grad_norm").asDouble(),
-          n.path("tokens_per_s").asDouble(),
-          n.path("eta_s").asDouble());
+      System.out.println(MetricsLog.progress(Json.fromSnakeLine(n.toString(), StepMetrics.class)));
     } else {
       gauges.eval(n);
       StringBuilder tasks = new StringBuilder();

@@ -11,6 +11,9 @@ import io.crossover.data.read.ValidationSample;
 import io.crossover.data.shard.Dataset;
 import io.crossover.data.tokenize.Tokenizer;
 import io.crossover.data.tokenize.TokenizerSpec;
+import io.crossover.driver.capacity.Device;
+import io.crossover.driver.capacity.Gpus;
+import io.crossover.driver.process.NvidiaSmi;
 import io.crossover.driver.process.QualifiedPaths;
 import io.crossover.executor.allreduce.BucketedSync;
 import io.crossover.executor.allreduce.Collective;
@@ -173,7 +176,11 @@ public final class RankSession {
                 manager,
                 lead ? metrics : m -> {},
                 config.train().logEvery(),
-                config.train().maxNonfiniteSteps());
+                config.train().maxNonfiniteSteps(),
+                new Trainer.Rates(
+                    objective.trainingFlopsPerToken(
+                        config.model(), vocab, config.budget().seqLen()),
+                    peakFlops(device) * config.cluster().worldSize()));
         return trainer.train(
             reader,
             from,
@@ -185,6 +192,24 @@ public final class RankSession {
         throw new java.io.UncheckedIOException("cannot write to " + runDir.path(), e);
       }
     }
+  }
+
+  /**
+   * The peak FLOP/s of this rank's device at the training precision: a GPU the planner knows by the
+   * name nvidia-smi gives (every GPU of the host the same kind); NaN on CPUs and other GPUs.
+   */
+  private double peakFlops(ai.djl.Device device) {
+    if (!device.isGpu()) {
+      return Double.NaN;
+    }
+    List<java.util.Optional<Device>> kinds =
+        NvidiaSmi.names().stream().map(Gpus::named).distinct().toList();
+    return kinds.size() == 1 && kinds.get(0).isPresent()
+        ? kinds
+            .get(0)
+            .get()
+            .flops(Precision.resolve(config.train().precision(), device).precision())
+        : Double.NaN;
   }
 
   /** Buckets over the ranks' collective; nothing to synchronise for one rank. */

@@ -25,7 +25,11 @@ public final class RunGauges {
           "grad_norm",
           "tokens_per_s",
           "eta_s",
-          "skipped_steps");
+          "skipped_steps",
+          "all_reduce_s",
+          "all_reduce_wait_s",
+          "model_flops_per_s",
+          "mfu");
 
   private static final java.util.List<String> TASK = java.util.List.of("acc", "acc_norm", "acc_mi");
 

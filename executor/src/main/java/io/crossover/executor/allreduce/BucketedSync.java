@@ -34,7 +34,8 @@ import java.util.concurrent.Future;
  */
 public final class BucketedSync implements Trainer.GradientSync, AutoCloseable {
   private final List<Param> params;
-  private final Collective ranks;
+  private final TimedCollective ranks;
+  private long waitNanos;
   private final BucketPlan plan;
   private final OptimConfig.Shard shard;
   private final float[][] host;
@@ -64,7 +65,7 @@ public final class BucketedSync implements Trainer.GradientSync, AutoCloseable {
       long bucketBytes,
       OptimConfig.Shard shard) {
     this.params = params;
-    this.ranks = ranks;
+    this.ranks = new TimedCollective(ranks);
     this.shard = shard;
     this.plan = BucketPlan.of(params.stream().map(Param::size).toList(), segments, bucketBytes);
     this.host = new float[plan.buckets().size()][];
@@ -257,13 +258,25 @@ public final class BucketedSync implements Trainer.GradientSync, AutoCloseable {
   }
 
   @Override
+  public long commNanos() {
+    return ranks.nanos();
+  }
+
+  @Override
+  public long waitNanos() {
+    return waitNanos;
+  }
+
+  @Override
   public Result finish() {
     try {
       // Buckets backward never reported (a backward in one piece) go now.
       segmentDone(0);
+      long start = System.nanoTime();
       for (Future<?> f : inFlight) {
         f.get();
       }
+      waitNanos += System.nanoTime() - start;
       return shard.sharded() ? agreeSharded() : average();
     } catch (ExecutionException e) {
       throw failed("gradient all-reduce", e.getCause());
@@ -331,9 +344,11 @@ public final class BucketedSync implements Trainer.GradientSync, AutoCloseable {
     float[] pairs = norm.pairs();
     float[] agreed = java.util.Arrays.copyOf(pairs, pairs.length + 1);
     agreed[pairs.length] = finite ? 1f : 0f;
+    long start = System.nanoTime();
     ranks.sum(agreed, 0);
     float[] trailer = {Float.isFinite(loss) ? 1f : 0f, loss};
     ranks.sum(trailer, plan.parameters());
+    waitNanos += System.nanoTime() - start;
     float[] summed = java.util.Arrays.copyOf(agreed, pairs.length);
     return new Result(
         agreed[pairs.length] == w && trailer[0] == w, trailer[1] / w, StripeNorm.norm(summed));
@@ -345,6 +360,7 @@ public final class BucketedSync implements Trainer.GradientSync, AutoCloseable {
    * every rank ends with bitwise the same parameters an unsharded step makes.
    */
   void allGatherDeltas(float[] deltas) {
+    long start = System.nanoTime();
     try (NDManager tmp = params.get(0).array().getManager().newSubManager()) {
       NDArray[] values = new NDArray[params.size()];
       for (BucketPlan.Bucket bucket : plan.buckets()) {
@@ -356,6 +372,7 @@ public final class BucketedSync implements Trainer.GradientSync, AutoCloseable {
         }
       }
     }
+    waitNanos += System.nanoTime() - start;
   }
 
   /** All-gathers one bucket of updates and subtracts it from the parameters it covers. */

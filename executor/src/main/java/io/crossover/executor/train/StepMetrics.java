@@ -15,6 +15,12 @@ package io.crossover.executor.train;
  * @param elapsedS seconds since training started (this process)
  * @param etaS estimated seconds to the end of the plan
  * @param skippedSteps steps skipped so far because the loss or gradients were not finite
+ * @param allReduceS seconds per step this rank spent in collectives since the last report, hidden
+ *     behind backward or not (0 on one rank)
+ * @param allReduceWaitS of which the step waited for, outside backward
+ * @param modelFlopsPerS the model's training FLOPs per second over all ranks (6 per weight and
+ *     token plus attention), whatever recomputation adds
+ * @param mfu modelFlopsPerS over the ranks' peak; NaN where the device's peak is not known (CPUs)
  */
 public record StepMetrics(
     long step,
@@ -28,4 +34,8 @@ public record StepMetrics(
     double tokensPerS,
     double elapsedS,
     double etaS,
-    long skippedSteps) {}
+    long skippedSteps,
+    double allReduceS,
+    double allReduceWaitS,
+    double modelFlopsPerS,
+    double mfu) {}

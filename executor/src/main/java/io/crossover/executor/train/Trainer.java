@@ -48,6 +48,19 @@ public final class Trainer {
       }
     }
 
+    /**
+     * Nanoseconds this rank has spent in collectives so far, on any thread: hidden behind backward
+     * or not.
+     */
+    default long commNanos() {
+      return 0;
+    }
+
+    /** Of which the training thread waited for, outside backward (the exposed part). */
+    default long waitNanos() {
+      return 0;
+    }
+
     /** Stops any communication thread. */
     @Override
     default void close() {}
@@ -78,6 +91,15 @@ public final class Trainer {
     };
   }
 
+  /**
+   * What turns throughput into utilisation.
+   *
+   * @param flopsPerToken the model's training FLOPs per token
+   * @param peakFlops the peak FLOP/s of all ranks together at the training precision; NaN where the
+   *     device's peak is not known
+   */
+  public record Rates(double flopsPerToken, double peakFlops) {}
+
   /** Called after every optimiser step; checkpoints, evaluations and early stops hang here. */
   public interface StepHook {
     /** Returns true to stop training after {@code stepsDone} steps. */
@@ -93,6 +115,7 @@ public final class Trainer {
   private final Consumer<StepMetrics> sink;
   private final int logEvery;
   private final int maxNonfiniteSteps;
+  private final Rates rates;
   private long skipped;
   private int consecutiveSkips;
 
@@ -105,7 +128,8 @@ public final class Trainer {
       NDManager manager,
       Consumer<StepMetrics> sink,
       int logEvery,
-      int maxNonfiniteSteps) {
+      int maxNonfiniteSteps,
+      Rates rates) {
     this.trainStep = trainStep;
     this.schedule = schedule;
     this.plan = plan;
@@ -115,6 +139,7 @@ public final class Trainer {
     this.sink = sink;
     this.logEvery = logEvery;
     this.maxNonfiniteSteps = maxNonfiniteSteps;
+    this.rates = rates;
   }
 
   /**
@@ -125,6 +150,8 @@ public final class Trainer {
     long start = System.nanoTime();
     long windowStart = start;
     long windowFrom = fromStep;
+    long commFrom = sync.commNanos();
+    long waitFrom = sync.waitNanos();
     for (long step = fromStep; step < plan.steps(); step++) {
       StepBatch batch = batches.next();
       if (batch.step() != step) {
@@ -141,6 +168,8 @@ public final class Trainer {
         double elapsed = (now - start) / 1e9;
         double eta = (plan.steps() - step - 1) * elapsed / (step + 1 - fromStep);
         long tokensSeen = (step + 1) * plan.tokensPerStep();
+        long steps = step + 1 - windowFrom;
+        double flopsPerS = tokensPerS * rates.flopsPerToken();
         sink.accept(
             new StepMetrics(
                 step + 1,
@@ -154,9 +183,15 @@ public final class Trainer {
                 tokensPerS,
                 elapsed,
                 eta,
-                skipped));
+                skipped,
+                (sync.commNanos() - commFrom) / 1e9 / steps,
+                (sync.waitNanos() - waitFrom) / 1e9 / steps,
+                flopsPerS,
+                flopsPerS / rates.peakFlops()));
         windowStart = now;
         windowFrom = step + 1;
+        commFrom = sync.commNanos();
+        waitFrom = sync.waitNanos();
       }
       if (hook.afterStep(step + 1)) {
         return step + 1;
