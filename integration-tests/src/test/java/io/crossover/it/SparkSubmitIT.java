@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 class SparkSubmitIT {
   static final Path JAR = Path.of("../driver/target/crossover.jar").toAbsolutePath().normalize();
 
-  /** Class path entries that a Spark 4.1 distribution does not have. */
+  /** Class path entries that a Spark 4.2 distribution does not have. */
   static final List<String> NOT_IN_SPARK =
       List.of(
           "/io/crossover/",
