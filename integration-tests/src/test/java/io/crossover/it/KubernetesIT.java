@@ -156,26 +156,14 @@ class KubernetesIT {
     List<HasMetadata> app = apply(train.resolve("spark-application.yaml"));
     assertEquals("SparkApplication", app.get(0).getKind());
     assertEquals(OPERATOR + "/v1beta2", app.get(0).getApiVersion());
-    GenericKubernetesResource stored =
-        client
-            .genericKubernetesResources(OPERATOR + "/v1beta2", "SparkApplication")
-            .inNamespace(NAMESPACE)
-            .withName("crossover-applied")
-            .get();
-    assertNotNull(stored, "the SparkApplication is stored under its kind");
+    GenericKubernetesResource stored = stored("SparkApplication", "crossover-applied");
     assertReferencesResolve(stored.getAdditionalProperties());
 
     Path sweep = render("toy", "--sweep", "toy");
     apply(sweep.resolve("configmap.yaml"));
     List<HasMetadata> scheduled = apply(sweep.resolve("scheduled-sweep.yaml"));
     assertEquals("ScheduledSparkApplication", scheduled.get(0).getKind());
-    GenericKubernetesResource cron =
-        client
-            .genericKubernetesResources(OPERATOR + "/v1beta2", "ScheduledSparkApplication")
-            .inNamespace(NAMESPACE)
-            .withName("crossover-sweep-toy")
-            .get();
-    assertNotNull(cron);
+    GenericKubernetesResource cron = stored("ScheduledSparkApplication", "crossover-sweep-toy");
     @SuppressWarnings("unchecked")
     Map<String, Object> spec = (Map<String, Object>) cron.getAdditionalProperties().get("spec");
     assertNotNull(spec.get("schedule"), "a schedule");
@@ -196,6 +184,18 @@ class KubernetesIT {
             .inNamespace(NAMESPACE)
             .withName(binding.getSubjects().get(0).getName())
             .get());
+  }
+
+  /** The Spark Operator object of {@code kind} called {@code name}, as the API server has it. */
+  static GenericKubernetesResource stored(String kind, String name) {
+    GenericKubernetesResource stored =
+        client
+            .genericKubernetesResources(OPERATOR + "/v1beta2", kind)
+            .inNamespace(NAMESPACE)
+            .withName(name)
+            .get();
+    assertNotNull(stored, kind + " " + name + " is stored under its kind");
+    return stored;
   }
 
   /** The service account the driver runs as and the config map it mounts exist. */

@@ -16,7 +16,6 @@ import org.apache.hadoop.fs.Path;
  */
 public final class MetricsTail {
   private final RunDir run;
-  private final long steps;
   private Thread thread;
   private volatile boolean stopped;
   private long metricsOffset;
@@ -26,10 +25,8 @@ public final class MetricsTail {
   private final RunGauges gauges;
 
   /** Prints each new line, tells {@code progress} each step and keeps {@code gauges} current. */
-  public MetricsTail(
-      RunDir run, long steps, java.util.function.LongConsumer progress, RunGauges gauges) {
+  public MetricsTail(RunDir run, java.util.function.LongConsumer progress, RunGauges gauges) {
     this.run = run;
-    this.steps = steps;
     this.progress = progress;
     this.gauges = gauges;
   }
@@ -109,6 +106,17 @@ public final class MetricsTail {
     }
   }
 
+  /**
+   * How much of a file a reader can see. On HDFS, the lines rank 0 has hflushed while the file is
+   * still open for writing: the NameNode's length counts only completed blocks until it is closed.
+   */
+  private static long visibleLength(
+      org.apache.hadoop.fs.FSDataInputStream in, FileSystem fs, Path file) throws IOException {
+    return in instanceof org.apache.hadoop.hdfs.client.HdfsDataInputStream hdfs
+        ? hdfs.getVisibleLength()
+        : fs.getFileStatus(file).getLen();
+  }
+
   private long read(String name, long offset, boolean metrics) {
     FileSystem fs = run.fs();
     Path file = new Path(run.path(), name);
@@ -116,15 +124,16 @@ public final class MetricsTail {
       if (!fs.exists(file)) {
         return 0;
       }
-      long length = fs.getFileStatus(file).getLen();
-      if (length < offset) {
-        offset = 0; // rewritten on a retry: start over
-      }
-      if (length == offset) {
-        return offset;
-      }
-      byte[] bytes = new byte[(int) (length - offset)];
+      byte[] bytes;
       try (var in = fs.open(file)) {
+        long length = visibleLength(in, fs, file);
+        if (length < offset) {
+          offset = 0; // rewritten on a retry: start over
+        }
+        if (length == offset) {
+          return offset;
+        }
+        bytes = new byte[(int) (length - offset)];
         in.readFully(offset, bytes);
       }
       String text = new String(bytes, StandardCharsets.UTF_8);

@@ -46,7 +46,7 @@ public final class DistributedTrain {
     SparkSession spark =
         shared != null ? shared : SparkSessions.create(c.cluster(), "train " + c.run().name());
     TrainingSource source = new TrainingSource(c.run().name()).register();
-    MetricsTail tail = new MetricsTail(runDir, plan.steps(), progress, source.gauges());
+    MetricsTail tail = new MetricsTail(runDir, progress, source.gauges());
     try {
       JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
       preflight(sc, w);

@@ -31,29 +31,23 @@ final class TimedCollective implements Collective {
 
   @Override
   public void sum(float[] buffer, long globalIndex) {
-    long start = System.nanoTime();
-    try {
-      inner.sum(buffer, globalIndex);
-    } finally {
-      nanos.add(System.nanoTime() - start);
-    }
+    timed(() -> inner.sum(buffer, globalIndex));
   }
 
   @Override
   public void reduceScatter(float[] buffer, long globalIndex) {
-    long start = System.nanoTime();
-    try {
-      inner.reduceScatter(buffer, globalIndex);
-    } finally {
-      nanos.add(System.nanoTime() - start);
-    }
+    timed(() -> inner.reduceScatter(buffer, globalIndex));
   }
 
   @Override
   public void allGather(float[] buffer, long globalIndex) {
+    timed(() -> inner.allGather(buffer, globalIndex));
+  }
+
+  private void timed(Runnable collective) {
     long start = System.nanoTime();
     try {
-      inner.allGather(buffer, globalIndex);
+      collective.run();
     } finally {
       nanos.add(System.nanoTime() - start);
     }
