@@ -299,7 +299,7 @@ class DistributedTrainIT {
                         with(train("scraped", 2), "--total-tokens", "64Ki"),
                         new String[] {"--set", sparkConf})));
     java.util.regex.Pattern step =
-        java.util.regex.Pattern.compile("crossover_scraped_step_Value\\{[^}]*\\} (\\S+)");
+        java.util.regex.Pattern.compile("crossover_scraped_train_step_Value\\{[^}]*\\} (\\S+)");
     java.util.TreeSet<Double> steps = new java.util.TreeSet<>();
     String scraped = "";
     try {
@@ -334,7 +334,7 @@ class DistributedTrainIT {
     for (String figure :
         List.of("tokens_seen", "epoch", "loss", "tokens_per_s", "all_reduce_s", "mfu")) {
       assertTrue(
-          scraped.contains("crossover_scraped_" + figure + "_Value"),
+          scraped.contains("crossover_scraped_train_" + figure + "_Value"),
           figure + " missing from:\n" + scraped);
     }
   }

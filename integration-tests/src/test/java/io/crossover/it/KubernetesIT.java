@@ -335,7 +335,9 @@ class KubernetesIT {
       Boolean dynamic = null;
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
       while (!run.isDone() && System.nanoTime() < deadline) {
-        executors = executorPods();
+        // The largest count seen: stopping the context deletes the pods.
+        List<Pod> now = executorPods();
+        executors = now.size() >= executors.size() ? now : executors;
         scala.Option<org.apache.spark.SparkContext> active =
             org.apache.spark.SparkContext$.MODULE$.getActive();
         if (active.isDefined() && active.get().master().startsWith("k8s://")) {

@@ -23,6 +23,9 @@ public final class Gpus {
    */
   public static java.util.Optional<Device> named(String productName) {
     String n = productName.toUpperCase(Locale.ROOT);
+    if (n.contains("H100") && (n.contains("PCIE") || n.contains("NVL"))) {
+      return java.util.Optional.empty(); // other clocks and peaks than the SXM part in the table
+    }
     // L40S before L4, A100 not A10: the longer names first.
     for (String kind : List.of("H100", "A100", "L40S", "L4")) {
       if (n.matches(".*\\b" + kind + "\\b.*")) {

@@ -11,22 +11,37 @@ public final class NvidiaSmi {
 
   /** The product name of every GPU (e.g. "NVIDIA H100 80GB HBM3"); empty without nvidia-smi. */
   public static List<String> names() {
+    java.nio.file.Path out = null;
     try {
+      out = java.nio.file.Files.createTempFile("nvidia-smi", ".txt");
+      // Output to a file, so that a hung nvidia-smi (a wedged driver) costs the timeout, not a
+      // read that never ends.
       Process p =
           new ProcessBuilder("nvidia-smi", "--query-gpu=name", "--format=csv,noheader")
               .redirectErrorStream(true)
+              .redirectOutput(out.toFile())
               .start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      if (!p.waitFor(10, TimeUnit.SECONDS)) {
         p.destroyForcibly();
         return List.of();
       }
-      return out.lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
+      if (p.exitValue() != 0) {
+        return List.of();
+      }
+      return java.nio.file.Files.readString(out, StandardCharsets.UTF_8)
+          .lines()
+          .map(String::strip)
+          .filter(l -> !l.isEmpty())
+          .toList();
     } catch (IOException e) {
       return List.of();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return List.of();
+    } finally {
+      if (out != null) {
+        out.toFile().delete();
+      }
     }
   }
 }

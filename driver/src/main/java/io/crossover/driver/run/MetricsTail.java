@@ -142,7 +142,13 @@ public final class MetricsTail {
         return offset;
       }
       for (String line : text.substring(0, end).split("\n")) {
-        print(Json.MAPPER.readTree(line), metrics);
+        try {
+          print(Json.MAPPER.readTree(line), metrics);
+        } catch (IOException | IllegalArgumentException e) {
+          // A whole line that cannot be read stays unreadable: say so once and go on, so that
+          // progress, the gauges and the run's bookkeeping keep following the run.
+          System.err.println("crossover: skipped an unreadable line of " + name + ": " + e);
+        }
       }
       return offset + text.substring(0, end + 1).getBytes(StandardCharsets.UTF_8).length;
     } catch (IOException e) {

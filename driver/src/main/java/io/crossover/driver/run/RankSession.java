@@ -199,16 +199,15 @@ public final class RankSession {
    * name nvidia-smi gives (every GPU of the host the same kind); NaN on CPUs and other GPUs.
    */
   private double peakFlops(ai.djl.Device device) {
-    if (!device.isGpu()) {
+    Precision precision = Precision.resolve(config.train().precision(), device).precision();
+    // The table's FP32 peaks are TF32's: without TF32 the peak is another, unlisted one.
+    if (!device.isGpu() || (precision == Precision.FP32 && !config.train().tf32())) {
       return Double.NaN;
     }
     List<java.util.Optional<Device>> kinds =
         NvidiaSmi.names().stream().map(Gpus::named).distinct().toList();
     return kinds.size() == 1 && kinds.get(0).isPresent()
-        ? kinds
-            .get(0)
-            .get()
-            .flops(Precision.resolve(config.train().precision(), device).precision())
+        ? kinds.get(0).get().flops(precision)
         : Double.NaN;
   }
 

@@ -73,10 +73,17 @@ public final class DistributedTrain {
       }
       return done;
     } finally {
-      tail.stop();
-      source.close();
-      if (shared == null) {
-        spark.stop();
+      // Each step runs even when the one before it fails.
+      try {
+        tail.stop();
+      } finally {
+        try {
+          source.close();
+        } finally {
+          if (shared == null) {
+            spark.stop();
+          }
+        }
       }
     }
   }

@@ -9,7 +9,7 @@ import org.apache.spark.metrics.source.Source;
 /**
  * One training run's figures in Spark's metrics system, on the driver: a gauge per figure of {@link
  * RunGauges} (step, tokens seen, epoch, loss, tokens/s, ... and the last evaluation's), named
- * {@code crossover.<run>.<figure>}, so that every sink the cluster configures (the Prometheus
+ * {@code crossover.<run>.train.<figure>}, so that every sink the cluster configures (the Prometheus
  * servlet, JMX, CSV, Graphite) sees the run while it trains. Registered for the run's duration.
  */
 public final class TrainingSource implements Source, AutoCloseable {
@@ -19,8 +19,10 @@ public final class TrainingSource implements Source, AutoCloseable {
   private boolean registered;
 
   public TrainingSource(String runName) {
-    // Sinks split and re-join names on dots: a run's own dots would read as levels.
-    this.name = "crossover." + runName.replaceAll("[^A-Za-z0-9_-]", "_");
+    // Sinks split and re-join names on dots: a run's own dots would read as levels. The ".train"
+    // ends the name because Spark removes a source's metrics by prefix: without it, closing run
+    // "x-s1" would remove the gauges of a parallel "x-s10".
+    this.name = "crossover." + runName.replaceAll("[^A-Za-z0-9_-]", "_") + ".train";
     for (String figure : RunGauges.STEP) {
       expose(figure);
     }

@@ -10,6 +10,8 @@ class GpusTest {
   @ParameterizedTest
   @CsvSource({
     "NVIDIA H100 80GB HBM3, H100 SXM",
+    "NVIDIA H100 PCIe, ''",
+    "NVIDIA H100 NVL, ''",
     "NVIDIA A100-SXM4-80GB, A100 SXM",
     "NVIDIA L40S, L40S",
     "NVIDIA L4, L4",

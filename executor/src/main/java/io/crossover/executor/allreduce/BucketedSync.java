@@ -210,6 +210,7 @@ public final class BucketedSync implements Trainer.GradientSync, AutoCloseable {
    * instead of leaving it waiting for a buffer that will never come back.
    */
   private float[] pooled(int length) {
+    long start = System.nanoTime();
     try {
       while (true) {
         float[] buffer = pool.take(length, 100);
@@ -230,6 +231,9 @@ public final class BucketedSync implements Trainer.GradientSync, AutoCloseable {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(
           "rank " + ranks.rank() + " step " + step + ": interrupted", e);
+    } finally {
+      // Waiting for a ZeRO-2 buffer is waiting for the reductions that hold them.
+      waitNanos += System.nanoTime() - start;
     }
   }
 
@@ -360,7 +364,6 @@ public final class BucketedSync implements Trainer.GradientSync, AutoCloseable {
    * every rank ends with bitwise the same parameters an unsharded step makes.
    */
   void allGatherDeltas(float[] deltas) {
-    long start = System.nanoTime();
     try (NDManager tmp = params.get(0).array().getManager().newSubManager()) {
       NDArray[] values = new NDArray[params.size()];
       for (BucketPlan.Bucket bucket : plan.buckets()) {
@@ -372,7 +375,6 @@ public final class BucketedSync implements Trainer.GradientSync, AutoCloseable {
         }
       }
     }
-    waitNanos += System.nanoTime() - start;
   }
 
   /** All-gathers one bucket of updates and subtracts it from the parameters it covers. */
@@ -384,10 +386,13 @@ public final class BucketedSync implements Trainer.GradientSync, AutoCloseable {
       System.arraycopy(deltas, at, buffer, mine[i], n);
       at += n;
     }
+    long start = System.nanoTime();
     try {
       ranks.allGather(buffer, bucket.globalFrom());
     } catch (RuntimeException e) {
       throw failed("parameter all-gather", e);
+    } finally {
+      waitNanos += System.nanoTime() - start;
     }
     for (BucketPlan.Piece piece : bucket.pieces()) {
       int p = piece.param();

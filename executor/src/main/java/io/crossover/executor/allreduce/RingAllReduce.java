@@ -76,8 +76,13 @@ public final class RingAllReduce implements Collective, AutoCloseable {
     this.received = new float[pieceFloats];
     this.toNext = toNext;
     this.fromPrevious = fromPrevious;
-    this.out = new Channel(toNext.getChannel(), SelectionKey.OP_WRITE, timeoutMillis);
-    this.in = new Channel(fromPrevious.getChannel(), SelectionKey.OP_READ, timeoutMillis);
+    this.out = new Channel(toNext.getChannel(), true, timeoutMillis);
+    try {
+      this.in = new Channel(fromPrevious.getChannel(), false, timeoutMillis);
+    } catch (IOException e) {
+      out.close();
+      throw e;
+    }
     this.sender =
         Executors.newSingleThreadExecutor(
             r -> {
@@ -102,6 +107,17 @@ public final class RingAllReduce implements Collective, AutoCloseable {
     }
   }
 
+  /** No progress within the timeout, sending to the next rank or receiving from the previous. */
+  private static final class Stalled extends SocketTimeoutException {
+    private static final long serialVersionUID = 1L;
+    final boolean sending;
+
+    Stalled(boolean sending) {
+      super(sending ? "the next rank took no data" : "no data from the previous rank");
+      this.sending = sending;
+    }
+  }
+
   /**
    * One direction of the ring, non-blocking: whole buffers are moved, waiting on a selector at most
    * the all-reduce timeout for each bit of progress.
@@ -110,13 +126,20 @@ public final class RingAllReduce implements Collective, AutoCloseable {
     private final SocketChannel socket;
     private final Selector selector;
     private final int timeoutMillis;
+    private final boolean sending;
 
-    Channel(SocketChannel socket, int interest, int timeoutMillis) throws IOException {
+    Channel(SocketChannel socket, boolean sending, int timeoutMillis) throws IOException {
       this.socket = socket;
       this.timeoutMillis = timeoutMillis;
+      this.sending = sending;
       socket.configureBlocking(false);
       this.selector = Selector.open();
-      socket.register(selector, interest);
+      try {
+        socket.register(selector, sending ? SelectionKey.OP_WRITE : SelectionKey.OP_READ);
+      } catch (IOException e) {
+        selector.close();
+        throw e;
+      }
     }
 
     void write(ByteBuffer bytes) throws IOException {
@@ -140,8 +163,13 @@ public final class RingAllReduce implements Collective, AutoCloseable {
     }
 
     private void await() throws IOException {
-      if (selector.select(timeoutMillis) == 0 && !Thread.currentThread().isInterrupted()) {
-        throw new SocketTimeoutException("no progress within " + timeoutMillis + " ms");
+      int ready = selector.select(timeoutMillis);
+      // An interrupt wakes the selector at once, and would again on every call: stop instead.
+      if (Thread.currentThread().isInterrupted()) {
+        throw new java.io.InterruptedIOException("interrupted during the all-reduce");
+      }
+      if (ready == 0) {
+        throw new Stalled(sending);
       }
       selector.selectedKeys().clear();
     }
@@ -354,12 +382,13 @@ public final class RingAllReduce implements Collective, AutoCloseable {
         Thread.currentThread().interrupt();
         throw new IOException("interrupted", e);
       }
-    } catch (SocketTimeoutException e) {
+    } catch (Stalled e) {
       throw new IllegalStateException(
           "rank "
               + rank
-              + ": no data from rank "
-              + ((rank - 1 + worldSize) % worldSize)
+              + (e.sending
+                  ? ": rank " + ((rank + 1) % worldSize) + " took no data"
+                  : ": no data from rank " + ((rank - 1 + worldSize) % worldSize))
               + " within "
               + timeoutSeconds()
               + " s (all-reduce timeout); the peer is dead or stuck",
@@ -498,13 +527,13 @@ public final class RingAllReduce implements Collective, AutoCloseable {
   @Override
   public void close() {
     sender.shutdownNow();
-    try {
-      toNext.close();
-      fromPrevious.close();
-      out.close();
-      in.close();
-    } catch (IOException ignored) {
-      // Closing a broken connection can fail; nothing is left to release.
+    // Each on its own: a registered channel frees its socket only once its selector is closed.
+    for (AutoCloseable c : List.<AutoCloseable>of(out, in, toNext, fromPrevious)) {
+      try {
+        c.close();
+      } catch (Exception ignored) {
+        // Closing a broken connection can fail; nothing more can be released.
+      }
     }
   }
 }

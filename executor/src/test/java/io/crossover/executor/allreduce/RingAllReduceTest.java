@@ -320,4 +320,32 @@ class RingAllReduceTest {
       }
     }
   }
+
+  @Test
+  void aThreadInterruptedInAnExchangeStopsAtOnceInsteadOfSpinning() throws Exception {
+    List<ServerSocket> servers = servers(2);
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      Future<RingAllReduce> silent =
+          pool.submit(
+              () ->
+                  RingAllReduce.connect(1, addresses(servers), servers.get(1), SECRET, 30_000, 64));
+      RingAllReduce ring =
+          RingAllReduce.connect(0, addresses(servers), servers.get(0), SECRET, 30_000, 64);
+      ExecutorService one = Executors.newSingleThreadExecutor();
+      Future<?> summing = one.submit(() -> ring.sum(new float[1000]));
+      Thread.sleep(300);
+      summing.cancel(true);
+      // The interrupted exchange ends well before the 30 s timeout and frees its thread.
+      assertEquals("free", one.submit(() -> "free").get(5, TimeUnit.SECONDS));
+      one.shutdownNow();
+      ring.close();
+      silent.get(10, TimeUnit.SECONDS).close();
+    } finally {
+      pool.shutdownNow();
+      for (ServerSocket s : servers) {
+        s.close();
+      }
+    }
+  }
 }
