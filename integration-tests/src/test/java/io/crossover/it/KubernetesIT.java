@@ -354,6 +354,8 @@ class KubernetesIT {
               && err.toString().contains("executor pods left Pending"),
           err.toString());
       assertEquals(2, executors.size(), () -> "executor pods: " + executorPods());
+      assertTrue(
+          !Files.exists(tmp.resolve("runs/client")), "a refused launch leaves no run directory");
       assertEquals(Boolean.FALSE, dynamic, "dynamic allocation stays off");
       for (Pod pod : executors) {
         Container c = pod.getSpec().getContainers().get(0);
