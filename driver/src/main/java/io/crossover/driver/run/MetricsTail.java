@@ -121,9 +121,6 @@ public final class MetricsTail {
     FileSystem fs = run.fs();
     Path file = new Path(run.path(), name);
     try {
-      if (!fs.exists(file)) {
-        return 0;
-      }
       byte[] bytes;
       try (var in = fs.open(file)) {
         long length = visibleLength(in, fs, file);
@@ -151,6 +148,8 @@ public final class MetricsTail {
         }
       }
       return offset + text.substring(0, end + 1).getBytes(StandardCharsets.UTF_8).length;
+    } catch (java.io.FileNotFoundException e) {
+      return 0; // not written yet
     } catch (IOException e) {
       return offset; // a line half written, or the file moving: try again next poll
     }

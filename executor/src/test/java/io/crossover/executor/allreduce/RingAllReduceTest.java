@@ -239,32 +239,50 @@ class RingAllReduceTest {
     }
   }
 
-  @Test
-  void aRankThatStopsRespondingFailsTheOthersWithinTheTimeout() throws Exception {
+  /** What a test does with a ring of two: rank 0 as the test drives it, rank 1 idle. */
+  interface PairBody {
+    void run(RingAllReduce zero, RingAllReduce one) throws Exception;
+  }
+
+  /**
+   * A loopback ring of two whose rank 1 takes part in nothing unless {@code body} makes it; rank 0
+   * waits {@code timeoutMillis} for data. Both ranks and the sockets are closed afterwards.
+   */
+  static void pair(int timeoutMillis, PairBody body) throws Exception {
     List<ServerSocket> servers = servers(2);
-    ExecutorService pool = Executors.newFixedThreadPool(2);
+    ExecutorService pool = Executors.newSingleThreadExecutor();
     try {
-      // Rank 1 joins the ring and then never takes part in a reduction.
-      Future<RingAllReduce> silent =
+      Future<RingAllReduce> joining =
           pool.submit(
               () ->
                   RingAllReduce.connect(1, addresses(servers), servers.get(1), SECRET, 10_000, 64));
-      RingAllReduce ring =
-          RingAllReduce.connect(0, addresses(servers), servers.get(0), SECRET, 700, 64);
-      long start = System.nanoTime();
-      IllegalStateException e =
-          assertThrows(IllegalStateException.class, () -> ring.sum(new float[1000]));
-      double seconds = (System.nanoTime() - start) / 1e9;
-      assertTrue(e.getMessage().contains("no data from rank 1 within"), e.getMessage());
-      assertTrue(seconds < 5, "failed after " + seconds + " s, not hung");
-      ring.close();
-      silent.get(10, TimeUnit.SECONDS).close();
+      try (RingAllReduce zero =
+              RingAllReduce.connect(
+                  0, addresses(servers), servers.get(0), SECRET, timeoutMillis, 64);
+          RingAllReduce one = joining.get(10, TimeUnit.SECONDS)) {
+        body.run(zero, one);
+      }
     } finally {
       pool.shutdownNow();
       for (ServerSocket s : servers) {
         s.close();
       }
     }
+  }
+
+  @Test
+  void aRankThatStopsRespondingFailsTheOthersWithinTheTimeout() throws Exception {
+    // Rank 1 joins the ring and then never takes part in a reduction.
+    pair(
+        700,
+        (ring, silent) -> {
+          long start = System.nanoTime();
+          IllegalStateException e =
+              assertThrows(IllegalStateException.class, () -> ring.sum(new float[1000]));
+          double seconds = (System.nanoTime() - start) / 1e9;
+          assertTrue(e.getMessage().contains("no data from rank 1 within"), e.getMessage());
+          assertTrue(seconds < 5, "failed after " + seconds + " s, not hung");
+        });
   }
 
   @Test
@@ -297,55 +315,34 @@ class RingAllReduceTest {
 
   @Test
   void aPeerThatClosesItsConnectionFailsTheStepAtOnce() throws Exception {
-    List<ServerSocket> servers = servers(2);
-    ExecutorService pool = Executors.newFixedThreadPool(1);
-    try {
-      Future<RingAllReduce> leaving =
-          pool.submit(
-              () ->
-                  RingAllReduce.connect(1, addresses(servers), servers.get(1), SECRET, 10_000, 64));
-      RingAllReduce ring =
-          RingAllReduce.connect(0, addresses(servers), servers.get(0), SECRET, 30_000, 64);
-      leaving.get(10, TimeUnit.SECONDS).close();
-      long start = System.nanoTime();
-      RuntimeException e = assertThrows(RuntimeException.class, () -> ring.sum(new float[1000]));
-      double seconds = (System.nanoTime() - start) / 1e9;
-      assertTrue(e.getMessage().startsWith("rank 0: all-reduce failed"), e.getMessage());
-      assertTrue(seconds < 10, "failed after " + seconds + " s instead of at once");
-      ring.close();
-    } finally {
-      pool.shutdownNow();
-      for (ServerSocket s : servers) {
-        s.close();
-      }
-    }
+    pair(
+        30_000,
+        (ring, leaving) -> {
+          leaving.close();
+          long start = System.nanoTime();
+          RuntimeException e =
+              assertThrows(RuntimeException.class, () -> ring.sum(new float[1000]));
+          double seconds = (System.nanoTime() - start) / 1e9;
+          assertTrue(e.getMessage().startsWith("rank 0: all-reduce failed"), e.getMessage());
+          assertTrue(seconds < 10, "failed after " + seconds + " s instead of at once");
+        });
   }
 
   @Test
   void aThreadInterruptedInAnExchangeStopsAtOnceInsteadOfSpinning() throws Exception {
-    List<ServerSocket> servers = servers(2);
-    ExecutorService pool = Executors.newFixedThreadPool(2);
-    try {
-      Future<RingAllReduce> silent =
-          pool.submit(
-              () ->
-                  RingAllReduce.connect(1, addresses(servers), servers.get(1), SECRET, 30_000, 64));
-      RingAllReduce ring =
-          RingAllReduce.connect(0, addresses(servers), servers.get(0), SECRET, 30_000, 64);
-      ExecutorService one = Executors.newSingleThreadExecutor();
-      Future<?> summing = one.submit(() -> ring.sum(new float[1000]));
-      Thread.sleep(300);
-      summing.cancel(true);
-      // The interrupted exchange ends well before the 30 s timeout and frees its thread.
-      assertEquals("free", one.submit(() -> "free").get(5, TimeUnit.SECONDS));
-      one.shutdownNow();
-      ring.close();
-      silent.get(10, TimeUnit.SECONDS).close();
-    } finally {
-      pool.shutdownNow();
-      for (ServerSocket s : servers) {
-        s.close();
-      }
-    }
+    pair(
+        30_000,
+        (ring, silent) -> {
+          ExecutorService one = Executors.newSingleThreadExecutor();
+          try {
+            Future<?> summing = one.submit(() -> ring.sum(new float[1000]));
+            Thread.sleep(300);
+            summing.cancel(true);
+            // The interrupted exchange ends well before the 30 s timeout and frees its thread.
+            assertEquals("free", one.submit(() -> "free").get(5, TimeUnit.SECONDS));
+          } finally {
+            one.shutdownNow();
+          }
+        });
   }
 }
