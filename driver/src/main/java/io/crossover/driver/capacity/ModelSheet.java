@@ -100,6 +100,14 @@ public final class ModelSheet {
           footprints(c, vocab, micro, recompute, shard),
           Footprint::hostBuffers);
     }
+    if (perRank / micro > 1) {
+      out.printf(
+          Locale.ROOT,
+          "  (gradients keeps all the device's gradients here: they add up over the step's %d"
+              + " forward passes; it frees them during backward where a step is one, as with"
+              + " train.micro-batch=0)%n",
+          perRank / micro);
+    }
     BucketPlan plan = BucketPlan.of(ParamLayout.of(c.model(), vocab), c.cluster().bucketBytes());
     out.printf(
         Locale.ROOT,
@@ -160,7 +168,8 @@ public final class ModelSheet {
         c.cluster().worldSize(),
         recompute,
         shard,
-        c.cluster().bucketBytes());
+        c.cluster().bucketBytes(),
+        c.sequencesPerRank() / micro);
   }
 
   private static void row(

@@ -117,7 +117,8 @@ public record StepTimeModel(int vocab, double network, double latencyMicros, dou
             w,
             recompute,
             c.optim().shard(),
-            c.cluster().bucketBytes());
+            c.cluster().bucketBytes(),
+            perRank / micro);
     long p = ModelSize.parameters(c.model(), vocab);
     BucketPlan plan = BucketPlan.of(ParamLayout.of(c.model(), vocab), c.cluster().bucketBytes());
     // One half of the ring: (W-1)/W of the gradients over the link, W-1 messages per bucket.

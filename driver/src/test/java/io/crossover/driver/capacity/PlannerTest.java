@@ -1,5 +1,6 @@
 package io.crossover.driver.capacity;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.crossover.driver.cli.Cli;
@@ -107,33 +108,14 @@ class PlannerTest {
 
   /**
    * The sharded optimiser's plan: 1/W of the moments per rank, ZeRO-2's host buffers a shard and
-   * two buckets; and it is what lets the 8B sweep fit an H100 where the unsharded one does not.
+   * two buckets and its device gradients a fraction of them; and it is what lets the 8B sweep fit
+   * an H100 where the unsharded one does not.
    */
   @Test
   void aShardedOptimizerIsPlannedAndFitsThe8bSweepOnH100s() throws Exception {
-    com.fasterxml.jackson.databind.JsonNode o =
-        io.crossover.data.Json.MAPPER.readTree(
-            Cli.run(
-                    "model",
-                    "--preset",
-                    "8b",
-                    "--vocab",
-                    "50304",
-                    "--json",
-                    "--set",
-                    "cluster.world-size=64",
-                    "--set",
-                    "budget.global-batch=256",
-                    "--set",
-                    "train.micro-batch=1")
-                .expect(0, null)
-                .out());
-    long p = o.get("parameters").asLong();
-    java.util.Map<String, com.fasterxml.jackson.databind.JsonNode> byShard =
-        new java.util.HashMap<>();
-    for (com.fasterxml.jackson.databind.JsonNode row : o.get("memory-per-rank")) {
-      byShard.putIfAbsent(row.get("shard").asText(), row);
-    }
+    Plan8b plan = plan8b(0);
+    long p = plan.parameters();
+    java.util.Map<String, com.fasterxml.jackson.databind.JsonNode> byShard = plan.byShard();
     assertTrue(byShard.get("none").get("optimizer").asLong() == 8 * p);
     assertTrue(byShard.get("optimizer").get("optimizer").asLong() == 8 * ((p + 63) / 64));
     assertTrue(byShard.get("gradients").get("optimizer").asLong() == 8 * ((p + 63) / 64));
@@ -141,6 +123,29 @@ class PlannerTest {
     assertTrue(
         byShard.get("gradients").get("host-buffers").asLong() < 4 * p / 32,
         byShard.get("gradients").toString());
+    // The device keeps every gradient unless ZeRO-2 frees each once its bucket is out, which it
+    // can only where a step is one forward pass: micro-steps add them up on the device.
+    assertEquals(4 * p, byShard.get("optimizer").get("gradients").asLong());
+    assertTrue(
+        byShard.get("gradients").get("gradients").asLong() < 4 * p / 8,
+        byShard.get("gradients").toString());
+    assertEquals(4 * p, plan8b(1).byShard().get("gradients").get("gradients").asLong());
+    String sheet =
+        Cli.run(
+                "model",
+                "--preset",
+                "8b",
+                "--vocab",
+                "50304",
+                "--set",
+                "cluster.world-size=64",
+                "--set",
+                "budget.global-batch=256",
+                "--set",
+                "train.micro-batch=1")
+            .expect(0, null)
+            .out();
+    assertTrue(sheet.contains("add up over the step's 4 forward passes"), sheet);
     Cli.Result sharded =
         Cli.run("estimate", "paper-8b", "--gpu", "h100", "--vocab", "50304").expect(0, null);
     assertTrue(
@@ -158,6 +163,40 @@ class PlannerTest {
             .expect(0, null);
     assertTrue(whole.out().contains("    NO"), whole.out());
     assertTrue(whole.out().contains("optim.shard=optimizer|gradients"), whole.out());
+  }
+
+  /** The 8b preset's parameter count and first memory row per shard mode. */
+  private record Plan8b(
+      long parameters, java.util.Map<String, com.fasterxml.jackson.databind.JsonNode> byShard) {}
+
+  /**
+   * {@code model --json} for the 8b preset at 64 ranks, 4 sequences per rank, {@code micro} per
+   * forward pass.
+   */
+  private static Plan8b plan8b(int micro) throws Exception {
+    com.fasterxml.jackson.databind.JsonNode o =
+        io.crossover.data.Json.MAPPER.readTree(
+            Cli.run(
+                    "model",
+                    "--preset",
+                    "8b",
+                    "--vocab",
+                    "50304",
+                    "--json",
+                    "--set",
+                    "cluster.world-size=64",
+                    "--set",
+                    "budget.global-batch=256",
+                    "--set",
+                    "train.micro-batch=" + micro)
+                .expect(0, null)
+                .out());
+    java.util.Map<String, com.fasterxml.jackson.databind.JsonNode> byShard =
+        new java.util.HashMap<>();
+    for (com.fasterxml.jackson.databind.JsonNode row : o.get("memory-per-rank")) {
+      byShard.putIfAbsent(row.get("shard").asText(), row);
+    }
+    return new Plan8b(o.get("parameters").asLong(), byShard);
   }
 
   @Test

@@ -27,7 +27,10 @@ import java.util.concurrent.Future;
  * keeps the averaged gradients of the elements it {@link Collective#owned owns}, which {@link
  * ShardedAdamW} steps, and {@link #allGatherDeltas} brings every rank the others' updates. Under
  * {@code gradients} (ZeRO-2) a bucket's host buffer goes back to a pool of two as soon as its owned
- * part is kept, so this rank never holds the whole reduced gradient.
+ * part is kept, so this rank never holds the whole reduced gradient; and a parameter's gradient on
+ * the device is freed ({@link Param#dropGradient}) as soon as its last bucket is copied out, so
+ * backward never holds the whole gradient there either (only {@link ShardedAdamW}, which steps the
+ * host's shard, can follow that).
  *
  * <p>Whatever the mode, the ranks agree in one reduction whether all may step, the mean loss and
  * the gradients' global norm ({@link StripeNorm}), bitwise the same in every mode.
@@ -48,6 +51,8 @@ public final class BucketedSync implements Trainer.GradientSync, AutoCloseable {
   private final BufferPool pool;
   private NDManager scratch;
   private NDArray[] flat;
+  private NDArray[] whole;
+  private long[] unsent;
   private int next;
   private long step;
   private float loss;
@@ -146,6 +151,8 @@ public final class BucketedSync implements Trainer.GradientSync, AutoCloseable {
     closeScratch();
     scratch = params.get(0).array().getManager().newSubManager();
     flat = new NDArray[params.size()];
+    whole = new NDArray[params.size()];
+    unsent = params.stream().mapToLong(Param::size).toArray();
   }
 
   @Override
@@ -165,6 +172,10 @@ public final class BucketedSync implements Trainer.GradientSync, AutoCloseable {
             .order(ByteOrder.nativeOrder())
             .asFloatBuffer()
             .get(buffer, piece.at(), piece.length());
+      }
+      unsent[piece.param()] -= piece.length();
+      if (shard == OptimConfig.Shard.GRADIENTS && unsent[piece.param()] == 0) {
+        dropGradient(piece.param());
       }
     }
     if (bucket.hasTrailer(plan)) {
@@ -246,11 +257,20 @@ public final class BucketedSync implements Trainer.GradientSync, AutoCloseable {
   /** A parameter's gradient, flattened (a view). */
   private NDArray gradient(int p) {
     if (flat[p] == null) {
-      NDArray g = params.get(p).array().getGradient();
-      g.attach(scratch);
-      flat[p] = g.reshape(-1);
+      whole[p] = params.get(p).array().getGradient();
+      whole[p].attach(scratch);
+      flat[p] = whole[p].reshape(-1);
     }
     return flat[p];
+  }
+
+  /** ZeRO-2: all of parameter {@code p}'s gradient is on the host; free it on the device. */
+  private void dropGradient(int p) {
+    flat[p].close();
+    whole[p].close();
+    flat[p] = null;
+    whole[p] = null;
+    params.get(p).dropGradient();
   }
 
   private static NDArray slice(NDArray flat, BucketPlan.Piece piece) {

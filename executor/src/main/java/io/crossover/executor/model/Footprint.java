@@ -17,11 +17,14 @@ import io.crossover.executor.precision.Precision;
  * attention keeps one log-sum-exp per query. Logits: three (tokens, V) FP32 tensors. A model fitted
  * to and checked against measured peaks (README); not a guarantee.
  *
- * <p>A sharded optimiser ({@code optim.shard}) holds the two moments of 1/W of the parameters. The
- * device still holds every parameter's gradient (autograd accumulates into them, and the engine
- * offers no way to drop one between steps), so {@code gradients} (ZeRO-2) saves host memory, not
- * device memory: its host buffers are its shard of the reduced gradients and two buckets in flight,
- * where {@code none} and {@code optimizer} keep a host copy of every bucket.
+ * <p>A sharded optimiser ({@code optim.shard}) holds the two moments of 1/W of the parameters. With
+ * {@code none} and {@code optimizer} the device keeps every parameter's gradient from step to step.
+ * With {@code gradients} (ZeRO-2) a parameter's gradient is freed on the device as soon as its last
+ * bucket is copied out during the last micro-step's backward; where a step is one forward pass, the
+ * device then holds at most the gradients of the segment backward is in, the bucket being filled, a
+ * parameter that straddles two buckets and, with tied embeddings, the embedding's (finished last);
+ * and its host buffers are its shard of the reduced gradients and two buckets in flight, where
+ * {@code none} and {@code optimizer} keep a host copy of every bucket.
  *
  * @param hostBuffers host memory of the gradient buckets and the shard of reduced gradients (ranks
  *     > 1)
@@ -83,12 +86,13 @@ public record Footprint(
       TrainConfig.Attention attention,
       int worldSize,
       boolean recompute) {
-    return of(m, vocab, seqLen, microBatch, precision, attention, worldSize, recompute, null, 0);
+    return of(m, vocab, seqLen, microBatch, precision, attention, worldSize, recompute, null, 0, 1);
   }
 
   /**
-   * As above, with the optimiser sharded over the ranks by {@code shard} (null: {@code none}) and
-   * gradient buckets of {@code bucketBytes}.
+   * As above, with the optimiser sharded over the ranks by {@code shard} (null: {@code none}),
+   * gradient buckets of {@code bucketBytes} and {@code microSteps} forward passes per step. ZeRO-2
+   * frees the device's gradients only in the last one: until then they add up there, all of them.
    */
   public static Footprint of(
       ModelConfig m,
@@ -100,7 +104,8 @@ public record Footprint(
       int worldSize,
       boolean recompute,
       OptimConfig.Shard shard,
-      long bucketBytes) {
+      long bucketBytes,
+      int microSteps) {
     long p = ModelSize.parameters(m, vocab);
     boolean bf16 = precision == Precision.BF16;
     double tokens = (double) microBatch * seqLen;
@@ -128,14 +133,31 @@ public record Footprint(
     } else {
       host = 4 * shardOf + 2 * Math.min(bucketBytes, 4 * p + 8);
     }
+    long gradients =
+        sharded && shard == OptimConfig.Shard.GRADIENTS && microSteps == 1
+            ? Math.min(4 * p, heldGradients(m, vocab, bucketBytes))
+            : 4 * p;
     return new Footprint(
         4 * p,
-        4 * p,
+        gradients,
         sharded ? 8 * shardOf : 8 * p,
         bf16 ? 2 * p : 0,
         activations,
         scores,
         logits,
         host);
+  }
+
+  /** ZeRO-2's bound on the gradients the device holds at once during backward (bytes). */
+  private static long heldGradients(ModelConfig m, int vocab, long bucketBytes) {
+    java.util.Map<Integer, Long> segments = new java.util.HashMap<>();
+    long largest = 0;
+    for (ParamLayout.Spec spec : ParamLayout.of(m, vocab)) {
+      segments.merge(spec.segment(), spec.size(), Long::sum);
+      largest = Math.max(largest, spec.size());
+    }
+    long segment = segments.values().stream().mapToLong(Long::longValue).max().orElse(0);
+    long tied = m.tieEmbeddings() ? (long) vocab * m.dim() : 0;
+    return bucketBytes + 4 * (segment + largest + tied);
   }
 }

@@ -1,6 +1,8 @@
 package io.crossover.executor.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 
 /**
  * One trainable tensor.
@@ -24,5 +26,18 @@ public record Param(String name, NDArray array, boolean decay, Layout stored) {
   /** Number of scalars. */
   public long size() {
     return array.getShape().size();
+  }
+
+  /**
+   * Frees this parameter's gradient (PyTorch's {@code grad = None}), which the engine offers no
+   * call for: {@link #array} takes over a new handle on the same values that requires a gradient
+   * and has none, and the old tensor, which holds the gradient, goes once no graph refers to it
+   * ({@link Segments} closes each segment's graph after its backward). The next backward allocates
+   * a fresh gradient.
+   */
+  public void dropGradient() {
+    PtNDArray fresh = JniUtils.detachGradient((PtNDArray) array);
+    JniUtils.attachGradient(fresh, true);
+    array.intern(fresh);
   }
 }

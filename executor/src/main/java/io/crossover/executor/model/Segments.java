@@ -17,6 +17,12 @@ import java.util.function.UnaryOperator;
  * segment by segment from the top: after each one, that segment's parameter gradients are final
  * while the layers below are still to come. That is the moment a data-parallel rank can start
  * all-reducing them. The gradients are those of one backward over the whole graph.
+ *
+ * <p>Each segment runs in its own scope: the handles of its intermediate tensors are closed as soon
+ * as it has run, so that only the graph holds what backward needs, and backward frees those
+ * activations node by node. Once a segment's backward has run, its graph is closed too, the top's
+ * (logits and loss) included; nothing then holds the parameters' old tensors that {@link
+ * Param#dropGradient} replaced, and their gradients are freed during backward.
  */
 public final class Segments {
   /**
@@ -32,6 +38,33 @@ public final class Segments {
       Precision precision) {}
 
   private final List<Cut> cuts = new ArrayList<>();
+  private NDManager top;
+
+  /**
+   * Runs {@code segment} on {@code input} (the previous cut's leaf) with its intermediate tensors
+   * in a scope closed once it has run, and cuts its output.
+   */
+  NDArray cut(NDArray input, UnaryOperator<NDArray> segment) {
+    NDManager keep = input.getManager();
+    NDArray output;
+    try (NDManager scope = keep.newSubManager()) {
+      input.tempAttach(scope);
+      output = segment.apply(input);
+      output.attach(keep);
+    }
+    return cut(output);
+  }
+
+  /**
+   * Runs the top segment ({@code head}, from the last cut's leaf to the logits) in a scope that
+   * stays open: the loss computed from the logits lands in it, and {@link #backward} closes it once
+   * the top's backward has run.
+   */
+  NDArray top(NDArray input, UnaryOperator<NDArray> head) {
+    top = input.getManager().newSubManager();
+    input.tempAttach(top);
+    return head.apply(input);
+  }
 
   /** Detaches {@code output} into a leaf that requires a gradient, and remembers both. */
   NDArray cut(NDArray output) {
@@ -76,18 +109,27 @@ public final class Segments {
   /**
    * Backward from {@code loss} (a scalar), segment by segment from the top; {@code done} receives
    * each segment's index (top = {@code count() - 1}, embedding = 0) as soon as its gradients are
-   * final.
+   * final. Each segment's graph is closed after {@code done} has seen it: the logits and the loss,
+   * when they came from {@link #top}, are closed then too.
    */
   public void backward(NDArray loss, IntConsumer done) {
     NDArray seed = loss.getManager().ones(loss.getShape());
     JniUtils.backward((PtNDArray) loss, (PtNDArray) seed, false, false);
+    seed.close();
     done.accept(cuts.size());
+    if (top != null) {
+      top.close();
+      top = null;
+    }
     for (int i = cuts.size() - 1; i >= 0; i--) {
       Cut cut = cuts.get(i);
       NDArray upstream = cut.leaf().getGradient();
       if (cut.segment() == null) {
         upstream.attach(cut.output().getManager());
         JniUtils.backward((PtNDArray) cut.output(), (PtNDArray) upstream, false, false);
+        upstream.close();
+        done.accept(i);
+        cut.output().close();
       } else {
         // The segment's activations live only while its own backward runs.
         try (NDManager scratch = cut.input().getManager().newSubManager()) {
@@ -99,8 +141,10 @@ public final class Segments {
           }
           JniUtils.backward((PtNDArray) output, (PtNDArray) upstream, false, false);
         }
+        done.accept(i);
       }
-      done.accept(i);
+      // The leaf's gradient (an activation's size) was the segment's upstream.
+      cut.leaf().close();
     }
   }
 }

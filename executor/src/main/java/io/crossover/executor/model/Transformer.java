@@ -194,15 +194,23 @@ public final class Transformer implements AutoCloseable {
     x = cut(cuts, x);
     NDArray[] rope = rope(step, length);
     for (Block b : blocks) {
-      if (cuts != null && numerics.recompute()) {
+      if (cuts == null) {
+        x = block(b, x, rope, pass);
+      } else if (numerics.recompute()) {
         // Activation recomputation: only the block's input is kept; backward runs it again.
         x = cuts.cutRecomputed(x, in -> block(b, in, rope, pass), manager.getDevice(), precision);
       } else {
-        x = cut(cuts, block(b, x, rope, pass));
+        x = cuts.cut(x, in -> block(b, in, rope, pass));
       }
     }
-    x = rmsNorm(x, finalNorm);
-    return product(x, head != null ? head : step(step, embed.transpose()), precision);
+    return cuts == null ? head(x, precision) : cuts.top(x, in -> head(in, precision));
+  }
+
+  /** Final norm and output head: logits (B, L, V) in the manager of {@code x}. */
+  private NDArray head(NDArray x, Precision precision) {
+    NDArray normed = rmsNorm(x, finalNorm);
+    return product(
+        normed, head != null ? head : step(x.getManager(), embed.transpose()), precision);
   }
 
   /** One decoder block on the residual stream {@code x} (B, L, d); the new residual stream. */

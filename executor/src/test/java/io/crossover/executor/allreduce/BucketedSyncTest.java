@@ -7,9 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import io.crossover.data.config.CrossoverConfig;
+import io.crossover.data.config.OptimConfig.Shard;
 import io.crossover.executor.TestGrads;
 import io.crossover.executor.TestModels;
+import io.crossover.executor.model.Param;
 import io.crossover.executor.model.Transformer;
 import io.crossover.executor.objective.Autoregressive;
 import io.crossover.executor.objective.Batch;
@@ -158,6 +162,89 @@ class BucketedSyncTest {
     List<Outcome> out = sync(2, 4096, new float[] {1f, 1f}, 1);
     assertFalse(out.get(0).result().finite());
     assertFalse(out.get(1).result().finite());
+  }
+
+  /**
+   * ZeRO-2 frees a parameter's device gradient during backward as soon as its last bucket is copied
+   * out: after each segment only parameters in buckets still to go hold one, none after the step;
+   * the next step allocates them afresh and, on the same batch, reduces bitwise the same values.
+   * Unsharded, every parameter keeps its gradient.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"NONE", "GRADIENTS"})
+  void zero2FreesEachDeviceGradientOnceItsBucketIsCopied(Shard shard) {
+    try (NDManager m = NDManager.newBaseManager();
+        Transformer model = new Transformer(CONFIG.model(), 259, 16, m);
+        AdamW adam = new AdamW(CONFIG.optim(), model.params(), m);
+        BucketedSync buckets =
+            new BucketedSync(model.params(), model.segments(), Collective.SINGLE, 4096, shard)) {
+      List<Param> params = model.params();
+      // The segment after which each parameter's last bucket leaves.
+      int[] leaves = new int[params.size()];
+      for (BucketPlan.Bucket b : buckets.plan().buckets()) {
+        for (BucketPlan.Piece piece : b.pieces()) {
+          leaves[piece.param()] = b.readyAfter();
+        }
+      }
+      List<Integer> held = new ArrayList<>();
+      Trainer.GradientSync watching =
+          new Trainer.GradientSync() {
+            @Override
+            public boolean bySegments() {
+              return true;
+            }
+
+            @Override
+            public void begin(long step, float loss) {
+              buckets.begin(step, loss);
+            }
+
+            @Override
+            public void segmentDone(int segment) {
+              buckets.segmentDone(segment);
+              int holding = 0;
+              for (int p = 0; p < params.size(); p++) {
+                if (hasGradient(params.get(p))) {
+                  holding++;
+                  assertTrue(
+                      shard == Shard.NONE || leaves[p] < segment,
+                      params.get(p).name() + " still holds its gradient after segment " + segment);
+                }
+              }
+              held.add(holding);
+            }
+
+            @Override
+            public Result finish() {
+              return buckets.finish();
+            }
+          };
+      TrainStep step = new TrainStep(model, new Autoregressive(), adam, 1.0);
+      Batch batch = step.objective().prepare(new int[2][16], new SplittableRandom(1), null);
+      float[][] reduced = new float[2][];
+      for (int s = 0; s < 2; s++) {
+        try (NDManager scratch = m.newSubManager()) {
+          step.accumulate(scratch, batch, s, watching);
+          assertTrue(watching.finish().finite());
+        }
+        long after = params.stream().filter(BucketedSyncTest::hasGradient).count();
+        assertEquals(shard == Shard.NONE ? params.size() : 0, after, shard + " after step " + s);
+        reduced[s] = shard == Shard.NONE ? TestGrads.flat(model) : buckets.ownedGradients().clone();
+        step.zeroGradients();
+      }
+      assertArrayEquals(reduced[0], reduced[1], "a fresh gradient, not added to an old one");
+      if (shard == Shard.GRADIENTS) {
+        assertTrue(
+            held.stream().allMatch(n -> n < params.size()),
+            "never every parameter's gradient at once: " + held);
+      }
+    }
+  }
+
+  private static boolean hasGradient(Param p) {
+    try (NDArray g = JniUtils.getGradient((PtNDArray) p.array())) {
+      return g != null;
+    }
   }
 
   private static int sent(List<Integer> doneAtSend) {
