@@ -100,7 +100,7 @@ public final class ModelSheet {
           footprints(c, vocab, micro, recompute, shard),
           Footprint::hostBuffers);
     }
-    if (perRank / micro > 1) {
+    if (w > 1 && perRank / micro > 1) {
       out.printf(
           Locale.ROOT,
           "  (gradients keeps all the device's gradients here: they add up over the step's %d"

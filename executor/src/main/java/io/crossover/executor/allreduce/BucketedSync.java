@@ -28,9 +28,10 @@ import java.util.concurrent.Future;
  * ShardedAdamW} steps, and {@link #allGatherDeltas} brings every rank the others' updates. Under
  * {@code gradients} (ZeRO-2) a bucket's host buffer goes back to a pool of two as soon as its owned
  * part is kept, so this rank never holds the whole reduced gradient; and a parameter's gradient on
- * the device is freed ({@link Param#dropGradient}) as soon as its last bucket is copied out, so
- * backward never holds the whole gradient there either (only {@link ShardedAdamW}, which steps the
- * host's shard, can follow that).
+ * the device is freed ({@link Param#dropGradient}) as soon as its last bucket is copied out during
+ * the last micro-step's backward, so where a step is one forward pass backward never holds the
+ * whole gradient there either (only {@link ShardedAdamW}, which steps the host's shard, can follow
+ * that).
  *
  * <p>Whatever the mode, the ranks agree in one reduction whether all may step, the mean loss and
  * the gradients' global norm ({@link StripeNorm}), bitwise the same in every mode.
@@ -257,7 +258,7 @@ public final class BucketedSync implements Trainer.GradientSync, AutoCloseable {
   /** A parameter's gradient, flattened (a view). */
   private NDArray gradient(int p) {
     if (flat[p] == null) {
-      whole[p] = params.get(p).array().getGradient();
+      whole[p] = params.get(p).gradient();
       whole[p].attach(scratch);
       flat[p] = whole[p].reshape(-1);
     }

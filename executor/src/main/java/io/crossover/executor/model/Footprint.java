@@ -22,9 +22,9 @@ import io.crossover.executor.precision.Precision;
  * With {@code gradients} (ZeRO-2) a parameter's gradient is freed on the device as soon as its last
  * bucket is copied out during the last micro-step's backward; where a step is one forward pass, the
  * device then holds at most the gradients of the segment backward is in, the bucket being filled, a
- * parameter that straddles two buckets and, with tied embeddings, the embedding's (finished last);
- * and its host buffers are its shard of the reduced gradients and two buckets in flight, where
- * {@code none} and {@code optimizer} keep a host copy of every bucket.
+ * parameter split across buckets and, with tied embeddings, the embedding's (finished last); and
+ * its host buffers are its shard of the reduced gradients and two buckets in flight, where {@code
+ * none} and {@code optimizer} keep a host copy of every bucket.
  *
  * @param hostBuffers host memory of the gradient buckets and the shard of reduced gradients (ranks
  *     > 1)

@@ -29,6 +29,22 @@ public record Param(String name, NDArray array, boolean decay, Layout stored) {
   }
 
   /**
+   * The gradient backward left on the device. DJL would hand back zeros for one that is not there;
+   * that is refused here, naming the parameter, since an optimiser would step on them silently.
+   */
+  public NDArray gradient() {
+    PtNDArray g = JniUtils.getGradient((PtNDArray) array);
+    if (g == null) {
+      throw new IllegalStateException(
+          name
+              + " has no gradient on the device: no backward since it was freed"
+              + " (optim.shard=gradients frees it during backward; only the sharded optimiser"
+              + " steps after that)");
+    }
+    return g;
+  }
+
+  /**
    * Frees this parameter's gradient (PyTorch's {@code grad = None}), which the engine offers no
    * call for: {@link #array} takes over a new handle on the same values that requires a gradient
    * and has none, and the old tensor, which holds the gradient, goes once no graph refers to it

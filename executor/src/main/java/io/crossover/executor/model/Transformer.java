@@ -23,9 +23,10 @@ import java.util.SplittableRandom;
  * or full) is the caller's choice and the only difference between AR and MDM.
  *
  * <p>Parameters live in the model's own manager; everything a forward pass creates lives in the
- * step's manager, so closing that manager after the step frees it all. Parameters, their gradients
- * and every tensor DJL is asked the type of are FP32; in bf16 ({@link Numerics}) the matrix
- * products and attention compute in bf16 under libtorch's autocast.
+ * step's manager (or its sub-managers, with {@link Segments}), so closing that manager after the
+ * step frees it all. Parameters, their gradients and every tensor DJL is asked the type of are
+ * FP32; in bf16 ({@link Numerics}) the matrix products and attention compute in bf16 under
+ * libtorch's autocast.
  */
 public final class Transformer implements AutoCloseable {
   private final ModelConfig config;
@@ -166,7 +167,9 @@ public final class Transformer implements AutoCloseable {
    * How one forward pass runs: {@code causal} attention (AR) or bidirectional (MDM), {@code
    * dropout} on the attention weights and each residual branch (0: none), the matrix products'
    * {@code precision}, and optional {@code cuts} between segments (embedding, each block, head) so
-   * that {@link Segments#backward} can finish the gradients of the top layers first.
+   * that {@link Segments#backward} can finish the gradients of the top layers first. With cuts, the
+   * logits (and what is computed from them, the loss) live in the cuts' top scope, which their
+   * backward closes: read them before.
    */
   public record Pass(boolean causal, double dropout, Precision precision, Segments cuts) {}
 

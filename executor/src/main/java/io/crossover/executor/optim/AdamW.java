@@ -67,7 +67,7 @@ public final class AdamW implements Optimizer {
     for (int i = 0; i < params.size(); i++) {
       Param p = params.get(i);
       try (NDManager tmp = scratch.newSubManager()) {
-        NDArray g = attach(tmp, p.array().getGradient());
+        NDArray g = attach(tmp, p.gradient());
         if (clipScale != 1f) {
           g.muli(clipScale);
         }

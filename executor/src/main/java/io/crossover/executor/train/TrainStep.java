@@ -179,7 +179,7 @@ public final class TrainStep {
   public float globalNorm(NDManager step) {
     NDArray sum = null;
     for (Param p : model.params()) {
-      NDArray g = p.array().getGradient();
+      NDArray g = p.gradient();
       g.attach(step);
       NDArray squares = g.square().sum();
       sum = sum == null ? squares : sum.add(squares);

@@ -3,6 +3,7 @@ package io.crossover.executor.allreduce;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
@@ -13,6 +14,7 @@ import io.crossover.data.config.CrossoverConfig;
 import io.crossover.data.config.OptimConfig.Shard;
 import io.crossover.executor.TestGrads;
 import io.crossover.executor.TestModels;
+import io.crossover.executor.model.Numerics;
 import io.crossover.executor.model.Param;
 import io.crossover.executor.model.Transformer;
 import io.crossover.executor.objective.Autoregressive;
@@ -165,17 +167,36 @@ class BucketedSyncTest {
   }
 
   /**
-   * ZeRO-2 frees a parameter's device gradient during backward as soon as its last bucket is copied
-   * out: after each segment only parameters in buckets still to go hold one, none after the step;
-   * the next step allocates them afresh and, on the same batch, reduces bitwise the same values.
-   * Unsharded, every parameter keeps its gradient.
+   * ZeRO-2 frees a parameter's device gradient during the last micro-step's backward as soon as its
+   * last bucket is copied out: after each segment only parameters in buckets still to go hold one,
+   * none after the step; the next step allocates them afresh. Its reduced gradients are bitwise
+   * those of {@code none}, which keeps every parameter's gradient: with kept or recomputed blocks,
+   * tied or untied embeddings, one forward pass per step or two micro-steps.
    */
   @ParameterizedTest
-  @ValueSource(strings = {"NONE", "GRADIENTS"})
-  void zero2FreesEachDeviceGradientOnceItsBucketIsCopied(Shard shard) {
+  @ValueSource(strings = {"kept", "recomputed", "tied", "micro-steps"})
+  void zero2FreesEachDeviceGradientOnceItsBucketIsCopied(String setting) {
+    float[][] none = zero2Steps(setting, Shard.NONE);
+    float[][] zero2 = zero2Steps(setting, Shard.GRADIENTS);
+    for (int s = 0; s < none.length; s++) {
+      assertArrayEquals(none[s], zero2[s], setting + ", step " + s);
+    }
+    assertArrayEquals(zero2[0], zero2[1], "a fresh gradient, not added to an old one");
+  }
+
+  /** Two steps on one batch (no update between them); each step's reduced gradient. */
+  private static float[][] zero2Steps(String setting, Shard shard) {
+    CrossoverConfig c =
+        setting.equals("tied") ? TestModels.config("model.tie-embeddings=true") : CONFIG;
+    Numerics numerics =
+        new Numerics(
+            Numerics.DEFAULT.attention(),
+            Numerics.DEFAULT.train(),
+            Numerics.DEFAULT.eval(),
+            setting.equals("recomputed"));
     try (NDManager m = NDManager.newBaseManager();
-        Transformer model = new Transformer(CONFIG.model(), 259, 16, m);
-        AdamW adam = new AdamW(CONFIG.optim(), model.params(), m);
+        Transformer model = new Transformer(c.model(), 259, 16, m, numerics);
+        AdamW adam = new AdamW(c.optim(), model.params(), m);
         BucketedSync buckets =
             new BucketedSync(model.params(), model.segments(), Collective.SINGLE, 4096, shard)) {
       List<Param> params = model.params();
@@ -219,8 +240,16 @@ class BucketedSyncTest {
               return buckets.finish();
             }
           };
-      TrainStep step = new TrainStep(model, new Autoregressive(), adam, 1.0);
-      Batch batch = step.objective().prepare(new int[2][16], new SplittableRandom(1), null);
+      int microBatch = setting.equals("micro-steps") ? 1 : 0;
+      TrainStep step = new TrainStep(model, new Autoregressive(), adam, 1.0, microBatch);
+      SplittableRandom random = new SplittableRandom(1);
+      int[][] tokens = new int[2][16];
+      for (int[] row : tokens) {
+        for (int i = 0; i < row.length; i++) {
+          row[i] = random.nextInt(256);
+        }
+      }
+      Batch batch = step.objective().prepare(tokens, random, null);
       float[][] reduced = new float[2][];
       for (int s = 0; s < 2; s++) {
         try (NDManager scratch = m.newSubManager()) {
@@ -229,16 +258,47 @@ class BucketedSyncTest {
         }
         long after = params.stream().filter(BucketedSyncTest::hasGradient).count();
         assertEquals(shard == Shard.NONE ? params.size() : 0, after, shard + " after step " + s);
-        reduced[s] = shard == Shard.NONE ? TestGrads.flat(model) : buckets.ownedGradients().clone();
+        reduced[s] =
+            shard == Shard.NONE
+                ? inPlanOrder(buckets.plan(), params, TestGrads.flat(model))
+                : buckets.ownedGradients().clone();
         step.zeroGradients();
       }
-      assertArrayEquals(reduced[0], reduced[1], "a fresh gradient, not added to an old one");
       if (shard == Shard.GRADIENTS) {
         assertTrue(
             held.stream().allMatch(n -> n < params.size()),
             "never every parameter's gradient at once: " + held);
+        // The unsharded optimiser cannot follow ZeRO-2: it is refused, not fed zeros.
+        try (NDManager scratch = m.newSubManager()) {
+          Exception e =
+              assertThrows(IllegalStateException.class, () -> adam.update(1e-3, 1f, scratch));
+          assertTrue(e.getMessage().startsWith(params.get(0).name()), e.getMessage());
+        }
       }
+      return reduced;
     }
+  }
+
+  /** Gradients in parameter order, laid out as the buckets hold them (one rank owns them all). */
+  private static float[] inPlanOrder(BucketPlan plan, List<Param> params, float[] flat) {
+    long[] offset = new long[params.size()];
+    for (int p = 1; p < params.size(); p++) {
+      offset[p] = offset[p - 1] + params.get(p - 1).size();
+    }
+    float[] out = new float[flat.length];
+    int at = 0;
+    for (BucketPlan.Bucket b : plan.buckets()) {
+      for (BucketPlan.Piece piece : b.pieces()) {
+        System.arraycopy(
+            flat,
+            Math.toIntExact(offset[piece.param()] + piece.from()),
+            out,
+            at + piece.at(),
+            piece.length());
+      }
+      at += b.pieces().stream().mapToInt(BucketPlan.Piece::length).sum();
+    }
+    return out;
   }
 
   private static boolean hasGradient(Param p) {
