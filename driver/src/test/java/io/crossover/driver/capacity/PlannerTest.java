@@ -130,21 +130,7 @@ class PlannerTest {
         byShard.get("gradients").get("gradients").asLong() < 4 * p / 8,
         byShard.get("gradients").toString());
     assertEquals(4 * p, plan8b(1).byShard().get("gradients").get("gradients").asLong());
-    String sheet =
-        Cli.run(
-                "model",
-                "--preset",
-                "8b",
-                "--vocab",
-                "50304",
-                "--set",
-                "cluster.world-size=64",
-                "--set",
-                "budget.global-batch=256",
-                "--set",
-                "train.micro-batch=1")
-            .expect(0, null)
-            .out();
+    String sheet = Cli.run(model8b(1)).expect(0, null).out();
     assertTrue(sheet.contains("add up over the step's 4 forward passes"), sheet);
     Cli.Result sharded =
         Cli.run("estimate", "paper-8b", "--gpu", "h100", "--vocab", "50304").expect(0, null);
@@ -176,27 +162,33 @@ class PlannerTest {
   private static Plan8b plan8b(int micro) throws Exception {
     com.fasterxml.jackson.databind.JsonNode o =
         io.crossover.data.Json.MAPPER.readTree(
-            Cli.run(
-                    "model",
-                    "--preset",
-                    "8b",
-                    "--vocab",
-                    "50304",
-                    "--json",
-                    "--set",
-                    "cluster.world-size=64",
-                    "--set",
-                    "budget.global-batch=256",
-                    "--set",
-                    "train.micro-batch=" + micro)
-                .expect(0, null)
-                .out());
+            Cli.run(model8b(micro, "--json")).expect(0, null).out());
     java.util.Map<String, com.fasterxml.jackson.databind.JsonNode> byShard =
         new java.util.HashMap<>();
     for (com.fasterxml.jackson.databind.JsonNode row : o.get("memory-per-rank")) {
       byShard.putIfAbsent(row.get("shard").asText(), row);
     }
     return new Plan8b(o.get("parameters").asLong(), byShard);
+  }
+
+  /** {@code model} for the 8b preset at 64 ranks, 4 sequences per rank, {@code micro} per pass. */
+  private static String[] model8b(int micro, String... more) {
+    java.util.List<String> args =
+        new java.util.ArrayList<>(
+            java.util.List.of(
+                "model",
+                "--preset",
+                "8b",
+                "--vocab",
+                "50304",
+                "--set",
+                "cluster.world-size=64",
+                "--set",
+                "budget.global-batch=256",
+                "--set",
+                "train.micro-batch=" + micro));
+    args.addAll(java.util.List.of(more));
+    return args.toArray(String[]::new);
   }
 
   @Test

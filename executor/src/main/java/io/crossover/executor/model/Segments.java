@@ -45,14 +45,21 @@ public final class Segments {
    * in a scope closed once it has run, and cuts its output.
    */
   NDArray cut(NDArray input, UnaryOperator<NDArray> segment) {
+    return cut(scoped(input, segment));
+  }
+
+  /**
+   * {@code segment} applied to {@code input} with its intermediate tensors in a scope closed once
+   * it has run; the output goes to {@code input}'s manager.
+   */
+  private static NDArray scoped(NDArray input, UnaryOperator<NDArray> segment) {
     NDManager keep = input.getManager();
-    NDArray output;
     try (NDManager scope = keep.newSubManager()) {
       input.tempAttach(scope);
-      output = segment.apply(input);
+      NDArray output = segment.apply(input);
       output.attach(keep);
+      return output;
     }
-    return cut(output);
   }
 
   /**
@@ -83,18 +90,13 @@ public final class Segments {
    */
   NDArray cutRecomputed(
       NDArray input, UnaryOperator<NDArray> segment, Device device, Precision precision) {
-    NDManager keep = input.getManager();
-    NDArray output;
     boolean grad = JniUtils.isGradMode();
-    try (NDManager scratch = keep.newSubManager()) {
-      input.tempAttach(scratch);
-      JniUtils.setGradMode(false);
-      try {
-        output = segment.apply(input);
-      } finally {
-        JniUtils.setGradMode(grad);
-      }
-      output.attach(keep);
+    JniUtils.setGradMode(false);
+    NDArray output;
+    try {
+      output = scoped(input, segment);
+    } finally {
+      JniUtils.setGradMode(grad);
     }
     output.setRequiresGradient(true);
     cuts.add(new Cut(null, output, input, segment, device, precision));

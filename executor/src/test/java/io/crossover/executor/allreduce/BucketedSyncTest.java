@@ -209,37 +209,22 @@ class BucketedSyncTest {
       }
       List<Integer> held = new ArrayList<>();
       Trainer.GradientSync watching =
-          new Trainer.GradientSync() {
-            @Override
-            public boolean bySegments() {
-              return true;
-            }
-
-            @Override
-            public void begin(long step, float loss) {
-              buckets.begin(step, loss);
-            }
-
-            @Override
-            public void segmentDone(int segment) {
-              buckets.segmentDone(segment);
-              int holding = 0;
-              for (int p = 0; p < params.size(); p++) {
-                if (hasGradient(params.get(p))) {
-                  holding++;
-                  assertTrue(
-                      shard == Shard.NONE || leaves[p] < segment,
-                      params.get(p).name() + " still holds its gradient after segment " + segment);
+          afterEachSegment(
+              buckets,
+              segment -> {
+                int holding = 0;
+                for (int p = 0; p < params.size(); p++) {
+                  if (hasGradient(params.get(p))) {
+                    holding++;
+                    assertTrue(
+                        shard == Shard.NONE || leaves[p] < segment,
+                        params.get(p).name()
+                            + " still holds its gradient after segment "
+                            + segment);
+                  }
                 }
-              }
-              held.add(holding);
-            }
-
-            @Override
-            public Result finish() {
-              return buckets.finish();
-            }
-          };
+                held.add(holding);
+              });
       int microBatch = setting.equals("micro-steps") ? 1 : 0;
       TrainStep step = new TrainStep(model, new Autoregressive(), adam, 1.0, microBatch);
       SplittableRandom random = new SplittableRandom(1);
@@ -307,6 +292,33 @@ class BucketedSyncTest {
     }
   }
 
+  /** {@code buckets} sending by segments, with {@code check} run after each segment's send. */
+  private static Trainer.GradientSync afterEachSegment(
+      BucketedSync buckets, java.util.function.IntConsumer check) {
+    return new Trainer.GradientSync() {
+      @Override
+      public boolean bySegments() {
+        return true;
+      }
+
+      @Override
+      public void begin(long step, float loss) {
+        buckets.begin(step, loss);
+      }
+
+      @Override
+      public void segmentDone(int segment) {
+        buckets.segmentDone(segment);
+        check.accept(segment);
+      }
+
+      @Override
+      public Result finish() {
+        return buckets.finish();
+      }
+    };
+  }
+
   private static int sent(List<Integer> doneAtSend) {
     synchronized (doneAtSend) {
       return doneAtSend.size();
@@ -360,36 +372,21 @@ class BucketedSyncTest {
         BucketedSync buckets =
             new BucketedSync(model.params(), model.segments(), recording, 4096)) {
       Trainer.GradientSync counting =
-          new Trainer.GradientSync() {
-            @Override
-            public boolean bySegments() {
-              return true;
-            }
-
-            @Override
-            public void begin(long step, float loss) {
-              buckets.begin(step, loss);
-            }
-
-            @Override
-            public void segmentDone(int segment) {
-              buckets.segmentDone(segment);
-              // Wait (bounded) until the communication thread has taken what is ready, so that
-              // what it records does not depend on thread scheduling.
-              long ready =
-                  buckets.plan().buckets().stream().filter(b -> b.readyAfter() >= segment).count();
-              long deadline = System.nanoTime() + 10_000_000_000L;
-              while (sent(doneAtSend) < ready && System.nanoTime() < deadline) {
-                Thread.onSpinWait();
-              }
-              segmentsDone.incrementAndGet();
-            }
-
-            @Override
-            public Result finish() {
-              return buckets.finish();
-            }
-          };
+          afterEachSegment(
+              buckets,
+              segment -> {
+                // Wait (bounded) until the communication thread has taken what is ready, so that
+                // what it records does not depend on thread scheduling.
+                long ready =
+                    buckets.plan().buckets().stream()
+                        .filter(b -> b.readyAfter() >= segment)
+                        .count();
+                long deadline = System.nanoTime() + 10_000_000_000L;
+                while (sent(doneAtSend) < ready && System.nanoTime() < deadline) {
+                  Thread.onSpinWait();
+                }
+                segmentsDone.incrementAndGet();
+              });
       TrainStep step = new TrainStep(model, new Autoregressive(), adam, 1.0);
       int[][] tokens = new int[2][16];
       step.accumulate(
