@@ -3,6 +3,7 @@ package io.crossover.data.cloze;
 import io.crossover.data.stats.Clustered;
 import io.crossover.data.stats.Estimate;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -16,7 +17,9 @@ import java.util.function.ToDoubleFunction;
  * word frequency under each table given (highest, lowest, closest, farthest), agreement of a
  * choice's first-letter case and of its end punctuation with the end of the context, and a
  * conditional-logit classifier over all of these features, trained and scored by 5-fold
- * cross-validation with folds by document.
+ * cross-validation with folds by document; and, for every field of an item besides its context,
+ * choices and answer, the {@link MetadataRules} (a task file others will score must not carry a
+ * field that predicts the answer).
  *
  * <p>Each rule's accuracy carries an interval over documents (items of one document are not
  * independent); the two-sided intervals are simultaneous at 95% (Bonferroni over the rules), so
@@ -37,8 +40,25 @@ public final class BlindAudit {
    * @param choices the choices (a leading delimiter space is ignored)
    * @param answer the right choice
    * @param cluster its source document (items of one document move together)
+   * @param metadata every other field of the item as its file holds it (id and clustering key
+   *     included), each value as text: one entry for a single value, one per element for a list
    */
-  public record Item(String context, List<String> choices, int answer, String cluster) {}
+  public record Item(
+      String context,
+      List<String> choices,
+      int answer,
+      String cluster,
+      Map<String, List<String>> metadata) {
+    public Item {
+      // In file order: the rules, and the report that lists them, keep it.
+      metadata = Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
+    }
+
+    /** An item without metadata. */
+    public Item(String context, List<String> choices, int answer, String cluster) {
+      this(context, choices, answer, cluster, Map.of());
+    }
+  }
 
   /**
    * One baseline's result.
@@ -206,6 +226,7 @@ public final class BlindAudit {
     credits.put(
         "classifier over all of these (5-fold, by document)",
         Classifier.crossValidated(items, choices, tables.size(), seed));
+    credits.putAll(MetadataRules.credits(items, seed));
     int[] cluster = Clustered.dense(items.stream().map(Item::cluster).toList());
     double chance = 0;
     for (Item item : items) {

@@ -4,6 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.TreeSet;
+import org.apache.commons.math3.linear.Array2DRowRealMatrix;
+import org.apache.commons.math3.linear.ArrayRealVector;
+import org.apache.commons.math3.linear.CholeskyDecomposition;
 
 /**
  * The blind audit's strongest baseline: a conditional-logit model (softmax over an item's choices
@@ -218,39 +221,12 @@ final class Classifier {
     return s;
   }
 
-  /** Solves A x = b for a symmetric positive-definite A (Gaussian elimination with pivoting). */
+  /** Solves A x = b for the symmetric positive-definite Hessian (the ridge keeps it so). */
   static double[] solve(double[][] a, double[] b) {
-    int n = b.length;
-    double[][] m = new double[n][n + 1];
-    for (int i = 0; i < n; i++) {
-      System.arraycopy(a[i], 0, m[i], 0, n);
-      m[i][n] = b[i];
-    }
-    for (int col = 0; col < n; col++) {
-      int pivot = col;
-      for (int r = col + 1; r < n; r++) {
-        if (Math.abs(m[r][col]) > Math.abs(m[pivot][col])) {
-          pivot = r;
-        }
-      }
-      double[] t = m[col];
-      m[col] = m[pivot];
-      m[pivot] = t;
-      for (int r = col + 1; r < n; r++) {
-        double f = m[r][col] / m[col][col];
-        for (int k = col; k <= n; k++) {
-          m[r][k] -= f * m[col][k];
-        }
-      }
-    }
-    double[] x = new double[n];
-    for (int i = n - 1; i >= 0; i--) {
-      double s = m[i][n];
-      for (int k = i + 1; k < n; k++) {
-        s -= m[i][k] * x[k];
-      }
-      x[i] = s / m[i][i];
-    }
-    return x;
+    // Symmetric to rounding only: its two triangles sum the same products in another order.
+    return new CholeskyDecomposition(new Array2DRowRealMatrix(a, false), 1e-9, 1e-12)
+        .getSolver()
+        .solve(new ArrayRealVector(b, false))
+        .toArray();
   }
 }

@@ -39,8 +39,9 @@ import org.apache.hadoop.fs.Path;
  * finds; {@link BlindAudit} checks every task for it.
  *
  * <p>Each document gives at most its share of windows (a cap per document), so items come from as
- * many documents as the split has; each item records its source document, by which intervals
- * resample. Deterministic for a seed. Written as the {@code mc} JSONL format.
+ * many documents as the split has; each item names its context's document (opaquely), by which
+ * intervals resample. Deterministic for a seed. Written as the {@code mc} JSONL format with nothing
+ * but what scoring needs: where each choice came from stays with the builder.
  */
 public final class ClozeBuilder {
   /**
@@ -82,10 +83,15 @@ public final class ClozeBuilder {
   }
 
   /**
-   * One item.
+   * One item, with what the builder knows of it. Only {@link #line(Item)} is written: the rest is
+   * how the item was made (each choice's document, the stratum), which would give the answer away
+   * in the file (a choice from the context's own document is the answer).
    *
-   * @param id {@code cloze-<document>-<word>}: where in the validation split its context starts
+   * @param id {@code cloze-<n>}: its place in the task, nothing about where it comes from
+   * @param cluster the context's document under an opaque name ({@code doc-<n>}, numbered by first
+   *     appearance in the task): what intervals resample
    * @param doc the validation document (its index in the split) the context and answer come from
+   * @param word where in that document the context starts (its word index)
    * @param context the words before the blank
    * @param choices the continuations, the right one among them
    * @param answer index of the right continuation
@@ -95,7 +101,9 @@ public final class ClozeBuilder {
    */
   public record Item(
       String id,
+      String cluster,
       int doc,
+      int word,
       String context,
       List<String> choices,
       int answer,
@@ -167,12 +175,31 @@ public final class ClozeBuilder {
     return new Audited(built, BlindAudit.run(task, auditItems(built.items()), tables, s.seed()));
   }
 
-  /** The items as the audit sees them. */
+  /**
+   * The items as the audit sees them: exactly what {@link #write} puts in the file, so that the
+   * audit's metadata rules look at every field a scorer of the file would see.
+   */
   public static List<BlindAudit.Item> auditItems(List<Item> items) {
     return items.stream()
         .map(
-            i -> new BlindAudit.Item(i.context(), i.choices(), i.answer(), "validation-" + i.doc()))
+            i ->
+                new BlindAudit.Item(
+                    i.context(), i.choices(), i.answer(), i.cluster(), metadata(line(i))))
         .toList();
+  }
+
+  /**
+   * The fields of a written line besides the context, the choices and the answer, in the order the
+   * file holds them (by name).
+   */
+  static Map<String, List<String>> metadata(Map<String, Object> line) {
+    Map<String, List<String>> out = new TreeMap<>();
+    for (var e : line.entrySet()) {
+      if (!List.of("context", "choices", "answer").contains(e.getKey())) {
+        out.put(e.getKey(), List.of(String.valueOf(e.getValue())));
+      }
+    }
+    return out;
   }
 
   /** The refusal of a task that fails its audit: which rule beats chance and by how much. */
@@ -323,6 +350,10 @@ public final class ClozeBuilder {
       left.put(e.getKey(), shuffled);
     }
     Map<Integer, Integer> uses = new java.util.HashMap<>();
+    // Documents get opaque names in order of first appearance: nothing in a name says where in
+    // the split it is.
+    Map<Integer, String> names = new java.util.HashMap<>();
+    int width = String.valueOf(s.items()).length();
     List<Item> out = new ArrayList<>();
     while (out.size() < s.items() && !left.isEmpty()) {
       String key = pick(left, random);
@@ -358,10 +389,15 @@ public final class ClozeBuilder {
       shuffle(group, random);
       int answer = random.nextInt(group.size());
       Window item = group.get(answer);
+      String cluster =
+          names.computeIfAbsent(
+              item.doc(), d -> String.format(Locale.ROOT, "doc-%03d", names.size() + 1));
       out.add(
           new Item(
-              "cloze-" + item.doc() + "-" + item.word(),
+              String.format(Locale.ROOT, "cloze-%0" + width + "d", out.size() + 1),
+              cluster,
               item.doc(),
+              item.word(),
               item.context(),
               group.stream().map(Window::answer).toList(),
               answer,
@@ -396,19 +432,26 @@ public final class ClozeBuilder {
     }
   }
 
-  /** Writes the items as {@code mc} JSONL, with each item's source document. */
+  /**
+   * An item as the file holds it: what scoring needs ({@code id}, {@code context}, {@code choices},
+   * {@code answer}) and the clustering key ({@code doc}, the context's document under an opaque
+   * name). Nothing else: any other field a scorer could read is one that might predict the answer.
+   */
+  public static Map<String, Object> line(Item item) {
+    Map<String, Object> line = new LinkedHashMap<>();
+    line.put("id", item.id());
+    line.put("doc", item.cluster());
+    line.put("context", item.context());
+    line.put("choices", item.choices());
+    line.put("answer", item.answer());
+    return line;
+  }
+
+  /** Writes the items as {@code mc} JSONL, one {@link #line(Item)} each. */
   public static void write(FileSystem fs, Path file, List<Item> items) throws IOException {
     try (OutputStream out = fs.create(file, true)) {
       for (Item item : items) {
-        Map<String, Object> line = new LinkedHashMap<>();
-        line.put("id", item.id());
-        line.put("doc", "validation-" + item.doc());
-        line.put("context", item.context());
-        line.put("choices", item.choices());
-        line.put("answer", item.answer());
-        line.put("sources", item.sources().stream().map(d -> "validation-" + d).toList());
-        line.put("stratum", item.stratum());
-        out.write(Json.line(line).getBytes(StandardCharsets.UTF_8));
+        out.write(Json.line(line(item)).getBytes(StandardCharsets.UTF_8));
         out.write('\n');
       }
     }

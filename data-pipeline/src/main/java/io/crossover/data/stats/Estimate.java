@@ -1,5 +1,6 @@
 package io.crossover.data.stats;
 
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -14,6 +15,9 @@ import java.util.Locale;
  * @param items items (or validation sequences) per seed
  * @param clusters source documents the items come from: what is resampled
  * @param method how the interval was made, in words
+ * @param parts the variance components the interval was built from, each with its degrees of
+ *     freedom (empty where it was not built from any): what {@link #detectable()} and {@link
+ *     #atLevel(double)} derive from
  */
 public record Estimate(
     double value,
@@ -23,7 +27,47 @@ public record Estimate(
     int seeds,
     int items,
     int clusters,
-    String method) {
+    String method,
+    List<Clustered.Part> parts) {
+
+  public Estimate {
+    parts = List.copyOf(parts);
+  }
+
+  /** An estimate whose interval was not built from variance components. */
+  public Estimate(
+      double value,
+      double low,
+      double high,
+      double level,
+      int seeds,
+      int items,
+      int clusters,
+      String method) {
+    this(value, low, high, level, seeds, items, clusters, method, List.of());
+  }
+
+  /**
+   * The smallest true value this interval would lie above 0 for with probability {@link
+   * Clustered#POWER} ({@link Detectable}); NaN where the interval has no parts.
+   */
+  public double detectable() {
+    return parts.isEmpty() ? Double.NaN : Detectable.of(parts, level, Clustered.POWER);
+  }
+
+  /** The same estimate with its interval at another level (from the same parts). */
+  public Estimate atLevel(double other) {
+    if (parts.isEmpty()) {
+      throw new IllegalStateException("no variance parts to rebuild the interval from");
+    }
+    double h = Math.sqrt(Clustered.halfWidthSquared(parts, other));
+    return new Estimate(value, value - h, value + h, other, seeds, items, clusters, method, parts);
+  }
+
+  /** The same estimate moved by {@code c} (e.g. chance added back to a score above chance). */
+  public Estimate plus(double c) {
+    return new Estimate(value + c, low + c, high + c, level, seeds, items, clusters, method, parts);
+  }
 
   /** The interval lies above 0. */
   public boolean positive() {

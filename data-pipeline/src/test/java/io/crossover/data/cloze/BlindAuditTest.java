@@ -216,4 +216,81 @@ class BlindAuditTest {
     assertTrue(audit.failures().contains("case agrees"), audit.table());
     assertEquals(0.25, audit.chance(), 1e-12);
   }
+
+  /**
+   * The builder's own items with planted metadata leaks, as others' tools would read the file: each
+   * choice's source document beside the context's (what this builder wrote before), a hint field
+   * with the answer's position, an id that encodes it, and a field holding the answer's text. Each
+   * one fails the audit by its metadata rule, and the file as written passes.
+   */
+  @Test
+  void plantedMetadataLeaksFailAndTheWrittenFilePasses() throws Exception {
+    List<List<String[]>> brown = brown();
+    List<ClozeBuilder.Item> built =
+        ClozeBuilder.build(brown.get(1), ClozeBuilder.defaults(600, 1), "brown").items();
+    Map<String, WordCounts> tables = tables(brown.get(1), brown.get(0));
+    BlindAudit.Result clean =
+        BlindAudit.run("as written", ClozeBuilder.auditItems(built), tables, 1);
+    System.out.print(clean.table());
+    assertTrue(clean.passed(), clean.table());
+    assertTrue(
+        clean.rules().stream().anyMatch(r -> r.rule().startsWith("metadata \"doc\"")),
+        "the clustering key is audited too: " + clean.table());
+    Map<String, String> leaks = new LinkedHashMap<>();
+    leaks.put("sources", "metadata \"sources\": the entry equal to another field");
+    leaks.put("hint", "metadata \"hint\": its words predict the answer's position");
+    leaks.put("id", "metadata \"id\": its words predict the answer's position");
+    leaks.put("answer_text", "metadata \"answer_text\": it is the text of a choice");
+    for (var leak : leaks.entrySet()) {
+      List<BlindAudit.Item> items = new ArrayList<>();
+      for (ClozeBuilder.Item i : built) {
+        Map<String, List<String>> meta =
+            new LinkedHashMap<>(ClozeBuilder.metadata(ClozeBuilder.line(i)));
+        switch (leak.getKey()) {
+          case "sources" -> {
+            meta.put("doc", List.of("validation-" + i.doc()));
+            meta.put("sources", i.sources().stream().map(d -> "validation-" + d).toList());
+          }
+          case "hint" -> meta.put("hint", List.of(String.valueOf(i.answer())));
+          case "id" -> meta.put("id", List.of(i.id() + "-a" + i.answer()));
+          default -> meta.put("answer_text", List.of(i.choices().get(i.answer())));
+        }
+        items.add(new BlindAudit.Item(i.context(), i.choices(), i.answer(), i.cluster(), meta));
+      }
+      BlindAudit.Result audit = BlindAudit.run(leak.getKey(), items, tables, 1);
+      assertFalse(audit.passed(), leak.getKey() + ": " + audit.table());
+      assertTrue(audit.failures().contains(leak.getValue()), audit.failures());
+      BlindAudit.Rule rule =
+          audit.rules().stream().filter(r -> r.rule().equals(leak.getValue())).findFirst().get();
+      assertTrue(rule.accuracy().value() > 0.9, leak.getKey() + ": " + rule);
+    }
+  }
+
+  @Test
+  void aFieldOfNoiseStaysAtChance() {
+    // A per-choice field and a scalar field drawn independently of the answer: no rule fails.
+    List<BlindAudit.Item> items = new ArrayList<>();
+    SplittableRandom random = new SplittableRandom(5);
+    for (int i = 0; i < 800; i++) {
+      List<String> choices = new ArrayList<>();
+      List<String> scores = new ArrayList<>();
+      for (int c = 0; c < 4; c++) {
+        choices.add("w" + i + "x" + c + " v" + random.nextInt(1000));
+        scores.add(String.valueOf(random.nextInt(5)));
+      }
+      Map<String, List<String>> meta = new LinkedHashMap<>();
+      meta.put("id", List.of("item-" + i));
+      meta.put("tag", List.of("t" + random.nextInt(20)));
+      meta.put("scores", scores);
+      items.add(new BlindAudit.Item("ctx " + i, choices, random.nextInt(4), "d" + i / 20, meta));
+    }
+    List<String[]> none = List.<String[]>of(new String[] {"x"});
+    BlindAudit.Result audit = BlindAudit.run("noise", items, tables(none, none), 3);
+    System.out.print(audit.table());
+    assertTrue(audit.passed(), audit.table());
+    assertTrue(
+        audit.rules().stream()
+            .anyMatch(r -> r.rule().equals("metadata \"scores\": the highest entry")),
+        audit.table());
+  }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.crossover.data.Json;
 import io.crossover.data.UserException;
 import io.crossover.data.shard.Dataset;
 import io.crossover.data.shard.DatasetWriter;
@@ -103,10 +104,9 @@ class ClozeBuilderTest {
       assertEquals(ClozeBuilder.CONTEXT_WORDS, item.context().split(" ").length);
       assertEquals(4, item.choices().size());
       assertEquals(4, new HashSet<>(item.choices()).size(), "distinct choices: " + item);
-      // cloze-<doc>-<word>: the context starts there and the answer follows it.
-      String[] id = item.id().split("-");
-      List<String> doc = validationDocs.get(Integer.parseInt(id[1]));
-      int at = Integer.parseInt(id[2]);
+      // The builder knows where the context starts; the answer follows it.
+      List<String> doc = validationDocs.get(item.doc());
+      int at = item.word();
       assertEquals(
           String.join(" ", doc.subList(at, at + ClozeBuilder.CONTEXT_WORDS)), item.context());
       int end = at + ClozeBuilder.CONTEXT_WORDS;
@@ -142,7 +142,20 @@ class ClozeBuilderTest {
         a);
     List<String> lines = Files.readAllLines(file);
     assertEquals(30, lines.size());
-    assertTrue(lines.get(0).contains("\"context\"") && lines.get(0).contains("\"answer\""));
+    // Only what scoring needs and an opaque clustering key: nothing says where a choice came from.
+    Set<String> docs = new HashSet<>();
+    for (int k = 0; k < lines.size(); k++) {
+      var json = Json.MAPPER.readTree(lines.get(k));
+      List<String> fields = new ArrayList<>();
+      json.fieldNames().forEachRemaining(fields::add);
+      assertEquals(Set.of("id", "doc", "context", "choices", "answer"), Set.copyOf(fields));
+      assertEquals(String.format("cloze-%02d", k + 1), json.path("id").asText());
+      assertTrue(json.path("doc").asText().matches("doc-\\d{3}"), lines.get(k));
+      docs.add(json.path("doc").asText());
+    }
+    // Named in order of first appearance, one name per document.
+    assertEquals(a.stream().map(ClozeBuilder.Item::doc).distinct().count(), docs.size());
+    assertEquals("doc-001", a.get(0).cluster());
   }
 
   @Test

@@ -24,29 +24,104 @@ class IntervalCoverageTest {
   static final int STUDIES = 1000;
   static final double SEED_SD = 0.02;
 
-  /** Coverage of the population truth, of the truth given the seeds, and the rate of "MDM wins". */
-  record Coverage(double population, double givenSeeds, double positive) {}
+  /** 1,000 items in 25 documents of 40. */
+  static final int[] EQUAL = equal();
+
+  /**
+   * 1,000 items in 33 documents of unequal size (5 to 105 items, log-normal weights), as a cloze of
+   * the Brown slice's held-out documents can be.
+   */
+  static final int[] UNEQUAL = unequal(33, 1000, 4);
+
+  static int[] equal() {
+    int[] cluster = new int[DOCS * PER_DOC];
+    for (int i = 0; i < cluster.length; i++) {
+      cluster[i] = i / PER_DOC;
+    }
+    return cluster;
+  }
+
+  static int[] unequal(int docs, int items, long seed) {
+    SplittableRandom random = new SplittableRandom(seed);
+    double[] w = new double[docs];
+    double total = 0;
+    for (int d = 0; d < docs; d++) {
+      w[d] = Math.exp(0.8 * gaussian(random));
+      total += w[d];
+    }
+    List<Integer> out = new ArrayList<>();
+    for (int d = 0; d < docs; d++) {
+      long size = Math.max(5, Math.round(items * w[d] / total));
+      for (int k = 0; k < size && out.size() < items; k++) {
+        out.add(d);
+      }
+    }
+    while (out.size() < items) {
+      out.add(docs - 1);
+    }
+    return out.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  /**
+   * How a simulated study is made.
+   *
+   * @param cluster each item's document
+   * @param seedSd the spread of a seed's effect on an arm's success probability
+   * @param heavyTails seed effects from Student's t with 3 degrees of freedom (a seed that goes its
+   *     own way more often than a normal law allows), scaled to the same spread
+   */
+  record Design(String name, int[] cluster, double seedSd, boolean heavyTails) {}
+
+  static final List<Design> DESIGNS =
+      List.of(
+          new Design("25 equal documents", EQUAL, SEED_SD, false),
+          new Design("33 unequal documents", UNEQUAL, SEED_SD, false),
+          new Design("33 unequal documents, seed sd 0.04", UNEQUAL, 2 * SEED_SD, false),
+          new Design("33 unequal documents, heavy-tailed seeds", UNEQUAL, SEED_SD, true));
+
+  /**
+   * Coverage of the population truth, of the truth given the seeds, the rate of "MDM wins", and the
+   * mean minimum detectable difference the studies stated.
+   */
+  record Coverage(double population, double givenSeeds, double positive, double detectable) {}
 
   static Coverage simulate(int seeds, double delta, double itemEffect, long seed) {
-    return simulate(seeds, delta, itemEffect, seed, STUDIES, false);
+    return simulate(DESIGNS.get(0), seeds, delta, itemEffect, seed, STUDIES, false);
   }
 
   static Coverage simulate(
-      int seeds, double delta, double itemEffect, long seed, int studies, boolean oldBootstrap) {
+      Design design,
+      int seeds,
+      double delta,
+      double itemEffect,
+      long seed,
+      int studies,
+      boolean oldBootstrap) {
+    return simulate(design, seeds, delta, itemEffect, seed, studies, oldBootstrap, false);
+  }
+
+  static Coverage simulate(
+      Design design,
+      int seeds,
+      double delta,
+      double itemEffect,
+      long seed,
+      int studies,
+      boolean oldBootstrap,
+      boolean withDetectable) {
     SplittableRandom random = new SplittableRandom(seed);
-    int n = DOCS * PER_DOC;
-    int[] cluster = new int[n];
-    for (int i = 0; i < n; i++) {
-      cluster[i] = i / PER_DOC;
-    }
+    int[] cluster = design.cluster();
+    int n = cluster.length;
+    int docs = Clustered.count(cluster);
     int population = 0;
     int conditional = 0;
     int positive = 0;
+    double detectable = 0;
     for (int study = 0; study < studies; study++) {
-      double[] docLevel = new double[DOCS];
-      double[] docAr = new double[DOCS];
-      double[] docMdm = new double[DOCS];
-      for (int d = 0; d < DOCS; d++) {
+      double[] docLevel = new double[docs];
+      double[] docAr = new double[docs];
+      double[] docMdm = new double[docs];
+      for (int d = 0; d < docs; d++) {
         docLevel[d] = uniform(random, 0.08);
         docAr[d] = uniform(random, itemEffect / 2);
         docMdm[d] = uniform(random, itemEffect / 2);
@@ -62,8 +137,8 @@ class IntervalCoverageTest {
       List<double[]> differences = new ArrayList<>();
       double seedMean = 0;
       for (int s = 0; s < seeds; s++) {
-        double ua = seedEffect(random);
-        double um = seedEffect(random);
+        double ua = seedEffect(random, design);
+        double um = seedEffect(random, design);
         seedMean += (um - ua) / seeds;
         double[] d = new double[n];
         for (int i = 0; i < n; i++) {
@@ -81,9 +156,15 @@ class IntervalCoverageTest {
       double given = delta + seedMean;
       conditional += e.low() <= given && given <= e.high() ? 1 : 0;
       positive += e.positive() ? 1 : 0;
+      if (withDetectable) {
+        detectable += Clustered.detectable(differences, cluster, 0.95) / studies;
+      }
     }
     return new Coverage(
-        (double) population / studies, (double) conditional / studies, (double) positive / studies);
+        (double) population / studies,
+        (double) conditional / studies,
+        (double) positive / studies,
+        detectable);
   }
 
   /**
@@ -120,37 +201,107 @@ class IntervalCoverageTest {
 
   /** Normal, truncated at 3 sd so that probabilities stay inside [0, 1]. */
   private static double seedEffect(SplittableRandom random) {
-    double z;
-    do {
-      z =
-          Math.sqrt(-2 * Math.log(1 - random.nextDouble()))
-              * Math.cos(2 * Math.PI * random.nextDouble());
-    } while (Math.abs(z) > 3);
-    return z * SEED_SD;
+    return seedEffect(random, DESIGNS.get(0));
   }
 
+  /**
+   * The design's seed effect: normal or t(3) scaled to unit variance, truncated at 3 sd (4 for
+   * t(3)) so that probabilities stay inside [0, 1].
+   */
+  private static double seedEffect(SplittableRandom random, Design design) {
+    double z;
+    do {
+      if (design.heavyTails()) {
+        double chi = 0;
+        for (int k = 0; k < 3; k++) {
+          double g = gaussian(random);
+          chi += g * g;
+        }
+        z = gaussian(random) / Math.sqrt(chi / 3) / Math.sqrt(3.0);
+      } else {
+        z = gaussian(random);
+      }
+    } while (Math.abs(z) > (design.heavyTails() ? 4 : 3));
+    return z * design.seedSd();
+  }
+
+  private static double gaussian(SplittableRandom random) {
+    return Math.sqrt(-2 * Math.log(1 - random.nextDouble()))
+        * Math.cos(2 * Math.PI * random.nextDouble());
+  }
+
+  /**
+   * The rule the report's findings follow: from {@link Clustered#OBJECTIVE_SEEDS} seeds on, the
+   * interval covers the difference between the objectives (the population of seeds) in at least
+   * 0.93 of studies, with equal and unequal documents and two sizes of item effect; with fewer it
+   * does not in some design, so a finding on fewer seeds speaks of the models trained (whose
+   * difference every seed count covers). The seed count is the smallest that passes.
+   */
+  /**
+   * The rule the report's findings follow: from {@link Clustered#OBJECTIVE_SEEDS} seeds on, the
+   * interval covers the difference between the objectives (the population of seeds) in at least
+   * 0.93 of studies in every design (equal and unequal documents, a wider seed spread, heavy-tailed
+   * seeds, two sizes of item effect); with one seed fewer it does not in some design, so a finding
+   * on fewer seeds speaks of the models trained, whose difference every seed count covers.
+   */
   @Test
-  void theIntervalCoversTheTruthAtOneThreeAndFiveSeeds() {
-    for (double itemEffect : new double[] {0.05, 0.1}) {
-      for (int seeds : new int[] {1, 3, 5}) {
-        Coverage c = simulate(seeds, 0, itemEffect, 17 + seeds);
+  void claimsAboutObjectivesNeedTheSeedsTheRuleNames() {
+    boolean belowFails = false;
+    for (int seeds : new int[] {1, 2, 3, 5}) {
+      for (Design design : DESIGNS) {
+        for (double itemEffect : new double[] {0.05, 0.1}) {
+          Coverage c = simulate(design, seeds, 0, itemEffect, 17 + seeds, STUDIES, false);
+          System.out.printf(
+              Locale.ROOT,
+              "coverage, %d seed(s), %s, item effect %.2f: population %.3f, given the seeds"
+                  + " drawn %.3f; false \"MDM wins\" %.3f%n",
+              seeds,
+              design.name(),
+              itemEffect,
+              c.population(),
+              c.givenSeeds(),
+              c.positive());
+          // Every seed count covers the difference between the models trained.
+          assertTrue(c.givenSeeds() >= 0.93, seeds + " seed(s), given the seeds: " + c);
+          if (seeds >= Clustered.OBJECTIVE_SEEDS) {
+            assertTrue(c.population() >= 0.93, seeds + " seed(s), " + design.name() + ": " + c);
+            assertTrue(c.positive() <= 0.05, seeds + " seed(s): false positives " + c);
+          } else if (seeds == Clustered.OBJECTIVE_SEEDS - 1 && c.population() < 0.93) {
+            belowFails = true;
+          }
+        }
+      }
+    }
+    assertTrue(
+        belowFails,
+        "one seed fewer than OBJECTIVE_SEEDS covers the population in every design: lower it");
+  }
+
+  /**
+   * The minimum detectable difference a "not significant" finding states has the power it claims: a
+   * true difference of that size is detected (interval above 0) in about 80% of studies. With one
+   * seed the statement is about the models trained, so the check holds their difference fixed (no
+   * seed effect).
+   */
+  @Test
+  void theMinimumDetectableDifferenceHasItsPower() {
+    for (int seeds : new int[] {1, 3, 5}) {
+      for (Design base : DESIGNS.subList(0, 2)) {
+        Design design = seeds == 1 ? new Design(base.name(), base.cluster(), 0, false) : base;
+        double mde = simulate(design, seeds, 0, 0.05, 40 + seeds, 200, false, true).detectable();
+        Coverage at = simulate(design, seeds, mde, 0.05, 60 + seeds, 600, false);
         System.out.printf(
             Locale.ROOT,
-            "coverage, %d seed(s), no true difference, item effect %.2f: %.3f of %d studies"
-                + " (given the seeds drawn: %.3f); false \"MDM wins\": %.3f%n",
+            "detectable difference, %d seed(s), %s: %.3f, detected in %.3f of studies (stated"
+                + " power %.2f)%n",
             seeds,
-            itemEffect,
-            c.population(),
-            STUDIES,
-            c.givenSeeds(),
-            c.positive());
-        // One seed cannot show the spread another seed would add: its interval is over items,
-        // for the models trained, and is checked against that truth.
-        double covered = seeds == 1 ? c.givenSeeds() : c.population();
-        assertTrue(covered >= 0.93, seeds + " seed(s): coverage " + covered);
-        if (seeds > 1) {
-          assertTrue(c.positive() <= 0.05, seeds + " seed(s): false positives " + c.positive());
-        }
+            design.name(),
+            mde,
+            at.positive(),
+            Clustered.POWER);
+        assertTrue(
+            at.positive() >= 0.72 && at.positive() <= 0.9,
+            seeds + " seed(s): power at the stated detectable difference " + at.positive());
       }
     }
   }
@@ -228,7 +379,7 @@ class IntervalCoverageTest {
   /** The test can fail: the two-level percentile bootstrap it replaces does not pass it. */
   @Test
   void theOldTwoLevelBootstrapUnderCoversAtThreeSeeds() {
-    Coverage old = simulate(3, 0, 0.05, 5, 300, true);
+    Coverage old = simulate(DESIGNS.get(0), 3, 0, 0.05, 5, 300, true);
     System.out.printf(
         Locale.ROOT,
         "coverage of the old two-level percentile bootstrap, 3 seeds: %.3f of 300 studies%n",

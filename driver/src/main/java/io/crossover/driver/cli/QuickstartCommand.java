@@ -65,7 +65,7 @@ public final class QuickstartCommand implements Callable<Integer> {
     List<String> perRun = all.stream().filter(o -> !o.startsWith("run.root=")).toList();
     int code = SweepRunner.run(spec, perRun, false, false, true, false);
     System.out.println("== 3/3 report");
-    ReportFiles.write(dir.toString(), RunDir.hadoopConf(), System.out, spec.metric());
+    ReportFiles.write(dir.toString(), RunDir.hadoopConf(), System.out, spec.report());
     System.out.printf("quickstart: done in %.1f s%n", (System.nanoTime() - start) / 1e9);
     return code;
   }

@@ -31,6 +31,14 @@ public final class ReportCommand implements Callable<Integer> {
       description = "acc, acc_norm or acc_mi (default ${DEFAULT-VALUE}).")
   String metric;
 
+  @Option(
+      names = "--margin",
+      defaultValue = "" + Report.Settings.DEFAULT_MARGIN,
+      description =
+          "Equivalence margin: a score \"holds\" when its change's 90% interval lies within"
+              + " ±margin (default ${DEFAULT-VALUE}).")
+  double margin;
+
   @Spec CommandSpec spec;
 
   @Override
@@ -40,10 +48,15 @@ public final class ReportCommand implements Callable<Integer> {
           spec.commandLine(),
           "--metric " + metric + " is not one of " + String.join(", ", Curves.METRICS));
     }
+    if (!(margin > 0 && margin < 1)) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "--margin " + margin + " is not in (0, 1): it is a share of items, e.g. 0.02");
+    }
     String qualified = QualifiedPaths.qualify(root, RunDir.hadoopConf());
     Report report;
     try {
-      report = Report.read(qualified, RunDir.hadoopConf(), metric);
+      report = Report.read(qualified, RunDir.hadoopConf(), new Report.Settings(metric, margin));
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e, null, root);
     }

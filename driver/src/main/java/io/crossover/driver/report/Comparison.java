@@ -4,9 +4,12 @@ import io.crossover.data.stats.Clustered;
 import io.crossover.data.stats.Estimate;
 import io.crossover.executor.eval.EvalRecord;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The claims one row supports, each with its 95% interval ({@link Clustered}: documents resampled,
@@ -31,7 +34,7 @@ import java.util.Map;
  *     with early stopping), on the half of the documents the best was not chosen on, or null
  * @param arBestStep the step of AR's lowest seed-mean validation NLL on the selection half
  * @param arRise AR's final NLL minus its NLL at that best step, on the other half, or null
- * @param arScoreChange AR's final metric minus its metric at that best step, on the items both
+ * @param arScoreChange how AR's score moved from that best step to the end, on the items both
  *     evaluations scored, or null
  * @param problem why the row makes no claim (settings that differ, outcomes that cannot be paired),
  *     or null
@@ -47,7 +50,7 @@ public record Comparison(
     Estimate strong,
     long arBestStep,
     Estimate arRise,
-    Estimate arScoreChange,
+    ScoreChange arScoreChange,
     String problem) {
 
   /** The nominal coverage of every interval. */
@@ -64,7 +67,7 @@ public record Comparison(
 
     /** As report.json writes it. */
     public String label() {
-      return name().toLowerCase(java.util.Locale.ROOT);
+      return name().toLowerCase(Locale.ROOT);
     }
   }
 
@@ -79,6 +82,10 @@ public record Comparison(
    * @param ar AR's metric, per seed
    * @param mdm MDM's metric, per seed
    * @param difference MDM − AR and its 95% interval, paired by item (null without item outcomes)
+   * @param arScore AR's score on this evaluation's items, against chance (null without items)
+   * @param mdmScore MDM's
+   * @param common the same evaluation on the items every evaluation of the row scored: what curves
+   *     are drawn from (null without items)
    * @param arLoss AR's validation loss per seed
    * @param mdmLoss MDM's validation loss per seed
    * @param arLossKind what AR's loss is, as its run recorded it ({@code nll})
@@ -93,10 +100,44 @@ public record Comparison(
       double[] ar,
       double[] mdm,
       Estimate difference,
+      ArmScore arScore,
+      ArmScore mdmScore,
+      Common common,
       double[] arLoss,
       double[] mdmLoss,
       String arLossKind,
       String mdmLossKind) {}
+
+  /**
+   * An evaluation on the items every evaluation of the row scored (the last may score more than
+   * those before it): one item set for a whole curve.
+   *
+   * @param items how many
+   * @param ar AR's score, against chance
+   * @param mdm MDM's
+   * @param difference MDM − AR, paired by item
+   * @param arDeltaNll AR's delta-NLL per byte (right choice minus the wrong ones' mean)
+   * @param mdmDeltaNll MDM's
+   */
+  public record Common(
+      int items,
+      ArmScore ar,
+      ArmScore mdm,
+      Estimate difference,
+      Estimate arDeltaNll,
+      Estimate mdmDeltaNll) {}
+
+  /**
+   * How AR's score moved from its best evaluation (by validation NLL) to the end, on the items both
+   * scored.
+   *
+   * @param change its metric at the end minus at the best evaluation, 95% interval
+   * @param atBest its score at the best evaluation on those items, against chance: a score that
+   *     cannot be told from guessing cannot be seen to hold
+   * @param deltaNll its delta-NLL per byte at the end minus at the best evaluation (negative: the
+   *     right choice is told apart better), or null
+   */
+  public record ScoreChange(Estimate change, ArmScore atBest, Estimate deltaNll) {}
 
   /** The final evaluation. */
   public Point last() {
@@ -122,8 +163,19 @@ public record Comparison(
             : "the runs differ in more than the objective: " + String.join("; ", row.differences());
     List<Point> curve = new ArrayList<>();
     List<Long> steps = row.steps();
+    Set<String> common = Set.of();
+    if (task != null) {
+      try {
+        common = row.commonIds(task, steps);
+      } catch (Row.Unpaired e) {
+        // Said below, at the final evaluation.
+      }
+    }
     for (long step : steps) {
       Estimate d = null;
+      ArmScore arScore = null;
+      ArmScore mdmScore = null;
+      Common onCommon = null;
       double[] ar = new double[0];
       double[] mdm = new double[0];
       if (task != null) {
@@ -132,6 +184,9 @@ public record Comparison(
         try {
           Row.Items items = row.items(task, metric, step);
           d = Clustered.seedMean(differences(items.mdm(), items.ar()), items.clusters(), LEVEL);
+          arScore = items.score(false);
+          mdmScore = items.score(true);
+          onCommon = common(row, task, metric, step, common);
         } catch (Row.Unpaired e) {
           if (step == steps.get(steps.size() - 1) && problem == null) {
             problem = e.getMessage();
@@ -150,6 +205,9 @@ public record Comparison(
               ar,
               mdm,
               d,
+              arScore,
+              mdmScore,
+              onCommon,
               row.loss(false, step),
               row.loss(true, step),
               a.valLossKind(),
@@ -161,11 +219,14 @@ public record Comparison(
     if (problem == null && last != null && last.difference() != null) {
       if (last.difference().positive()) {
         verdict = Verdict.MDM;
+        // Where MDM stays ahead, read on one item set throughout (the last evaluation may score
+        // more items than those before it).
         double[] a = new double[curve.size()];
         double[] m = new double[curve.size()];
         for (int i = 0; i < curve.size(); i++) {
-          a[i] = mean(curve.get(i).ar());
-          m[i] = mean(curve.get(i).mdm());
+          Point p = curve.get(i);
+          a[i] = p.common() == null ? mean(p.ar()) : p.common().ar().score().value();
+          m[i] = p.common() == null ? mean(p.mdm()) : p.common().mdm().score().value();
         }
         int i = Crossovers.crossoverIndex(a, m);
         crossover = i < 0 ? last : curve.get(i);
@@ -174,7 +235,7 @@ public record Comparison(
       }
     }
     Likelihood l = problem == null && last != null ? likelihood(row, steps) : Likelihood.NONE;
-    Estimate change =
+    ScoreChange change =
         problem == null && task != null && l.bestStep >= 0 && l.bestStep != last.step()
             ? scoreChange(row, task, metric, l.bestStep, last.step())
             : null;
@@ -191,6 +252,22 @@ public record Comparison(
         l.rise,
         change,
         problem);
+  }
+
+  /** An evaluation on the row's common items, or null when there are none. */
+  private static Common common(Row row, String task, String metric, long step, Set<String> ids) {
+    if (ids.isEmpty()) {
+      return null;
+    }
+    Row.Items items = row.items(task, metric, step).only(ids);
+    Row.Items delta = row.items(task, "delta_nll_per_byte", step).only(ids);
+    return new Common(
+        items.ids().size(),
+        items.score(false),
+        items.score(true),
+        Clustered.seedMean(differences(items.mdm(), items.ar()), items.clusters(), LEVEL),
+        Clustered.seedMean(delta.ar(), delta.clusters(), LEVEL),
+        Clustered.seedMean(delta.mdm(), delta.clusters(), LEVEL));
   }
 
   /** The likelihood claims and AR's rise past its best evaluation. */
@@ -234,7 +311,7 @@ public record Comparison(
       return new Likelihood(weak, null, best, null);
     }
     Row.Sequences atBest = row.sequences(best).half(false);
-    if (!java.util.Arrays.equals(atBest.docs(), odd.docs())) {
+    if (!Arrays.equals(atBest.docs(), odd.docs())) {
       // Validated on other sequences at the best step than at the end: nothing to pair.
       return new Likelihood(weak, null, best, null);
     }
@@ -247,46 +324,41 @@ public record Comparison(
     return new Likelihood(weak, strong, best, rise);
   }
 
-  /** AR's metric at {@code to} minus at {@code from}, on the items both evaluations scored. */
-  private static Estimate scoreChange(Row row, String task, String metric, long from, long to) {
-    Row.Items a;
-    Row.Items b;
+  /** How AR's score moved from {@code from} to {@code to}, on the items both evaluations scored. */
+  private static ScoreChange scoreChange(Row row, String task, String metric, long from, long to) {
+    Set<String> both;
     try {
-      a = row.items(task, metric, from);
-      b = row.items(task, metric, to);
+      both = row.commonIds(task, List.of(from, to));
     } catch (Row.Unpaired e) {
       return null;
     }
+    if (both.isEmpty()) {
+      return null;
+    }
+    Row.Items atBest = row.items(task, metric, from).only(both);
+    Estimate change = arChange(row, task, metric, from, to, both);
+    Estimate deltaNll = arChange(row, task, "delta_nll_per_byte", from, to, both);
+    return new ScoreChange(change, atBest.score(false), deltaNll);
+  }
+
+  /** AR's {@code metric} at {@code to} minus at {@code from}, item by item, on {@code ids}. */
+  private static Estimate arChange(
+      Row row, String task, String metric, long from, long to, Set<String> ids) {
+    Row.Items a = row.items(task, metric, from).only(ids);
+    Row.Items b = row.items(task, metric, to).only(ids);
     Map<String, Integer> at = new HashMap<>();
     for (int i = 0; i < a.ids().size(); i++) {
       at.put(a.ids().get(i), i);
     }
-    List<Integer> fromIndex = new ArrayList<>();
-    List<Integer> toIndex = new ArrayList<>();
-    for (int i = 0; i < b.ids().size(); i++) {
-      Integer j = at.get(b.ids().get(i));
-      if (j != null) {
-        fromIndex.add(j);
-        toIndex.add(i);
-      }
-    }
-    if (fromIndex.isEmpty()) {
-      return null;
-    }
     List<double[]> change = new ArrayList<>();
-    for (int s = 0; s < a.ar().size(); s++) {
-      double[] d = new double[fromIndex.size()];
+    for (int s = 0; s < b.ar().size(); s++) {
+      double[] d = new double[b.ids().size()];
       for (int k = 0; k < d.length; k++) {
-        d[k] = b.ar().get(s)[toIndex.get(k)] - a.ar().get(s)[fromIndex.get(k)];
+        d[k] = b.ar().get(s)[k] - a.ar().get(s)[at.get(b.ids().get(k))];
       }
       change.add(d);
     }
-    int[] clusters = toIndex.stream().mapToInt(i -> b.clusters()[i]).toArray();
-    return Clustered.seedMean(change, dense(clusters), LEVEL);
-  }
-
-  private static int[] dense(int[] labels) {
-    return Clustered.dense(java.util.Arrays.stream(labels).mapToObj(Integer::toString).toList());
+    return Clustered.seedMean(change, b.clusters(), LEVEL);
   }
 
   /** Per seed, x - y item by item. */

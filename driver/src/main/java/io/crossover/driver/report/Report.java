@@ -5,6 +5,7 @@ import io.crossover.data.UserException;
 import io.crossover.data.config.ConfigLoader;
 import io.crossover.data.config.CrossoverConfig;
 import io.crossover.data.config.IdentityKeys;
+import io.crossover.data.stats.Clustered;
 import io.crossover.data.stats.Estimate;
 import io.crossover.executor.objective.Arms;
 import java.io.IOException;
@@ -33,12 +34,41 @@ public final class Report {
   private final List<RunResult> unpaired;
   private final List<RunResult> excluded;
   private final List<String> tasks;
-  private final String metric;
+  private final Settings settings;
   private final List<Findings.Finding> findings;
   private final TaskCheck taskCheck;
 
-  Report(List<RunResult> runs, String metric, Configuration hadoop) {
-    this.metric = metric;
+  /**
+   * What the report's claims are read on.
+   *
+   * @param metric the task metric: acc, acc_norm or acc_mi
+   * @param margin the equivalence margin of a score that "holds": its change's 90% interval must
+   *     lie within ±margin (two one-sided tests at 5%)
+   */
+  public record Settings(String metric, double margin) {
+    /** Two points of accuracy: a score that moves less than this has not moved. */
+    public static final double DEFAULT_MARGIN = 0.02;
+
+    public Settings {
+      if (!Curves.METRICS.contains(metric)) {
+        throw new IllegalArgumentException(
+            "--metric " + metric + " is not one of " + String.join(", ", Curves.METRICS));
+      }
+      if (!(margin > 0 && margin < 1)) {
+        throw new IllegalArgumentException(
+            "the equivalence margin must be in (0, 1), as a share of items: " + margin);
+      }
+    }
+
+    /** The metric with the default margin. */
+    public static Settings of(String metric) {
+      return new Settings(metric, DEFAULT_MARGIN);
+    }
+  }
+
+  Report(List<RunResult> runs, Settings settings, Configuration hadoop) {
+    this.settings = settings;
+    String metric = settings.metric();
     excluded = new ArrayList<>();
     unpaired = new ArrayList<>();
     // group -> arm -> seed -> run
@@ -157,6 +187,11 @@ public final class Report {
    * or holds no runs.
    */
   public static Report read(String root, Configuration hadoop, String metric) {
+    return read(root, hadoop, Settings.of(metric));
+  }
+
+  /** As {@link #read(String, Configuration, String)}, with every setting given. */
+  public static Report read(String root, Configuration hadoop, Settings settings) {
     Path dir = new Path(root);
     List<RunResult> runs = new ArrayList<>();
     try {
@@ -176,7 +211,7 @@ public final class Report {
       throw new UserException(
           "report: " + root + " holds no run directories (each has a config.json)");
     }
-    return new Report(runs, metric, hadoop);
+    return new Report(runs, settings, hadoop);
   }
 
   public List<Comparison> comparisons() {
@@ -188,7 +223,12 @@ public final class Report {
   }
 
   public String metric() {
-    return metric;
+    return settings.metric();
+  }
+
+  /** The equivalence margin of a score that "holds". */
+  public double margin() {
+    return settings.margin();
   }
 
   /** The first task: the one the claims are made on. */
@@ -230,7 +270,7 @@ public final class Report {
       m.put("arm", r.arm());
       m.put("seeds", r.seeds());
       m.put("task", c.task());
-      m.put("metric", metric);
+      m.put("metric", metric());
       m.put("final_step", last.step());
       m.put("no_claim", c.problem());
       if (c.task() != null) {
@@ -238,7 +278,13 @@ public final class Report {
         m.put("documents", last.difference() == null ? null : last.difference().clusters());
         m.put("ar", stat(last.ar()));
         m.put("mdm", stat(last.mdm()));
-        m.put("difference", Findings.interval(last.difference()));
+        m.put("chance", last.arScore() == null ? null : finite(last.arScore().chance()));
+        m.put("ar_score", Prose.score(last.arScore(), false));
+        m.put("mdm_score", Prose.score(last.mdmScore(), false));
+        m.put("difference", Prose.interval(last.difference()));
+        m.put(
+            "detectable",
+            last.difference() == null ? null : finite(last.difference().detectable()));
         m.put("verdict", c.verdict().label());
         m.put(
             "crossover",
@@ -250,6 +296,7 @@ public final class Report {
                     "tokens", c.crossover().tokens()));
         m.put("data_potential", potential(c));
         m.put("scoring", scoring(r, last.step()));
+        m.put("curve_items", last.common() == null ? null : last.common().items());
       }
       m.put("val_loss_kind", ordered("ar", last.arLossKind(), "mdm", last.mdmLossKind()));
       m.put("ar_val_loss", stat(last.arLoss()));
@@ -258,9 +305,17 @@ public final class Report {
       m.put("mdm_val_loss", stat(last.mdmLoss()));
       m.put("likelihood_weak", claim(c.weak()));
       m.put("likelihood_strong", claim(c.strong()));
-      m.put("ar_loss_rise", Findings.interval(c.arRise()));
-      m.put("ar_score_change", Findings.interval(c.arScoreChange()));
-      m.put("interval_method", io.crossover.data.stats.Clustered.METHOD);
+      m.put("ar_loss_rise", Prose.interval(c.arRise()));
+      m.put(
+          "ar_score_change",
+          Prose.interval(c.arScoreChange() == null ? null : c.arScoreChange().change()));
+      // What this row's intervals are: over the objectives (seeds by t), or with one seed over
+      // items only, for the models trained.
+      m.put(
+          "interval_method",
+          last.difference() != null
+              ? last.difference().method()
+              : c.weak() != null ? c.weak().method() : null);
       out.add(m);
     }
     return out;
@@ -305,7 +360,7 @@ public final class Report {
 
   /** A likelihood claim: MDM's ELBO minus an AR NLL; it holds when the interval is below 0. */
   private static Map<String, Object> claim(Estimate d) {
-    Map<String, Object> m = Findings.interval(d);
+    Map<String, Object> m = Prose.interval(d);
     if (m != null) {
       m.put("holds", d.negative() ? "yes" : d.positive() ? "no" : "inconclusive");
     }
@@ -357,7 +412,7 @@ public final class Report {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("ratio", point.ratio());
     m.put("bound", point.bound());
-    double[] ci = Potentials.interval(ladder, c, metric);
+    double[] ci = Potentials.interval(ladder, c, metric());
     m.put("low", finite(ci[0]));
     m.put("high", finite(ci[1]));
     return m;
@@ -367,7 +422,9 @@ public final class Report {
   public Map<String, Object> json() {
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("task", primary());
-    json.put("metric", metric);
+    json.put("metric", metric());
+    json.put("equivalence_margin", margin());
+    json.put("objective_seeds", Clustered.OBJECTIVE_SEEDS);
     json.put("findings", findingsJson());
     json.put("task_audit", auditJson());
     json.put("rows", summary());

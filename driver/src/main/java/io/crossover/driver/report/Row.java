@@ -5,9 +5,11 @@ import io.crossover.executor.eval.EvalRecord;
 import io.crossover.executor.eval.McResult;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeSet;
 
 /**
@@ -113,6 +115,8 @@ public record Row(String group, List<Pair> pairs, List<String> differences) {
    * @param mdm per seed, MDM's
    * @param sha256 the task file all runs scored
    * @param documents each item's source document, as the task file names it
+   * @param chance each item's score under a blind guess, 1 / its choices (NaN where the runs did
+   *     not record its choices)
    */
   public record Items(
       List<String> ids,
@@ -120,7 +124,54 @@ public record Row(String group, List<Pair> pairs, List<String> differences) {
       List<double[]> ar,
       List<double[]> mdm,
       String sha256,
-      List<String> documents) {}
+      List<String> documents,
+      double[] chance) {
+
+    /** The items whose ids are in {@code keep}, in this order. */
+    public Items only(Set<String> keep) {
+      List<Integer> index = new ArrayList<>();
+      for (int i = 0; i < ids.size(); i++) {
+        if (keep.contains(ids.get(i))) {
+          index.add(i);
+        }
+      }
+      List<String> docs = index.stream().map(documents::get).toList();
+      return new Items(
+          index.stream().map(ids::get).toList(),
+          Clustered.dense(docs),
+          pick(ar, index),
+          pick(mdm, index),
+          sha256,
+          docs,
+          index.stream().mapToDouble(i -> chance[i]).toArray());
+    }
+
+    private static List<double[]> pick(List<double[]> seeds, List<Integer> index) {
+      return seeds.stream().map(x -> index.stream().mapToDouble(i -> x[i]).toArray()).toList();
+    }
+
+    /** One arm's score on these items, with its interval, against chance. */
+    public ArmScore score(boolean mdmArm) {
+      return ArmScore.of(mdmArm ? mdm : ar, chance, clusters);
+    }
+  }
+
+  /**
+   * The ids every run of the row scored at every evaluation in {@code steps}: one item set for a
+   * whole curve (evaluations before the last may score fewer items than the last).
+   */
+  public Set<String> commonIds(String task, List<Long> steps) {
+    Set<String> common = null;
+    for (long step : steps) {
+      Set<String> ids = new HashSet<>(items(task, "acc", step).ids());
+      if (common == null) {
+        common = ids;
+      } else {
+        common.retainAll(ids);
+      }
+    }
+    return common == null ? Set.of() : common;
+  }
 
   /**
    * Every run's per-item outcomes on {@code task} at {@code step}, paired by item id; throws {@link
@@ -173,7 +224,16 @@ public record Row(String group, List<Pair> pairs, List<String> differences) {
       (k % 2 == 0 ? ar : mdm).add(aligned);
     }
     List<String> documents = first.perItem().clusters() == null ? ids : first.perItem().clusters();
-    return new Items(ids, Clustered.dense(documents), ar, mdm, first.taskSha256(), documents);
+    float[][] choices = first.perItem().choiceSe();
+    double[] chance = new double[ids.size()];
+    for (int i = 0; i < chance.length; i++) {
+      chance[i] =
+          choices == null || choices.length != chance.length || choices[i].length == 0
+              ? Double.NaN
+              : 1.0 / choices[i].length;
+    }
+    return new Items(
+        ids, Clustered.dense(documents), ar, mdm, first.taskSha256(), documents, chance);
   }
 
   /** Ids made unique by their occurrence (a file may repeat an id). */

@@ -72,7 +72,7 @@ public final class SweepRunner {
     System.out.println("sweep " + spec.name() + ": " + dir);
     outcome.forEach((name, result) -> System.out.printf(Locale.ROOT, "  %-28s %s%n", name, result));
     if (report) {
-      ReportFiles.write(dir.toString(), hadoop, System.out, spec.metric());
+      ReportFiles.write(dir.toString(), hadoop, System.out, spec.report());
     }
     if (failed > 0) {
       List<String> which = new ArrayList<>();

@@ -9,6 +9,8 @@ import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import io.crossover.data.config.ConfigException;
 import io.crossover.data.config.ConfigLoader;
+import io.crossover.driver.report.Curves;
+import io.crossover.driver.report.Report;
 import io.crossover.executor.objective.Objective;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -36,6 +38,7 @@ import java.util.Set;
  * parallel = 1                         # barrier stages at once, when the cluster has the slots
  * continue-on-failure = true
  * metric = "acc"                       # the report's ranking metric: acc, acc_norm or acc_mi
+ * margin = 0.02                        # the report's equivalence margin for a score that holds
  * </pre>
  *
  * @param name the sweep's directory under root
@@ -49,6 +52,8 @@ import java.util.Set;
  * @param parallel runs at once at most
  * @param continueOnFailure whether a failed run lets the sweep go on
  * @param metric what the report's crossover and data potential are computed on
+ * @param margin the report's equivalence margin (a score "holds" when its change's 90% interval
+ *     lies within ±margin)
  * @param source the file, for messages
  */
 public record SweepSpec(
@@ -62,6 +67,7 @@ public record SweepSpec(
     int parallel,
     boolean continueOnFailure,
     String metric,
+    double margin,
     String source) {
   static final String OBJECTIVE = "objective.type";
   static final Set<String> KEYS =
@@ -76,7 +82,8 @@ public record SweepSpec(
           "allow-unmatched",
           "parallel",
           "continue-on-failure",
-          "metric");
+          "metric",
+          "margin");
 
   /** The same sweep with its runs under another root. */
   public SweepSpec withRoot(String newRoot) {
@@ -91,7 +98,13 @@ public record SweepSpec(
         parallel,
         continueOnFailure,
         metric,
+        margin,
         source);
+  }
+
+  /** What the sweep's report reads its claims on. */
+  public Report.Settings report() {
+    return new Report.Settings(metric, margin);
   }
 
   /** Every key that is an axis of some grid. */
@@ -242,14 +255,18 @@ public record SweepSpec(
       throw error(source, "parallel", "must be at least 1");
     }
     String metric = c.hasPath("metric") ? c.getString("metric") : "acc";
-    if (!io.crossover.driver.report.Curves.METRICS.contains(metric)) {
+    if (!Curves.METRICS.contains(metric)) {
       throw error(
           source,
           "metric",
-          "\""
-              + metric
-              + "\" is not one of "
-              + String.join(", ", io.crossover.driver.report.Curves.METRICS));
+          "\"" + metric + "\" is not one of " + String.join(", ", Curves.METRICS));
+    }
+    double margin = c.hasPath("margin") ? c.getDouble("margin") : Report.Settings.DEFAULT_MARGIN;
+    if (!(margin > 0 && margin < 1)) {
+      throw error(
+          source,
+          "margin",
+          margin + " is not in (0, 1): the equivalence margin is a share of items, e.g. 0.02");
     }
     return new SweepSpec(
         name,
@@ -262,6 +279,7 @@ public record SweepSpec(
         parallel,
         !c.hasPath("continue-on-failure") || c.getBoolean("continue-on-failure"),
         metric,
+        margin,
         source);
   }
 

@@ -95,8 +95,18 @@ public record McResult(
       return java.util.Objects.hash(acc, accNorm, accMi, java.util.Arrays.hashCode(logLoss));
     }
 
-    /** The 0/1 outcomes of a metric (acc, acc_norm or acc_mi), one per item. */
+    /**
+     * A metric's value on each item: the 0/1 outcomes of acc, acc_norm or acc_mi, or each item's
+     * delta_nll_per_byte.
+     */
     public double[] metric(String name) {
+      if (name.equals("delta_nll_per_byte")) {
+        double[] out = new double[deltaNllPerByte.length];
+        for (int i = 0; i < out.length; i++) {
+          out[i] = deltaNllPerByte[i];
+        }
+        return out;
+      }
       String bits =
           switch (name) {
             case "acc" -> acc;

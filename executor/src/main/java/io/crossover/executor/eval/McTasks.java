@@ -9,7 +9,9 @@ import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 
@@ -19,8 +21,9 @@ import org.apache.hadoop.fs.Path;
  *
  * <ul>
  *   <li>{@code mc}: JSONL {@code {"id", "context", "choices": [...], "answer": i}} (and {@code
- *       "doc"}, the source document, where known); a choice is scored after the context and one
- *       space;
+ *       "doc"}, the context's source document, where known: items are clustered by it); a choice is
+ *       scored after the context and one space. Any other field is kept as the item's metadata,
+ *       which the blind audit checks for anything that predicts the answer;
  *   <li>{@code hellaswag}: HellaSwag's JSONL ({@code ctx}, {@code endings}, {@code label});
  *   <li>{@code mmlu}: MMLU's CSV rows {@code question,A,B,C,D,letter}; a choice is scored after
  *       {@code "<question>\nAnswer:"}.
@@ -213,7 +216,44 @@ public final class McTasks {
               + (lineFormat.equals("mmlu") ? ", as letters A..D" : "")
               + ")");
     }
-    return new McItem(f.id(), f.context(), f.choices(), f.answer(), f.cluster());
+    return new McItem(
+        f.id(),
+        f.context(),
+        f.choices(),
+        f.answer(),
+        f.cluster(),
+        json == null ? Map.of() : metadata(json, CONTENT.get(lineFormat)));
+  }
+
+  /** The fields each JSON format builds its context, choices and answer from. */
+  private static final Map<String, List<String>> CONTENT =
+      Map.of(
+          "mc",
+          List.of("context", "choices", "answer"),
+          "hellaswag",
+          List.of("ctx", "ctx_a", "ctx_b", "activity_label", "endings", "label"));
+
+  /** A line's fields besides those {@code content} names, each as text (one per list element). */
+  static Map<String, List<String>> metadata(JsonNode line, List<String> content) {
+    Map<String, List<String>> out = new LinkedHashMap<>();
+    line.fields()
+        .forEachRemaining(
+            e -> {
+              if (!content.contains(e.getKey())) {
+                List<String> values = new ArrayList<>();
+                if (e.getValue().isArray()) {
+                  e.getValue().forEach(v -> values.add(text(v)));
+                } else {
+                  values.add(text(e.getValue()));
+                }
+                out.put(e.getKey(), values);
+              }
+            });
+    return out;
+  }
+
+  private static String text(JsonNode v) {
+    return v.isValueNode() ? v.asText() : v.toString();
   }
 
   private static String detect(String line) {

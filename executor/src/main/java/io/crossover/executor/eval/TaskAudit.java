@@ -42,7 +42,8 @@ public final class TaskAudit {
     }
     List<BlindAudit.Item> items = new ArrayList<>();
     for (McItem i : task.items()) {
-      items.add(new BlindAudit.Item(i.context(), i.choices(), i.answer(), i.cluster()));
+      items.add(
+          new BlindAudit.Item(i.context(), i.choices(), i.answer(), i.cluster(), i.metadata()));
     }
     return BlindAudit.run(task.name(), items, tables, 1);
   }

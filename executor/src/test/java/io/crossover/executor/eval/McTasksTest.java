@@ -8,6 +8,7 @@ import io.crossover.data.UserException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,10 +30,18 @@ class McTasksTest {
         Files.writeString(
             dir.resolve("m.csv"), "\"What is 2+2, really?\",3,4,\"5, or \"\"five\"\"\",6,B\n");
     McTasks.Task a = McTasks.load("cloze=mc:" + mc, 0, new Configuration());
-    assertEquals(new McItem("a", "It was", List.of(" red", " blue"), 1), a.items().get(0));
+    assertEquals(
+        new McItem("a", "It was", List.of(" red", " blue"), 1, "a", Map.of("id", List.of("a"))),
+        a.items().get(0));
     McTasks.Task b = McTasks.load("hs=hellaswag:" + hs, 0, new Configuration());
     assertEquals(
-        new McItem("4", "A man", List.of(" runs.", " sits.", " eats.", " flies."), 2),
+        new McItem(
+            "4",
+            "A man",
+            List.of(" runs.", " sits.", " eats.", " flies."),
+            2,
+            "4",
+            Map.of("ind", List.of("4"))),
         b.items().get(0));
     McTasks.Task c = McTasks.load("mmlu=mmlu:" + mmlu, 0, new Configuration());
     assertEquals(
@@ -57,6 +66,9 @@ class McTasksTest {
     Path mc = Files.writeString(dir.resolve("mc.jsonl"), text);
     McTasks.Task t = McTasks.load("cloze=mc:" + mc, 0, new Configuration());
     assertEquals("validation-3", t.items().get(0).cluster());
+    // Every field besides the content is kept, in file order, for the audit's metadata rules.
+    assertEquals(List.of("id", "doc"), List.copyOf(t.items().get(0).metadata().keySet()));
+    assertEquals(List.of("validation-3"), t.items().get(0).metadata().get("doc"));
     assertEquals("b", t.items().get(1).cluster(), "without a doc, an item is its own cluster");
     assertEquals(
         io.crossover.data.shard.Sha256.hex(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)),

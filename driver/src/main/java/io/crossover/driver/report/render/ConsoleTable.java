@@ -28,10 +28,11 @@ public final class ConsoleTable {
             Locale.ROOT,
             "Crossover report: %d comparison(s) of an AR arm with MDM; claims on the final"
                 + " evaluation of %s %s, MDM - AR with 95%% intervals (items paired by id,"
-                + " documents resampled, seeds by t)%n",
+                + " documents resampled, seeds by t)%s%n",
             report.comparisons().size(),
             report.primary() == null ? "(no task)" : report.primary(),
-            metric));
+            metric,
+            chance(report)));
     List<Map<String, String>> cells = new ArrayList<>();
     List<Map<String, Object>> rows = report.summary();
     @SuppressWarnings("unchecked")
@@ -48,9 +49,11 @@ public final class ConsoleTable {
       m.put("seeds", s.get("seeds").toString());
       if (s.containsKey("verdict")) {
         m.put("items", String.valueOf(s.get("items")));
-        m.put("AR " + metric, meanSd(s.get("ar")));
-        m.put("MDM " + metric, meanSd(s.get("mdm")));
+        m.put("AR " + metric + " [95% CI]", score(s.get("ar_score")));
+        m.put("MDM " + metric + " [95% CI]", score(s.get("mdm_score")));
+        m.put("above chance", aboveChance(s));
         m.put("MDM-AR [95% CI]", ci(s.get("difference")));
+        m.put("detects", detects(s.get("detectable")));
         m.put("crossover", verdict(s));
         m.put("data potential", potentialText(s.get("data_potential")));
       }
@@ -148,6 +151,52 @@ public final class ConsoleTable {
       out.append("  - ").append(f.text()).append('\n');
     }
     return out.toString();
+  }
+
+  /** "; chance 0.250" from the first row that knows it, or "". */
+  private static String chance(Report report) {
+    for (Map<String, Object> s : report.summary()) {
+      if (s.get("chance") instanceof Double c) {
+        return String.format(Locale.ROOT, "; chance %.3f", c);
+      }
+    }
+    return "";
+  }
+
+  /** An arm's score: "0.257 [0.226, 0.288]". */
+  static String score(Object stat) {
+    if (!(stat instanceof Map<?, ?> m) || m.get("value") == null) {
+      return "-";
+    }
+    return String.format(
+        Locale.ROOT,
+        "%.3f [%s, %s]",
+        (double) m.get("value"),
+        plain(m.get("low")),
+        plain(m.get("high")));
+  }
+
+  private static String plain(Object v) {
+    return v == null ? "?" : String.format(Locale.ROOT, "%.3f", (double) v);
+  }
+
+  /** Which arms the task sees: "AR, MDM", "AR", "MDM", "neither" (or "?" without chance). */
+  static String aboveChance(Map<String, Object> s) {
+    Boolean ar = above(s.get("ar_score"));
+    Boolean mdm = above(s.get("mdm_score"));
+    if (ar == null || mdm == null) {
+      return "?";
+    }
+    return ar && mdm ? "AR, MDM" : ar ? "AR" : mdm ? "MDM" : "neither";
+  }
+
+  private static Boolean above(Object score) {
+    return score instanceof Map<?, ?> m ? (Boolean) m.get("above_chance") : null;
+  }
+
+  /** The smallest difference the row detects with 80% power: "±0.045". */
+  static String detects(Object v) {
+    return v instanceof Double d ? String.format(Locale.ROOT, "±%.3f", d) : "-";
   }
 
   @SuppressWarnings("unchecked")

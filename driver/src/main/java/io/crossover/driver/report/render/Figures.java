@@ -1,6 +1,7 @@
 package io.crossover.driver.report.render;
 
 import io.crossover.data.config.Counts;
+import io.crossover.data.stats.Estimate;
 import io.crossover.driver.report.Comparison;
 import io.crossover.driver.report.Report;
 import io.crossover.driver.report.Row;
@@ -23,7 +24,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Function;
-import java.util.function.ToDoubleFunction;
 import javax.imageio.ImageIO;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.LogAxis;
@@ -34,13 +34,17 @@ import org.jfree.chart.plot.ValueMarker;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.DeviationRenderer;
 import org.jfree.chart.title.TextTitle;
+import org.jfree.chart.ui.RectangleAnchor;
+import org.jfree.chart.ui.TextAnchor;
+import org.jfree.data.Range;
 import org.jfree.data.xy.YIntervalSeries;
 import org.jfree.data.xy.YIntervalSeriesCollection;
 
 /**
- * The report's figures, drawn with JFreeChart into PNG bytes (headless). A line is the mean over
- * seeds; its band is the seeds' range (a single seed has none); the difference panel's band is the
- * 95% interval of MDM − AR.
+ * The report's figures, drawn with JFreeChart into PNG bytes (headless). A score's line is the mean
+ * over seeds and its band the 95% interval the findings use (documents resampled, seeds by t); a
+ * curve is drawn on one item set, the items every evaluation of the row scored; a dashed line marks
+ * chance. Validation losses are banded by the seeds' range (a single seed has none).
  */
 public final class Figures {
   static final Color AR = new Color(0x1f77b4);
@@ -57,9 +61,9 @@ public final class Figures {
 
   /**
    * Figure A: one row per comparison (model, unique tokens, AR arm); panels: the task's metric
-   * against epochs, MDM − AR with its 95% interval, the validation loss (AR NLL and MDM ELBO,
-   * labelled: not the same quantity), and the metric against training FLOPs (MDM trades compute for
-   * data).
+   * against epochs with each arm's 95% interval and chance, MDM − AR with its 95% interval (both on
+   * the items every evaluation scored), and the validation loss (AR NLL and MDM ELBO, labelled: not
+   * the same quantity).
    */
   public static byte[] figureA(Report report) {
     String metric = report.metric();
@@ -68,68 +72,65 @@ public final class Figures {
       List<JFreeChart> panels = new ArrayList<>();
       String title = title(c.row());
       if (c.task() != null) {
-        panels.add(
-            twoArms(
-                title + " - " + c.task(),
-                c,
-                p -> p.epoch(),
-                p -> p.epoch(),
-                Comparison.Point::ar,
-                Comparison.Point::mdm,
-                new NumberAxis("epochs"),
-                metric));
-        panels.add(difference(title + " - MDM - AR", c, metric));
+        panels.add(scores(title + " - " + c.task() + items(c), c, metric));
+        panels.add(difference(title + " - MDM - AR" + items(c), c, metric));
       }
       Comparison.Point last = c.last();
       panels.add(
           twoArms(
               title + " - validation",
               c,
-              p -> p.epoch(),
-              p -> p.epoch(),
               Comparison.Point::arLoss,
               Comparison.Point::mdmLoss,
-              new NumberAxis("epochs"),
               // Each arm's loss as its run recorded it: not the same quantity for both.
               String.format(
                   Locale.ROOT,
                   "val loss (AR: %s, MDM: %s)",
                   last.arLossKind().toUpperCase(Locale.ROOT),
                   last.mdmLossKind().toUpperCase(Locale.ROOT))));
-      if (c.task() != null) {
-        panels.add(
-            twoArms(
-                title + " - vs compute",
-                c,
-                // Each arm at its own FLOPs; the untrained point (0) has no place on a log axis.
-                p -> p.arFlops() > 0 ? p.arFlops() : Double.NaN,
-                p -> p.mdmFlops() > 0 ? p.mdmFlops() : Double.NaN,
-                Comparison.Point::ar,
-                Comparison.Point::mdm,
-                new LogAxis("training FLOPs"),
-                metric));
-      }
       grid.add(panels);
     }
     return render(grid);
   }
 
-  /** Delta-NLL per byte (right minus wrong choices) against epochs. */
+  /** ", 250 items": the item set a row's curves are drawn on. */
+  private static String items(Comparison c) {
+    Comparison.Common common = c.last().common();
+    return common == null ? "" : String.format(Locale.ROOT, ", %,d items", common.items());
+  }
+
+  /**
+   * Delta-NLL per byte (right minus wrong choices) against epochs, each arm with its 95% interval,
+   * on the items every evaluation scored.
+   */
   public static byte[] deltaNll(Report report) {
     List<List<JFreeChart>> grid = new ArrayList<>();
     for (Comparison c : report.comparisons()) {
       Row row = c.row();
-      grid.add(
-          List.of(
-              twoArms(
-                  title(row) + " - " + c.task(),
-                  c,
-                  p -> p.epoch(),
-                  p -> p.epoch(),
-                  p -> perSeed(row, false, c.task(), p.step()),
-                  p -> perSeed(row, true, c.task(), p.step()),
-                  new NumberAxis("epochs"),
-                  "delta NLL per byte (right - wrong)")));
+      String title = title(row) + " - " + c.task() + items(c);
+      String label = "delta NLL per byte (right - wrong)";
+      if (c.last().common() == null) {
+        grid.add(
+            List.of(
+                twoArms(
+                    title,
+                    c,
+                    p -> perSeed(row, false, c.task(), p.step()),
+                    p -> perSeed(row, true, c.task(), p.step()),
+                    label)));
+        continue;
+      }
+      YIntervalSeries a = new YIntervalSeries(c.row().arm().toUpperCase(Locale.ROOT), true, false);
+      YIntervalSeries m = new YIntervalSeries("MDM", true, false);
+      for (Comparison.Point p : c.curve()) {
+        if (p.common() != null) {
+          add(a, p.epoch(), p.common().arDeltaNll());
+          add(m, p.epoch(), p.common().mdmDeltaNll());
+        }
+      }
+      JFreeChart chart = chart(title, List.of(a, m), List.of(AR, MDM), epochs(), label);
+      line(chart, 0, "0");
+      grid.add(List.of(chart));
     }
     return render(grid);
   }
@@ -160,9 +161,17 @@ public final class Figures {
       }
       YIntervalSeries ar = new YIntervalSeries("AR", true, false);
       YIntervalSeries mdm = new YIntervalSeries("MDM", true, false);
+      double chance = Double.NaN;
       for (Comparison c : e.getValue()) {
-        add(ar, c.row().uniqueTokens(), c.last().ar());
-        add(mdm, c.row().uniqueTokens(), c.last().mdm());
+        Comparison.Point last = c.last();
+        if (last.arScore() == null) {
+          add(ar, c.row().uniqueTokens(), last.ar());
+          add(mdm, c.row().uniqueTokens(), last.mdm());
+        } else {
+          add(ar, c.row().uniqueTokens(), last.arScore().score());
+          add(mdm, c.row().uniqueTokens(), last.mdmScore().score());
+          chance = last.arScore().chance();
+        }
       }
       LogAxis x = new LogAxis("unique tokens");
       x.setBase(2);
@@ -170,13 +179,15 @@ public final class Figures {
       x.setNumberFormatOverride(COUNTS);
       // Whole powers of two only: budgets are sized that way, and 2^14.5 means nothing.
       x.setTickUnit(new NumberTickUnit(1));
-      row.add(
+      JFreeChart chart =
           chart(
-              e.getKey() + " - final " + report.metric(),
+              e.getKey() + " - final " + report.metric() + ", 95% intervals",
               List.of(ar, mdm),
               List.of(AR, MDM),
               x,
-              report.metric()));
+              report.metric());
+      line(chart, chance, "chance");
+      row.add(chart);
     }
     return row;
   }
@@ -204,38 +215,95 @@ public final class Figures {
         }
       };
 
+  /** Per-seed values of each arm against epochs: the seed mean, banded by the seeds' range. */
   private static JFreeChart twoArms(
       String title,
       Comparison c,
-      ToDoubleFunction<Comparison.Point> arX,
-      ToDoubleFunction<Comparison.Point> mdmX,
       Function<Comparison.Point, double[]> ar,
       Function<Comparison.Point, double[]> mdm,
-      ValueAxis xAxis,
       String yLabel) {
     YIntervalSeries a = new YIntervalSeries(c.row().arm().toUpperCase(Locale.ROOT), true, false);
     YIntervalSeries m = new YIntervalSeries("MDM", true, false);
     for (Comparison.Point p : c.curve()) {
-      add(a, arX.applyAsDouble(p), ar.apply(p));
-      add(m, mdmX.applyAsDouble(p), mdm.apply(p));
+      add(a, p.epoch(), ar.apply(p));
+      add(m, p.epoch(), mdm.apply(p));
     }
-    return chart(title, List.of(a, m), List.of(AR, MDM), xAxis, yLabel);
+    return chart(title, List.of(a, m), List.of(AR, MDM), epochs(), yLabel + ", seeds' range");
+  }
+
+  /**
+   * Each arm's score against epochs on the row's common items, banded by its 95% interval, with
+   * chance; the seeds' range where the runs recorded no item outcomes.
+   */
+  private static JFreeChart scores(String title, Comparison c, String metric) {
+    if (c.last().common() == null) {
+      return twoArms(title, c, Comparison.Point::ar, Comparison.Point::mdm, metric);
+    }
+    YIntervalSeries a = new YIntervalSeries(c.row().arm().toUpperCase(Locale.ROOT), true, false);
+    YIntervalSeries m = new YIntervalSeries("MDM", true, false);
+    for (Comparison.Point p : c.curve()) {
+      if (p.common() != null) {
+        add(a, p.epoch(), p.common().ar().score());
+        add(m, p.epoch(), p.common().mdm().score());
+      }
+    }
+    JFreeChart chart =
+        chart(title, List.of(a, m), List.of(AR, MDM), epochs(), metric + ", 95% intervals");
+    line(chart, c.last().common().ar().chance(), "chance");
+    return chart;
   }
 
   private static JFreeChart difference(String title, Comparison c, String metric) {
     YIntervalSeries d = new YIntervalSeries("MDM - AR, 95% CI", true, false);
     for (Comparison.Point p : c.curve()) {
+      Estimate e = p.common() != null ? p.common().difference() : p.difference();
       // An interval that could not be bounded (one document) has no band to draw.
-      if (p.difference() != null
-          && Double.isFinite(p.difference().low())
-          && Double.isFinite(p.difference().high())) {
-        d.add(p.epoch(), p.difference().value(), p.difference().low(), p.difference().high());
+      if (e != null && Double.isFinite(e.low()) && Double.isFinite(e.high())) {
+        d.add(p.epoch(), e.value(), e.low(), e.high());
       }
     }
-    JFreeChart chart =
-        chart(title, List.of(d), List.of(DIFF), new NumberAxis("epochs"), metric + " difference");
-    chart.getXYPlot().addRangeMarker(new ValueMarker(0, Color.GRAY, new BasicStroke(1f)));
+    JFreeChart chart = chart(title, List.of(d), List.of(DIFF), epochs(), metric + " difference");
+    line(chart, 0, "0");
     return chart;
+  }
+
+  private static NumberAxis epochs() {
+    return new NumberAxis("epochs");
+  }
+
+  /**
+   * A dashed horizontal line at {@code y} (chance, or 0), the value axis widened to show it; none
+   * when {@code y} is not known.
+   */
+  private static void line(JFreeChart chart, double y, String label) {
+    if (Double.isNaN(y)) {
+      return;
+    }
+    ValueMarker marker =
+        new ValueMarker(
+            y,
+            Color.DARK_GRAY,
+            new BasicStroke(
+                1f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 1f, new float[] {5f, 4f}, 0f));
+    marker.setLabel(label);
+    marker.setLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 10));
+    marker.setLabelAnchor(RectangleAnchor.TOP_LEFT);
+    marker.setLabelTextAnchor(TextAnchor.BOTTOM_LEFT);
+    XYPlot plot = chart.getXYPlot();
+    plot.addRangeMarker(marker);
+    ValueAxis axis = plot.getRangeAxis();
+    Range r = axis.getRange();
+    double pad = 0.05 * Math.max(r.getLength(), 1e-6);
+    if (y < r.getLowerBound() + pad || y > r.getUpperBound() - pad) {
+      axis.setRange(Math.min(r.getLowerBound(), y - pad), Math.max(r.getUpperBound(), y + pad));
+    }
+  }
+
+  /** A value with its 95% interval. */
+  private static void add(YIntervalSeries s, double x, Estimate e) {
+    if (Double.isFinite(x) && Double.isFinite(e.low()) && Double.isFinite(e.high())) {
+      s.add(x, e.value(), e.low(), e.high());
+    }
   }
 
   /** Mean over seeds, banded by their range. */

@@ -1,5 +1,6 @@
 package io.crossover.driver.report.render;
 
+import io.crossover.data.stats.Clustered;
 import io.crossover.driver.report.Findings;
 import io.crossover.driver.report.Report;
 import io.crossover.driver.report.TaskCheck;
@@ -20,16 +21,26 @@ public final class Html {
         .append("text-align:right}th{background:#f4f4f4}img{max-width:100%;border:1px solid #eee}")
         .append(".ar{color:#1f77b4}.mdm{color:#d62728}.reproduced{background:#dfd}")
         .append(".contradicted{background:#fdd}.not_significant{background:#ffd}")
-        .append(".not_reproduced{background:#fed}")
+        .append(".not_reproduced{background:#fed}.seen_in_these_runs{background:#efe}")
+        .append(".contradicted_in_these_runs{background:#fee}.not_shown{background:#ffe}")
+        .append(".not_measurable{background:#e8e8f8}")
         .append(".not_tested{background:#eee}</style></head><body>\n");
     h.append("<h1>Crossover report</h1>\n");
     h.append("<h2>Findings</h2>\n<p>The reference study's claims, each decided by rule from the")
-        .append(" intervals below (<i>reproduced</i>: the interval lies on the claimed side of 0;")
-        .append(" <i>contradicted</i>: on the other side; <i>not significant</i>: it contains 0;")
-        .append(" <i>not reproduced</i>: a claim made with an upper bound whose interval lies on")
-        .append(" the other side, which the bound cannot turn into a contradiction;")
-        .append(" <i>not tested</i>: these runs cannot speak to it). Generated, not written.</p>\n")
-        .append("<table>\n<tr><th>claim</th><th>status</th><th>finding</th></tr>\n");
+        .append(" intervals below; generated, not written. ")
+        .append(Clustered.OBJECTIVE_SEEDS)
+        .append(" seeds or more per arm speak of the objectives; fewer, of the models trained.")
+        .append(" A score <i>holds</i> when its change's 90% interval lies within ±")
+        .append(String.format(Locale.ROOT, "%.3f", report.margin()))
+        .append(" (two one-sided tests).</p>\n<ul>");
+    for (Findings.Status s : Findings.Status.values()) {
+      h.append("<li><i>")
+          .append(esc(s.label()))
+          .append("</i>: ")
+          .append(esc(s.meaning()))
+          .append("</li>");
+    }
+    h.append("</ul>\n").append("<table>\n<tr><th>claim</th><th>status</th><th>finding</th></tr>\n");
     for (Findings.Finding f : report.findings()) {
       h.append("<tr><td style=\"text-align:left\">")
           .append(esc(f.claim()))
@@ -117,33 +128,11 @@ public final class Html {
       }
     }
     if (!report.comparisons().isEmpty()) {
-      figure(
-          h,
-          "figure-a.png",
-          "Figure A: per comparison, "
-              + (primary == null
-                  ? ""
-                  : primary
-                      + " "
-                      + report.metric()
-                      + " against epochs, MDM − AR with its 95% interval, ")
-              + "the validation loss (AR NLL, MDM ELBO) and the metric against training FLOPs. Lines"
-              + " are seed means, bands the seeds' range.");
+      figure(h, "figure-a.png", Captions.figureA(report));
       if (primary != null) {
-        figure(
-            h,
-            "delta-nll.png",
-            "Delta-NLL per byte (right choice minus the wrong ones) against epochs: the choices"
-                + " can be told apart better even while the validation loss rises.");
+        figure(h, "delta-nll.png", Captions.deltaNll(report));
         if (!Figures.budgetPanels(report).isEmpty()) {
-          figure(
-              h,
-              "by-budget.png",
-              String.format(
-                  Locale.ROOT,
-                  "Final %s %s against unique tokens, per model and AR arm.",
-                  primary,
-                  report.metric()));
+          figure(h, "by-budget.png", Captions.byBudget(report));
         }
       }
     }

@@ -20,12 +20,13 @@ public final class ReportFiles {
 
   /** Reads, prints the summary to {@code console} and writes the report files, ranked by acc. */
   public static Path write(String root, Configuration hadoop, PrintStream console) {
-    return write(root, hadoop, console, "acc");
+    return write(root, hadoop, console, Report.Settings.of("acc"));
   }
 
-  /** As {@link #write(String, Configuration, PrintStream)}, ranking by {@code metric}. */
-  public static Path write(String root, Configuration hadoop, PrintStream console, String metric) {
-    return publish(Report.read(root, hadoop, metric), root, hadoop, console);
+  /** As {@link #write(String, Configuration, PrintStream)}, with the report's settings. */
+  public static Path write(
+      String root, Configuration hadoop, PrintStream console, Report.Settings settings) {
+    return publish(Report.read(root, hadoop, settings), root, hadoop, console);
   }
 
   /** Prints the summary to {@code console}; writes report.html, report.json and the figures. */
