@@ -482,6 +482,14 @@ class ReportTest {
         last.contains("within the equivalence margin ±0.020 (two one-sided tests at 5%)"), last);
     String html = Files.readString(root.resolve("report.html"));
     assertTrue(html.indexOf("Findings") < html.indexOf("Comparisons"), "findings come first");
+    for (Findings.Status status : Findings.Status.values()) {
+      assertTrue(html.contains(status.meaning()), "what " + status.label() + " means");
+    }
+    // Captions say what the numbers say: the synthetic runs' delta-NLL never moves.
+    assertTrue(
+        html.contains("At 16Ki unique tokens (tiny, ar), AR's validation NLL rises by"), html);
+    assertTrue(html.contains("+0.0000 [+0.0000, +0.0000]: no significant change"), html);
+    assertTrue(html.contains("both on the 400 items every evaluation scored"), html);
     JsonNode rows = Json.MAPPER.readTree(root.resolve("report.json").toFile()).path("rows");
     assertEquals(Clustered.METHOD, rows.get(0).path("interval_method").asText());
   }

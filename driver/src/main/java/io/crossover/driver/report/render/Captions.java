@@ -29,9 +29,17 @@ final class Captions {
           .append(itemSets(report))
           .append("; ");
     }
+    Comparison.Point last = report.comparisons().get(0).last();
+    String ar = kind(last.arLossKind());
+    String mdm = kind(last.mdmLossKind());
     return out.append(
-            "the validation loss as each run recorded it (AR: NLL, MDM: ELBO, an upper bound on"
-                + " its NLL: not the same quantity), bands the seeds' range.")
+            String.format(
+                Locale.ROOT,
+                "the validation loss as each run recorded it (AR's %s and MDM's %s%s), bands the"
+                    + " seeds' range.",
+                ar,
+                mdm,
+                ar.equals(mdm) ? "" : ": not the same quantity"))
         .toString();
   }
 
@@ -84,15 +92,13 @@ final class Captions {
       moves.add(
           String.format(
               Locale.ROOT,
-              "%s at %s unique tokens (%s), AR's validation %s rises by %+.3f [%+.3f, %+.3f] nats"
+              "at %s unique tokens (%s, %s), AR's validation %s rises by %+.3f [%+.3f, %+.3f] nats"
                   + " from its best evaluation to the end while its delta-NLL per byte changes by"
                   + " %+.4f [%+.4f, %+.4f]: %s",
-              c.row().model(),
               Counts.format(c.row().uniqueTokens()),
+              c.row().model(),
               c.row().arm(),
-              c.last().arLossKind() == null
-                  ? "loss"
-                  : c.last().arLossKind().toUpperCase(Locale.ROOT),
+              kind(c.last().arLossKind()),
               c.arRise().value(),
               c.arRise().low(),
               c.arRise().high(),
@@ -117,6 +123,11 @@ final class Captions {
             + " (the findings' construction) and chance (dashed).",
         report.primary(),
         report.metric());
+  }
+
+  /** A loss kind as the runs recorded it, as prose writes it. */
+  private static String kind(String k) {
+    return k == null ? "loss" : k.toUpperCase(Locale.ROOT);
   }
 
   private static String capital(String s) {
