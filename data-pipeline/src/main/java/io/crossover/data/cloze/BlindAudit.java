@@ -140,18 +140,20 @@ public final class BlindAudit {
       out.append(
           String.format(
               Locale.ROOT,
-              "blind audit of %s: %,d items from %d documents, chance %.3f; %d surface baselines,"
+              "blind audit of %s: %,d items from %d documents, chance %.3f; %d rules (surface and"
+                  + " metadata),"
                   + " 95%% simultaneous intervals by document%n",
               task,
               items,
               documents,
               chance,
               rules.size()));
+      int width = rules.stream().mapToInt(r -> r.rule().length()).max().orElse(0);
       for (Rule r : rules) {
         out.append(
             String.format(
                 Locale.ROOT,
-                "  %-58s %.3f [%.3f, %.3f]%s%n",
+                "  %-" + width + "s %.3f [%.3f, %.3f]%s%n",
                 r.rule(),
                 r.accuracy().value(),
                 r.accuracy().low(),

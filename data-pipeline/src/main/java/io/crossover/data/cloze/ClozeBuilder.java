@@ -209,7 +209,7 @@ public final class ClozeBuilder {
             + audit.failures()
             + " (95% simultaneous intervals over "
             + audit.rules().size()
-            + " surface baselines). A valid construction fails by chance in at most 2.5% of seeds: "
+            + " rules: surface baselines and metadata). A valid construction fails by chance in at most 2.5% of seeds: "
             + fix);
   }
 

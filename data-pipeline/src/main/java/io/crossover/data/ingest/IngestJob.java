@@ -347,7 +347,7 @@ public final class IngestJob {
           String.format(
               java.util.Locale.ROOT,
               "ingest: %d cloze items from %d validation documents -> %s; blind audit passed (best"
-                  + " of %d surface baselines %.3f, chance %.3f)",
+                  + " of %d rules %.3f, chance %.3f)",
               task.built().items().size(),
               task.built().documents(),
               DataConfig.CLOZE_FILE,

@@ -29,7 +29,9 @@ import picocli.CommandLine.Spec;
       "split): a context from a held-out document and, as choices, the continuations of windows",
       "of distinct held-out documents drawn from one stratum (sentence start, case, end",
       "punctuation, length and word-frequency bins), the context's own a uniformly chosen one.",
-      "The task is audited with surface baselines and written only if none beats chance.",
+      "The task is audited with surface baselines and rules on every other field of an item (none",
+      "may predict the answer); it is written only if none beats chance. An item holds id,",
+      "context, choices, answer and doc (the context's document, opaquely named): nothing else.",
       "Writes the mc JSONL format; evaluate with --set 'eval.tasks=[\"cloze=mc:FILE\"]'."
     })
 public final class ClozeCommand implements Callable<Integer> {

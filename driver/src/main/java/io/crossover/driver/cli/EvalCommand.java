@@ -56,9 +56,10 @@ public final class EvalCommand implements Callable<Integer> {
   @Option(
       names = "--audit",
       description =
-          "Score each task with the blind audit's surface baselines (length, word frequency over"
+          "Score each task with the blind audit's rules (length, word frequency over"
               + " the dataset's splits, case and punctuation against the context, a"
-              + " cross-validated classifier) before evaluating; a task on which one beats chance"
+              + " cross-validated classifier, every other field of an item) before evaluating; a"
+              + " task on which one beats chance"
               + " is refused (exit 2).")
   boolean audit;
 

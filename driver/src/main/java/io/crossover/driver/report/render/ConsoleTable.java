@@ -126,7 +126,7 @@ public final class ConsoleTable {
         out.append(
             String.format(
                 Locale.ROOT,
-                "  %s passes its blind audit: the best of %d surface baselines picks the answer in"
+                "  %s passes its blind audit: the best of its %d rules (surface and metadata) picks the answer in"
                     + " %.3f [%.3f, %.3f] of %,d items (chance %.3f)%n",
                 report.primary(),
                 report.taskCheck().result().rules().size(),

@@ -85,7 +85,7 @@ public final class Figures {
               // Each arm's loss as its run recorded it: not the same quantity for both.
               String.format(
                   Locale.ROOT,
-                  "val loss (AR: %s, MDM: %s)",
+                  "val loss: AR %s, MDM %s",
                   last.arLossKind().toUpperCase(Locale.ROOT),
                   last.mdmLossKind().toUpperCase(Locale.ROOT))));
       grid.add(panels);
@@ -129,7 +129,7 @@ public final class Figures {
         }
       }
       JFreeChart chart = chart(title, List.of(a, m), List.of(AR, MDM), epochs(), label);
-      line(chart, 0, "0");
+      line(chart, 0, null);
       grid.add(List.of(chart));
     }
     return render(grid);
@@ -228,7 +228,8 @@ public final class Figures {
       add(a, p.epoch(), ar.apply(p));
       add(m, p.epoch(), mdm.apply(p));
     }
-    return chart(title, List.of(a, m), List.of(AR, MDM), epochs(), yLabel + ", seeds' range");
+    String bands = c.row().seeds() > 1 ? ", bands: seeds' range" : "";
+    return chart(title + bands, List.of(a, m), List.of(AR, MDM), epochs(), yLabel);
   }
 
   /**
@@ -263,7 +264,7 @@ public final class Figures {
       }
     }
     JFreeChart chart = chart(title, List.of(d), List.of(DIFF), epochs(), metric + " difference");
-    line(chart, 0, "0");
+    line(chart, 0, null);
     return chart;
   }
 
@@ -272,8 +273,8 @@ public final class Figures {
   }
 
   /**
-   * A dashed horizontal line at {@code y} (chance, or 0), the value axis widened to show it; none
-   * when {@code y} is not known.
+   * A dashed horizontal line at {@code y} (chance, or 0), labelled when {@code label} is given, the
+   * value axis widened to show it; none when {@code y} is not known.
    */
   private static void line(JFreeChart chart, double y, String label) {
     if (Double.isNaN(y)) {
@@ -285,10 +286,12 @@ public final class Figures {
             Color.DARK_GRAY,
             new BasicStroke(
                 1f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 1f, new float[] {5f, 4f}, 0f));
-    marker.setLabel(label);
-    marker.setLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 10));
-    marker.setLabelAnchor(RectangleAnchor.TOP_LEFT);
-    marker.setLabelTextAnchor(TextAnchor.BOTTOM_LEFT);
+    if (label != null) {
+      marker.setLabel(label);
+      marker.setLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 10));
+      marker.setLabelAnchor(RectangleAnchor.TOP_LEFT);
+      marker.setLabelTextAnchor(TextAnchor.BOTTOM_LEFT);
+    }
     XYPlot plot = chart.getXYPlot();
     plot.addRangeMarker(marker);
     ValueAxis axis = plot.getRangeAxis();
