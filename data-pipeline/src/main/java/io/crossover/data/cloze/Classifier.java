@@ -1,9 +1,12 @@
 package io.crossover.data.cloze;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeSet;
+import java.util.function.ToDoubleFunction;
 import org.apache.commons.math3.linear.Array2DRowRealMatrix;
 import org.apache.commons.math3.linear.ArrayRealVector;
 import org.apache.commons.math3.linear.CholeskyDecomposition;
@@ -68,7 +71,7 @@ final class Classifier {
       order.set(i, order.get(j));
       order.set(j, t);
     }
-    java.util.Map<String, Integer> of = new java.util.HashMap<>();
+    Map<String, Integer> of = new HashMap<>();
     for (int i = 0; i < order.size(); i++) {
       of.put(order.get(i), i % FOLDS);
     }
@@ -144,7 +147,7 @@ final class Classifier {
   }
 
   private static double others(
-      BlindAudit.Choice[] cs, int c, java.util.function.ToDoubleFunction<BlindAudit.Choice> v) {
+      BlindAudit.Choice[] cs, int c, ToDoubleFunction<BlindAudit.Choice> v) {
     double s = 0;
     for (int j = 0; j < cs.length; j++) {
       if (j != c) {

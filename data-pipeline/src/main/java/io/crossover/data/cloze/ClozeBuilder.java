@@ -3,11 +3,13 @@ package io.crossover.data.cloze;
 import io.crossover.data.Json;
 import io.crossover.data.UserException;
 import io.crossover.data.shard.Dataset;
+import io.crossover.data.tokenize.Tokenizer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -141,8 +143,7 @@ public final class ClozeBuilder {
   /**
    * Builds the items from the validation split of {@code dataset}, decoded by {@code tokenizer}.
    */
-  public static Built build(
-      Dataset dataset, io.crossover.data.tokenize.Tokenizer tokenizer, Settings s) {
+  public static Built build(Dataset dataset, Tokenizer tokenizer, Settings s) {
     List<String[]> documents = Words.of(dataset, dataset.manifest().validation(), tokenizer, 0);
     return build(documents, s, dataset.root().toString());
   }
@@ -163,7 +164,7 @@ public final class ClozeBuilder {
    * (the first {@link #AUDIT_TRAINING_TOKENS} tokens of) the training split.
    */
   public static Audited buildAndAudit(
-      Dataset dataset, io.crossover.data.tokenize.Tokenizer tokenizer, Settings s, String task) {
+      Dataset dataset, Tokenizer tokenizer, Settings s, String task) {
     List<String[]> validation = Words.of(dataset, dataset.manifest().validation(), tokenizer, 0);
     Built built = build(validation, s, dataset.root().toString());
     Map<String, WordCounts> tables = new LinkedHashMap<>();
@@ -349,10 +350,10 @@ public final class ClozeBuilder {
       shuffle(shuffled, random);
       left.put(e.getKey(), shuffled);
     }
-    Map<Integer, Integer> uses = new java.util.HashMap<>();
+    Map<Integer, Integer> uses = new HashMap<>();
     // Documents get opaque names in order of first appearance: nothing in a name says where in
     // the split it is.
-    Map<Integer, String> names = new java.util.HashMap<>();
+    Map<Integer, String> names = new HashMap<>();
     int width = String.valueOf(s.items()).length();
     List<Item> out = new ArrayList<>();
     while (out.size() < s.items() && !left.isEmpty()) {

@@ -17,6 +17,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
 import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.Test;
 
@@ -120,9 +122,9 @@ class BlindAuditTest {
                       o ->
                           Math.abs(o.chars() - w.chars()) / (double) Math.max(1, w.chars())
                               + 0.25 * Math.abs(o.logFrequency() - w.logFrequency())))
-              .collect(java.util.stream.Collectors.toCollection(ArrayList::new));
+              .collect(Collectors.toCollection(ArrayList::new));
       List<String> choices = new ArrayList<>(List.of(w.answer()));
-      java.util.TreeSet<Integer> taken = new java.util.TreeSet<>();
+      TreeSet<Integer> taken = new TreeSet<>();
       while (choices.size() < 4) {
         int k = random.nextInt(24);
         String a = near.get(k).answer();

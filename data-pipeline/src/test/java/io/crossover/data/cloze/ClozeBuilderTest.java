@@ -16,10 +16,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.junit.jupiter.api.BeforeEach;
@@ -133,7 +136,7 @@ class ClozeBuilderTest {
       positions[item.answer()]++;
     }
     for (int p : positions) {
-      assertTrue(p > 10, java.util.Arrays.toString(positions));
+      assertTrue(p > 10, Arrays.toString(positions));
     }
     Path file = dir.resolve("cloze.jsonl");
     ClozeBuilder.write(
@@ -183,8 +186,7 @@ class ClozeBuilderTest {
     assertTrue(e.getMessage().contains("--items"), e.getMessage());
     assertTrue(e.getMessage().contains("data.validation.fraction"), e.getMessage());
     // The message names the real limit: that many items can be built, one more cannot.
-    java.util.regex.Matcher m =
-        java.util.regex.Pattern.compile("makes at most (\\d+)").matcher(e.getMessage());
+    Matcher m = Pattern.compile("makes at most (\\d+)").matcher(e.getMessage());
     assertTrue(m.find(), e.getMessage());
     int most = Integer.parseInt(m.group(1));
     assertEquals(

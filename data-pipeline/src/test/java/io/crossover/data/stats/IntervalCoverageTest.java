@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -190,7 +191,7 @@ class IntervalCoverageTest {
       }
       boot[r] = sum / seeds.size();
     }
-    java.util.Arrays.sort(boot);
+    Arrays.sort(boot);
     return new Estimate(
         value, boot[12], boot[487], 0.95, seeds.size(), seeds.get(0).length, 0, "old bootstrap");
   }

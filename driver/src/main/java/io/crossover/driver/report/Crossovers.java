@@ -1,5 +1,7 @@
 package io.crossover.driver.report;
 
+import java.util.Locale;
+
 /**
  * The two numbers the report is for: where MDM overtakes AR along a pair of runs, and how much more
  * unique data AR needs to match MDM.
@@ -37,7 +39,7 @@ public final class Crossovers {
   public record Potential(double ratio, String bound) {
     @Override
     public String toString() {
-      String r = String.format(java.util.Locale.ROOT, "%.2fx", ratio);
+      String r = String.format(Locale.ROOT, "%.2fx", ratio);
       return bound.equals("=") ? r : bound + " " + r;
     }
   }

@@ -2,6 +2,7 @@ package io.crossover.driver.report;
 
 import io.crossover.executor.eval.EvalRecord;
 import io.crossover.executor.eval.McResult;
+import java.util.List;
 import java.util.Locale;
 
 /** Reads one number per evaluation out of a run: a task metric, the validation loss, epochs. */
@@ -9,8 +10,7 @@ public final class Curves {
   private Curves() {}
 
   /** The metrics a report can rank by. */
-  public static final java.util.List<String> METRICS =
-      java.util.List.of("acc", "acc_norm", "acc_mi");
+  public static final List<String> METRICS = List.of("acc", "acc_norm", "acc_mi");
 
   /** {@code metric} (acc, acc_norm, acc_mi, delta_nll) of {@code task} in one evaluation. */
   public static double value(EvalRecord r, String task, String metric) {

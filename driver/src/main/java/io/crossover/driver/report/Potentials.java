@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.SplittableRandom;
 
 /**
@@ -33,7 +34,7 @@ public final class Potentials {
     Row.Items atItems = at.row().items(at.task(), metric, at.last().step());
     Seeded target = Seeded.of(atItems, true);
     for (Comparison c : ladder) {
-      if (!java.util.Objects.equals(
+      if (!Objects.equals(
           c.row().items(c.task(), metric, c.last().step()).sha256(), atItems.sha256())) {
         // Budgets scored on different task files cannot share a resample of documents.
         return new double[] {Double.NaN, Double.NaN};

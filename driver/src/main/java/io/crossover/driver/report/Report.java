@@ -13,9 +13,12 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -116,7 +119,7 @@ public final class Report {
         Comparator.comparing(Row::model)
             .thenComparingLong(Row::uniqueTokens)
             .thenComparing(Row::arm));
-    java.util.LinkedHashSet<String> names = new java.util.LinkedHashSet<>();
+    LinkedHashSet<String> names = new LinkedHashSet<>();
     for (Row r : rows) {
       for (Row.Pair p : r.pairs()) {
         names.addAll(p.ar().tasks());
@@ -493,11 +496,11 @@ public final class Report {
   static List<String> differences(CrossoverConfig a, CrossoverConfig b) {
     Map<String, String> x = Json.flatten(ConfigLoader.toJson(a));
     Map<String, String> y = Json.flatten(ConfigLoader.toJson(b));
-    java.util.TreeSet<String> keys = new java.util.TreeSet<>(x.keySet());
+    TreeSet<String> keys = new TreeSet<>(x.keySet());
     keys.addAll(y.keySet());
     List<String> out = new ArrayList<>();
     for (String k : keys) {
-      if (!IdentityKeys.mayChange(k) && !java.util.Objects.equals(x.get(k), y.get(k))) {
+      if (!IdentityKeys.mayChange(k) && !Objects.equals(x.get(k), y.get(k))) {
         out.add(k + ": " + x.get(k) + " vs " + y.get(k));
       }
     }

@@ -3,12 +3,15 @@ package io.crossover.driver.report;
 import io.crossover.data.stats.Clustered;
 import io.crossover.executor.eval.EvalRecord;
 import io.crossover.executor.eval.McResult;
+import io.crossover.executor.model.ModelSize;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -40,7 +43,7 @@ public record Row(String group, List<Pair> pairs, List<String> differences) {
   }
 
   /** What the AR arm controls for, if it is a control. */
-  public java.util.Optional<String> control() {
+  public Optional<String> control() {
     return first().objective().control();
   }
 
@@ -50,8 +53,7 @@ public record Row(String group, List<Pair> pairs, List<String> differences) {
 
   /** Parameters outside the embedding and head: how models are ordered by size. */
   public long modelSize() {
-    return io.crossover.executor.model.ModelSize.nonEmbeddingParameters(
-        first().config().model(), 0);
+    return ModelSize.nonEmbeddingParameters(first().config().model(), 0);
   }
 
   public long uniqueTokens() {
@@ -273,7 +275,7 @@ public record Row(String group, List<Pair> pairs, List<String> differences) {
 
     /** The documents as dense cluster indices. */
     public int[] clusters() {
-      return Clustered.dense(java.util.Arrays.stream(docs).mapToObj(Integer::toString).toList());
+      return Clustered.dense(Arrays.stream(docs).mapToObj(Integer::toString).toList());
     }
   }
 
@@ -295,7 +297,7 @@ public record Row(String group, List<Pair> pairs, List<String> differences) {
         if (docs == null) {
           docs = e.valDocs();
           firstName = r.name();
-        } else if (!java.util.Arrays.equals(docs, e.valDocs())) {
+        } else if (!Arrays.equals(docs, e.valDocs())) {
           throw new Unpaired(r.name() + " was validated on other sequences than " + firstName);
         }
         (r == p.ar() ? ar : mdm).add(e.valLossPerSequence());

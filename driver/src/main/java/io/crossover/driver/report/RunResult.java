@@ -10,8 +10,11 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
@@ -33,7 +36,7 @@ public record RunResult(
     List<EvalRecord> evals,
     boolean done,
     String problem,
-    java.util.Map<String, String> hashes) {
+    Map<String, String> hashes) {
   /** The run in {@code dir}, or empty when it holds no {@code config.json}. */
   public static Optional<RunResult> load(FileSystem fs, Path dir) throws IOException {
     Path config = new Path(dir, "config.json");
@@ -65,7 +68,7 @@ public record RunResult(
         }
       }
     }
-    evals.sort(java.util.Comparator.comparingLong(EvalRecord::step));
+    evals.sort(Comparator.comparingLong(EvalRecord::step));
     Path metrics = new Path(dir, "metrics.jsonl");
     String problem =
         !fs.exists(metrics) && evals.isEmpty()
@@ -77,9 +80,9 @@ public record RunResult(
   }
 
   /** identity.json's hashes, flattened; empty when the file is absent. */
-  private static java.util.Map<String, String> hashes(FileSystem fs, Path dir) throws IOException {
+  private static Map<String, String> hashes(FileSystem fs, Path dir) throws IOException {
     Path file = new Path(dir, "identity.json");
-    java.util.Map<String, String> out = new java.util.TreeMap<>();
+    Map<String, String> out = new TreeMap<>();
     if (!fs.exists(file)) {
       return out;
     }

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.crossover.data.Json;
 import io.crossover.data.config.ConfigLoader;
+import io.crossover.data.config.Counts;
+import io.crossover.data.shard.Sha256;
 import io.crossover.data.stats.Clustered;
 import io.crossover.driver.report.render.Figures;
 import io.crossover.driver.report.render.ReportFiles;
@@ -20,9 +22,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
@@ -78,7 +86,7 @@ class ReportTest {
     overrides.addAll(List.of(extra));
     Files.writeString(
         dir.resolve("config.json"), ConfigLoader.toJson(ConfigLoader.load(null, overrides)));
-    long u = io.crossover.data.config.Counts.parse(unique);
+    long u = Counts.parse(unique);
     SplittableRandom random = new SplittableRandom(outcomes);
     StringBuilder lines = new StringBuilder();
     String previous = "";
@@ -111,8 +119,8 @@ class ReportTest {
       String scored = bits.toString();
       if (reversed) {
         scored = bits.reverse().toString();
-        java.util.Collections.reverse(ids);
-        java.util.Collections.reverse(docs);
+        Collections.reverse(ids);
+        Collections.reverse(docs);
       }
       McResult.ItemScores items =
           new McResult.ItemScores(
@@ -159,7 +167,7 @@ class ReportTest {
 
   static double[] flat(double v, int n) {
     double[] out = new double[n];
-    java.util.Arrays.fill(out, v);
+    Arrays.fill(out, v);
     return out;
   }
 
@@ -400,7 +408,7 @@ class ReportTest {
 
   void deleteRun(String name) throws Exception {
     try (var files = Files.walk(root.resolve(name))) {
-      files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
     }
   }
 
@@ -447,7 +455,7 @@ class ReportTest {
     ReportFiles.write(
         root.toString(), new Configuration(), new PrintStream(console, true, "UTF-8"));
     JsonNode json = Json.MAPPER.readTree(root.resolve("report.json").toFile());
-    Map<String, JsonNode> out = new java.util.LinkedHashMap<>();
+    Map<String, JsonNode> out = new LinkedHashMap<>();
     json.path("findings").forEach(f -> out.put(f.path("id").asText(), f));
     return out;
   }
@@ -587,9 +595,8 @@ class ReportTest {
     Map<String, JsonNode> f = findings(new ByteArrayOutputStream());
     assertEquals("not significant", status(f, "downstream_crossover"), f.toString());
     String text = f.get("downstream_crossover").path("text").asText();
-    java.util.regex.Matcher m =
-        java.util.regex.Pattern.compile(
-                "it detects a difference of ±(0\\.\\d+) or more with 80% power")
+    Matcher m =
+        Pattern.compile("it detects a difference of ±(0\\.\\d+) or more with 80% power")
             .matcher(text);
     assertTrue(m.find(), text);
     double detectable = Double.parseDouble(m.group(1));
@@ -653,8 +660,7 @@ class ReportTest {
     String tasks = "eval.tasks=[\"cloze=mc:" + file + "\"]";
     double[] loss = flat(2.0, 3);
     // The runs recorded the file's hash: it is the file they scored.
-    String sha =
-        io.crossover.data.shard.Sha256.hex(task.toString().getBytes(StandardCharsets.UTF_8));
+    String sha = Sha256.hex(task.toString().getBytes(StandardCharsets.UTF_8));
     run("ar-u16Ki", "ar", "16Ki", 1, new double[] {0.25, 0.3, 0.3}, loss, sha, false, 1, tasks);
     run("mdm-u16Ki", "mdm", "16Ki", 1, new double[] {0.25, 0.6, 0.7}, loss, sha, false, 2, tasks);
     ByteArrayOutputStream console = new ByteArrayOutputStream();

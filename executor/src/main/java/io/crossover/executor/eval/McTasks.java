@@ -3,14 +3,19 @@ package io.crossover.executor.eval;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.crossover.data.Json;
 import io.crossover.data.UserException;
+import io.crossover.data.shard.Sha256;
 import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
@@ -87,13 +92,12 @@ public final class McTasks {
       try (var in = path.getFileSystem(conf).open(path)) {
         bytes = in.readAllBytes();
       }
-      sha256 = io.crossover.data.shard.Sha256.hex(bytes);
+      sha256 = Sha256.hex(bytes);
       BufferedReader in =
           new BufferedReader(
-              new InputStreamReader(
-                  new java.io.ByteArrayInputStream(bytes), StandardCharsets.UTF_8));
+              new InputStreamReader(new ByteArrayInputStream(bytes), StandardCharsets.UTF_8));
       int lineNo = 0;
-      java.util.Map<String, Integer> seen = new java.util.HashMap<>();
+      Map<String, Integer> seen = new HashMap<>();
       for (String line;
           (line = in.readLine()) != null && (maxItems == 0 || items.size() < maxItems); ) {
         lineNo++;
@@ -118,7 +122,7 @@ public final class McTasks {
           items.add(item);
         }
       }
-    } catch (java.io.FileNotFoundException e) {
+    } catch (FileNotFoundException e) {
       throw new UserException("eval.tasks: " + path + " (task " + name + ") does not exist", e);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + path + ": " + e.getMessage(), e);
@@ -315,8 +319,8 @@ public final class McTasks {
       return s;
     }
     int first = s.offsetByCodePoints(0, 1);
-    return s.substring(0, first).toUpperCase(java.util.Locale.ROOT)
-        + s.substring(first).toLowerCase(java.util.Locale.ROOT);
+    return s.substring(0, first).toUpperCase(Locale.ROOT)
+        + s.substring(first).toLowerCase(Locale.ROOT);
   }
 
   private static McItem.Fields mmlu(String line, int lineNo, String where, String detected) {
