@@ -116,7 +116,8 @@ public record Comparison(
    * @param ar AR's score, against chance
    * @param mdm MDM's
    * @param difference MDM − AR, paired by item
-   * @param arDeltaNll AR's delta-NLL per byte (right choice minus the wrong ones' mean)
+   * @param arDeltaNll AR's delta-NLL per byte (right choice minus the wrong ones' mean), or null
+   *     where the runs did not record it per item
    * @param mdmDeltaNll MDM's
    */
   public record Common(
@@ -260,14 +261,22 @@ public record Comparison(
       return null;
     }
     Row.Items items = row.items(task, metric, step).only(ids);
-    Row.Items delta = row.items(task, "delta_nll_per_byte", step).only(ids);
+    Estimate arDelta = null;
+    Estimate mdmDelta = null;
+    try {
+      Row.Items delta = row.items(task, "delta_nll_per_byte", step).only(ids);
+      arDelta = Clustered.seedMean(delta.ar(), delta.clusters(), LEVEL);
+      mdmDelta = Clustered.seedMean(delta.mdm(), delta.clusters(), LEVEL);
+    } catch (Row.Unpaired e) {
+      // Records without per-item delta-NLL: the curves of the metric still stand.
+    }
     return new Common(
         items.ids().size(),
         items.score(false),
         items.score(true),
         Clustered.seedMean(differences(items.mdm(), items.ar()), items.clusters(), LEVEL),
-        Clustered.seedMean(delta.ar(), delta.clusters(), LEVEL),
-        Clustered.seedMean(delta.mdm(), delta.clusters(), LEVEL));
+        arDelta,
+        mdmDelta);
   }
 
   /** The likelihood claims and AR's rise past its best evaluation. */
@@ -337,7 +346,12 @@ public record Comparison(
     }
     Row.Items atBest = row.items(task, metric, from).only(both);
     Estimate change = arChange(row, task, metric, from, to, both);
-    Estimate deltaNll = arChange(row, task, "delta_nll_per_byte", from, to, both);
+    Estimate deltaNll;
+    try {
+      deltaNll = arChange(row, task, "delta_nll_per_byte", from, to, both);
+    } catch (Row.Unpaired e) {
+      deltaNll = null;
+    }
     return new ScoreChange(change, atBest.score(false), deltaNll);
   }
 

@@ -218,6 +218,9 @@ public record Row(String group, List<Pair> pairs, List<String> differences) {
       for (int i = 0; i < own.size(); i++) {
         index.put(own.get(i), i);
       }
+      if (metric.equals("delta_nll_per_byte") && m.perItem().deltaNllPerByte() == null) {
+        throw new Unpaired(names.get(k) + " recorded no per-item delta-NLL for " + task);
+      }
       double[] values = m.perItem().metric(metric);
       double[] aligned = new double[ids.size()];
       for (int i = 0; i < aligned.length; i++) {

@@ -109,7 +109,7 @@ public final class Figures {
       Row row = c.row();
       String title = title(row) + " - " + c.task() + items(c);
       String label = "delta NLL per byte (right - wrong)";
-      if (c.last().common() == null) {
+      if (c.last().common() == null || c.last().common().arDeltaNll() == null) {
         grid.add(
             List.of(
                 twoArms(
@@ -123,7 +123,7 @@ public final class Figures {
       YIntervalSeries a = new YIntervalSeries(c.row().arm().toUpperCase(Locale.ROOT), true, false);
       YIntervalSeries m = new YIntervalSeries("MDM", true, false);
       for (Comparison.Point p : c.curve()) {
-        if (p.common() != null) {
+        if (p.common() != null && p.common().arDeltaNll() != null) {
           add(a, p.epoch(), p.common().arDeltaNll());
           add(m, p.epoch(), p.common().mdmDeltaNll());
         }
