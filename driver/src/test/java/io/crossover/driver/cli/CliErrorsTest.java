@@ -659,7 +659,10 @@ public class CliErrorsTest {
             args("report", "/nonexistent/sweep"), "report: file:/nonexistent/sweep does not exist"),
         usage(
             args("report", "RUNS", "--metric", "f1"),
-            "--metric f1 is not one of acc, acc_norm, acc_mi"));
+            "--metric f1 is not one of acc, acc_norm, acc_mi"),
+        usage(
+            args("report", "RUNS", "--margin", "0"),
+            "--margin 0.0 is not in (0, 1): it is a share of items, e.g. 0.02"));
   }
 
   @ParameterizedTest

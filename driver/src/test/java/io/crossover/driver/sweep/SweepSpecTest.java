@@ -103,6 +103,9 @@ class SweepSpecTest {
     assertMessage(GRID + "paralel = 2\n", "paralel is not a sweep setting");
     assertMessage(GRID + "metric = f1\n", "metric \"f1\" is not one of acc, acc_norm, acc_mi");
     assertMessage(
+        GRID + "margin = 2\n",
+        "margin 2.0 is not in (0, 1): the equivalence margin is a share of items, e.g. 0.02");
+    assertMessage(
         GRID.replace("run.seed = [1, 2]", "run.seed = 3"), "axes.run.seed must be a list");
     assertMessage(
         GRID.replace("set {", "set { \"budget.unique-tokens\" = 1Mi,"),
@@ -126,6 +129,8 @@ class SweepSpecTest {
         20 + 4 + 1 + 2, toy.size(), toy.stream().map(Sweep.Point::name).toList().toString());
     assertEquals("acc_mi", SweepSpec.load("toy").metric());
     assertEquals("acc", parse(GRID).metric());
+    assertEquals(0.02, parse(GRID).margin(), "the report's default equivalence margin");
+    assertEquals(0.05, parse(GRID + "margin = 0.05\n").report().margin());
     assertEquals(4, Sweep.expand(SweepSpec.load("quickstart"), List.of()).size());
     List<Sweep.Point> paper = Sweep.expand(SweepSpec.load("paper-1b"), List.of());
     assertEquals(10, paper.size());
