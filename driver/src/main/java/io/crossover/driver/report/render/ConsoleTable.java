@@ -232,8 +232,14 @@ public final class ConsoleTable {
     if (s.get("no_claim") != null) {
       return "no claim (see below)";
     }
-    return switch (Comparison.Verdict.valueOf(
-        ((String) s.get("verdict")).toUpperCase(Locale.ROOT))) {
+    Comparison.Verdict verdict =
+        Comparison.Verdict.valueOf(((String) s.get("verdict")).toUpperCase(Locale.ROOT));
+    // The arm a crossover reading rests on: the one that leads, or MDM where none does.
+    boolean arLeads = verdict == Comparison.Verdict.AR;
+    if (Boolean.FALSE.equals(above(s.get(arLeads ? "ar_score" : "mdm_score")))) {
+      return "not measurable (" + (arLeads ? "AR" : "MDM") + " at chance)";
+    }
+    return switch (verdict) {
       case MDM -> {
         @SuppressWarnings("unchecked")
         Map<String, Object> x = (Map<String, Object>) s.get("crossover");

@@ -104,20 +104,19 @@ public final class Figures {
    * on the items every evaluation scored.
    */
   public static byte[] deltaNll(Report report) {
-    List<List<JFreeChart>> grid = new ArrayList<>();
+    List<JFreeChart> panels = new ArrayList<>();
     for (Comparison c : report.comparisons()) {
       Row row = c.row();
       String title = title(row) + " - " + c.task() + items(c);
       String label = "delta NLL per byte (right - wrong)";
       if (c.last().common() == null || c.last().common().arDeltaNll() == null) {
-        grid.add(
-            List.of(
-                twoArms(
-                    title,
-                    c,
-                    p -> perSeed(row, false, c.task(), p.step()),
-                    p -> perSeed(row, true, c.task(), p.step()),
-                    label)));
+        panels.add(
+            twoArms(
+                title,
+                c,
+                p -> perSeed(row, false, c.task(), p.step()),
+                p -> perSeed(row, true, c.task(), p.step()),
+                label));
         continue;
       }
       YIntervalSeries a = new YIntervalSeries(c.row().arm().toUpperCase(Locale.ROOT), true, false);
@@ -130,7 +129,12 @@ public final class Figures {
       }
       JFreeChart chart = chart(title, List.of(a, m), List.of(AR, MDM), epochs(), label);
       line(chart, 0, null);
-      grid.add(List.of(chart));
+      panels.add(chart);
+    }
+    // Three panels a row: a page is wider than it is tall.
+    List<List<JFreeChart>> grid = new ArrayList<>();
+    for (int k = 0; k < panels.size(); k += 3) {
+      grid.add(panels.subList(k, Math.min(k + 3, panels.size())));
     }
     return render(grid);
   }
@@ -228,7 +232,7 @@ public final class Figures {
       add(a, p.epoch(), ar.apply(p));
       add(m, p.epoch(), mdm.apply(p));
     }
-    String bands = c.row().seeds() > 1 ? ", bands: seeds' range" : "";
+    String bands = c.row().seeds() > 1 ? ", seeds' range" : "";
     return chart(title + bands, List.of(a, m), List.of(AR, MDM), epochs(), yLabel);
   }
 

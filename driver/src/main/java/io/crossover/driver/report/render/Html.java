@@ -80,7 +80,7 @@ public final class Html {
     List<Map<String, Object>> summary = report.summary();
     if (!summary.isEmpty()) {
       String[] lines = table.split("\n");
-      h.append("<table>\n");
+      h.append("<div style=\"overflow-x:auto\"><table>\n");
       // The console table's columns, one cell each (they are separated by two spaces or more).
       for (int i = 1;
           i < lines.length && !lines[i].startsWith("  ") && !lines[i].startsWith("Findings");
@@ -98,13 +98,17 @@ public final class Html {
         }
         h.append("</tr>\n");
       }
-      h.append("</table>\n");
+      h.append("</table></div>\n");
     }
     h.append("<ul>")
         .append("<li><b>crossover</b>: <i>MDM, from epoch e</i> only when MDM's final lead is")
         .append(" significant; e is the first evaluation from which the seed-mean difference stays")
         .append(" positive. <i>AR wins</i> when AR's final lead is significant; otherwise <i>no")
-        .append(" significant crossover</i>.</li>")
+        .append(" significant crossover</i> — or <i>not measurable</i> where the arm it would")
+        .append(" rest on (the leader, else MDM) does not score above chance.</li>")
+        .append("<li><b>above chance</b>: the arms whose final score's 95% interval lies above")
+        .append(" chance; <b>detects</b>: the smallest difference the row detects with 80%")
+        .append(" power.</li>")
         .append(
             "<li><b>data potential</b>: how many times this row's unique tokens AR needs for its")
         .append(" final score to reach MDM's final score here (linear in log unique tokens between")
