@@ -77,8 +77,6 @@ public record Comparison(
    * @param step steps done
    * @param epoch tokens seen / unique tokens
    * @param tokens tokens seen
-   * @param arFlops training FLOPs AR spent to get here (its own objective's count)
-   * @param mdmFlops training FLOPs MDM spent
    * @param ar AR's metric, per seed
    * @param mdm MDM's metric, per seed
    * @param difference MDM − AR and its 95% interval, paired by item (null without item outcomes)
@@ -95,8 +93,6 @@ public record Comparison(
       long step,
       double epoch,
       long tokens,
-      double arFlops,
-      double mdmFlops,
       double[] ar,
       double[] mdm,
       Estimate difference,
@@ -145,17 +141,6 @@ public record Comparison(
     return curve.get(curve.size() - 1);
   }
 
-  /** The FLOPs a run recorded at a step, else its objective's count times the tokens seen. */
-  private static double flops(RunResult run, long step) {
-    EvalRecord e = Row.at(run, step);
-    if (e.trainingFlops() > 0) {
-      return e.trainingFlops();
-    }
-    var c = run.config();
-    return e.tokensSeen()
-        * run.objective().trainingFlopsPerToken(c.model(), 259, c.budget().seqLen());
-  }
-
   /** Compares the row on a task's metric. */
   static Comparison of(Row row, String task, String metric) {
     String problem =
@@ -201,8 +186,6 @@ public record Comparison(
               step,
               row.epochAt(step),
               a.tokensSeen(),
-              flops(row.first(), step),
-              flops(row.pairs().get(0).mdm(), step),
               ar,
               mdm,
               d,

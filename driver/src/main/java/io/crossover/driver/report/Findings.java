@@ -270,7 +270,7 @@ public final class Findings {
    * ({@code other}) or neither, at a seed count: below {@link Clustered#OBJECTIVE_SEEDS} a side
    * speaks of the models trained, not of the objectives.
    */
-  static Status side(boolean claimed, boolean other, boolean objectives) {
+  private static Status side(boolean claimed, boolean other, boolean objectives) {
     if (claimed) {
       return objectives ? Status.REPRODUCED : Status.SEEN_IN_THESE_RUNS;
     }
