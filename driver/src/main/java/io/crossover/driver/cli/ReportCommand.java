@@ -27,22 +27,30 @@ public final class ReportCommand implements Callable<Integer> {
 
   @Option(
       names = "--metric",
-      defaultValue = "acc",
-      description = "acc, acc_norm or acc_mi (default ${DEFAULT-VALUE}).")
+      description =
+          "acc, acc_norm or acc_mi (default: that of the report already in ROOT, as its sweep"
+              + " file set it; else acc).")
   String metric;
 
   @Option(
       names = "--margin",
-      defaultValue = "" + Report.Settings.DEFAULT_MARGIN,
       description =
           "Equivalence margin: a score \"holds\" when its change's 90% interval lies within"
-              + " ±margin (default ${DEFAULT-VALUE}).")
-  double margin;
+              + " ±margin (default: that of the report already in ROOT; else "
+              + Report.Settings.DEFAULT_MARGIN
+              + ").")
+  Double margin;
 
   @Spec CommandSpec spec;
 
   @Override
   public Integer call() {
+    String qualified = QualifiedPaths.qualify(root, RunDir.hadoopConf());
+    // Made again, a report keeps the settings it was made with (a sweep's metric and margin)
+    // unless told otherwise.
+    Report.Settings saved = Report.Settings.saved(qualified, RunDir.hadoopConf());
+    String metric = this.metric != null ? this.metric : saved.metric();
+    double margin = this.margin != null ? this.margin : saved.margin();
     if (!Curves.METRICS.contains(metric)) {
       throw new ParameterException(
           spec.commandLine(),
@@ -53,7 +61,6 @@ public final class ReportCommand implements Callable<Integer> {
           spec.commandLine(),
           "--margin " + margin + " is not in (0, 1): it is a share of items, e.g. 0.02");
     }
-    String qualified = QualifiedPaths.qualify(root, RunDir.hadoopConf());
     Report report;
     try {
       report = Report.read(qualified, RunDir.hadoopConf(), new Report.Settings(metric, margin));

@@ -67,6 +67,31 @@ public final class Report {
     public static Settings of(String metric) {
       return new Settings(metric, DEFAULT_MARGIN);
     }
+
+    /**
+     * The settings of the report already in {@code root} (its report.json), or acc and the default
+     * margin where there is none or it does not say.
+     */
+    public static Settings saved(String root, Configuration hadoop) {
+      Path file = new Path(root, "report.json");
+      try {
+        FileSystem fs = file.getFileSystem(hadoop);
+        if (!fs.exists(file)) {
+          return of("acc");
+        }
+        try (var in = fs.open(file)) {
+          var json = Json.MAPPER.readTree(in);
+          String metric = json.path("metric").asText("acc");
+          double margin = json.path("equivalence_margin").asDouble(DEFAULT_MARGIN);
+          return Curves.METRICS.contains(metric) && margin > 0 && margin < 1
+              ? new Settings(metric, margin)
+              : of("acc");
+        }
+      } catch (IOException e) {
+        // An unreadable earlier report is replaced: its settings fall back to the defaults.
+        return of("acc");
+      }
+    }
   }
 
   Report(List<RunResult> runs, Settings settings, Configuration hadoop) {

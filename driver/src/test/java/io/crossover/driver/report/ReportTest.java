@@ -337,6 +337,21 @@ class ReportTest {
   }
 
   @Test
+  void aReportMadeAgainKeepsTheSettingsItWasMadeWith() throws Exception {
+    assertEquals(
+        Report.Settings.of("acc"), Report.Settings.saved(root.toString(), new Configuration()));
+    run("ar-u16Ki", "ar", "16Ki", 1, flat(0.5, 3), flat(2.0, 3));
+    run("mdm-u16Ki", "mdm", "16Ki", 1, flat(0.5, 3), flat(2.0, 3));
+    Report.Settings sweep = new Report.Settings("acc_mi", 0.05);
+    ReportFiles.write(
+        root.toString(),
+        new Configuration(),
+        new PrintStream(new ByteArrayOutputStream(), true, "UTF-8"),
+        sweep);
+    assertEquals(sweep, Report.Settings.saved(root.toString(), new Configuration()));
+  }
+
+  @Test
   void oldRecordsWithoutItemsStillReportWithoutIntervals() throws Exception {
     Path dir = Files.createDirectories(root.resolve("ar-u16Ki"));
     Path mdm = Files.createDirectories(root.resolve("mdm-u16Ki"));
