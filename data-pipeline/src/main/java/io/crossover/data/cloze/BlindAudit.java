@@ -1,5 +1,6 @@
 package io.crossover.data.cloze;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.crossover.data.stats.Clustered;
 import io.crossover.data.stats.Estimate;
 import java.util.ArrayList;
@@ -57,6 +58,34 @@ public final class BlindAudit {
     /** An item without metadata. */
     public Item(String context, List<String> choices, int answer, String cluster) {
       this(context, choices, answer, cluster, Map.of());
+    }
+
+    /**
+     * A JSON line's fields besides those {@code content} names (what its format builds the context,
+     * choices and answer from), in file order, each as text: one entry for a value, one per element
+     * for a list. The loader and the builder both read metadata this way, so that the builder
+     * audits what a scorer of the file will see.
+     */
+    public static Map<String, List<String>> metadata(JsonNode line, List<String> content) {
+      Map<String, List<String>> out = new LinkedHashMap<>();
+      line.fields()
+          .forEachRemaining(
+              e -> {
+                if (!content.contains(e.getKey())) {
+                  List<String> values = new ArrayList<>();
+                  if (e.getValue().isArray()) {
+                    e.getValue().forEach(v -> values.add(text(v)));
+                  } else {
+                    values.add(text(e.getValue()));
+                  }
+                  out.put(e.getKey(), values);
+                }
+              });
+      return out;
+    }
+
+    private static String text(JsonNode v) {
+      return v.isValueNode() ? v.asText() : v.toString();
     }
   }
 

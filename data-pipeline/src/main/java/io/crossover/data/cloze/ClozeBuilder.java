@@ -6,6 +6,7 @@ import io.crossover.data.shard.Dataset;
 import io.crossover.data.tokenize.Tokenizer;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -184,23 +185,18 @@ public final class ClozeBuilder {
     return items.stream()
         .map(
             i ->
-                new BlindAudit.Item(
-                    i.context(), i.choices(), i.answer(), i.cluster(), metadata(line(i))))
+                new BlindAudit.Item(i.context(), i.choices(), i.answer(), i.cluster(), metadata(i)))
         .toList();
   }
 
-  /**
-   * The fields of a written line besides the context, the choices and the answer, in the order the
-   * file holds them (by name).
-   */
-  static Map<String, List<String>> metadata(Map<String, Object> line) {
-    Map<String, List<String>> out = new TreeMap<>();
-    for (var e : line.entrySet()) {
-      if (!List.of("context", "choices", "answer").contains(e.getKey())) {
-        out.put(e.getKey(), List.of(String.valueOf(e.getValue())));
-      }
+  /** The fields of an item's written line besides what scoring reads, as the loader sees them. */
+  static Map<String, List<String>> metadata(Item item) {
+    try {
+      return BlindAudit.Item.metadata(
+          Json.MAPPER.readTree(Json.line(line(item))), List.of("context", "choices", "answer"));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read back the line of " + item.id(), e);
     }
-    return out;
   }
 
   /** The refusal of a task that fails its audit: which rule beats chance and by how much. */

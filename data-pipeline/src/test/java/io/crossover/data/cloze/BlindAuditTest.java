@@ -246,8 +246,7 @@ class BlindAuditTest {
     for (var leak : leaks.entrySet()) {
       List<BlindAudit.Item> items = new ArrayList<>();
       for (ClozeBuilder.Item i : built) {
-        Map<String, List<String>> meta =
-            new LinkedHashMap<>(ClozeBuilder.metadata(ClozeBuilder.line(i)));
+        Map<String, List<String>> meta = new LinkedHashMap<>(ClozeBuilder.metadata(i));
         switch (leak.getKey()) {
           case "sources" -> {
             meta.put("doc", List.of("validation-" + i.doc()));

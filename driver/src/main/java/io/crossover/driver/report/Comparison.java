@@ -141,6 +141,21 @@ public record Comparison(
     return curve.get(curve.size() - 1);
   }
 
+  /**
+   * The arm a downstream reading of the final evaluation rests on: the one that leads
+   * significantly, or where neither does, {@code claimed} (the arm the claim says should lead). A
+   * reading is measurable only where this arm scores above chance.
+   */
+  public Verdict reads(Verdict claimed) {
+    Estimate d = last().difference();
+    return d.positive() ? Verdict.MDM : d.negative() ? Verdict.AR : claimed;
+  }
+
+  /** An arm's final score against chance (null without item outcomes). */
+  public ArmScore score(Verdict arm) {
+    return arm == Verdict.MDM ? last().mdmScore() : last().arScore();
+  }
+
   /** Compares the row on a task's metric. */
   static Comparison of(Row row, String task, String metric) {
     String problem =

@@ -308,27 +308,14 @@ public final class Findings {
   }
 
   /**
-   * Who leads by the interval; where nobody does, the arm the claim says should. A downstream
-   * finding reads only an arm the task sees: this one.
-   */
-  private static Verdict needed(Estimate d, Verdict claimed) {
-    return d.positive() ? Verdict.MDM : d.negative() ? Verdict.AR : claimed;
-  }
-
-  private static ArmScore scoreOf(Comparison.Point p, Verdict arm) {
-    return arm == Verdict.MDM ? p.mdmScore() : p.arScore();
-  }
-
-  /**
    * Why a comparison says nothing: its needed arm scores at chance. "MDM's acc_mi at the end of
    * training is 0.258 [0.240, 0.276] and AR's 0.257 [0.226, 0.288], neither above chance (0.250)
    * ...".
    */
   private static String unseen(Comparison c, Verdict need, String metric) {
     Comparison.Point last = c.last();
-    ArmScore needs = scoreOf(last, need);
-    Verdict otherArm = need == Verdict.MDM ? Verdict.AR : Verdict.MDM;
-    ArmScore other = scoreOf(last, otherArm);
+    ArmScore needs = c.score(need);
+    ArmScore other = c.score(need == Verdict.MDM ? Verdict.AR : Verdict.MDM);
     String difference = "MDM - AR (" + Prose.ci(last.difference()) + ")";
     if (!other.aboveChance()) {
       return String.format(
@@ -371,8 +358,8 @@ public final class Findings {
         (c.row().control().isPresent() ? "against " + c.row().control().get() + ", " : "")
             + Prose.where(c, d);
     Map<String, Object> evidence = evidence(c, d);
-    Verdict need = needed(d, claimed);
-    ArmScore needs = scoreOf(last, need);
+    Verdict need = c.reads(claimed);
+    ArmScore needs = c.score(need);
     if (needs != null && !needs.aboveChance()) {
       return finding(
           claim, Status.NOT_MEASURABLE, at + ", " + unseen(c, need, metric) + ".", evidence);
@@ -679,8 +666,8 @@ public final class Findings {
             small.row().model(),
             Prose.seeds(small.row().seeds()));
     for (Comparison c : List.of(large, small)) {
-      Verdict need = needed(c.last().difference(), Verdict.MDM);
-      ArmScore needs = scoreOf(c.last(), need);
+      Verdict need = c.reads(Verdict.MDM);
+      ArmScore needs = c.score(need);
       if (needs != null && !needs.aboveChance()) {
         return finding(
             claim,

@@ -81,11 +81,11 @@ public final class Report {
         }
         try (var in = fs.open(file)) {
           var json = Json.MAPPER.readTree(in);
-          String metric = json.path("metric").asText("acc");
-          double margin = json.path("equivalence_margin").asDouble(DEFAULT_MARGIN);
-          return Curves.METRICS.contains(metric) && margin > 0 && margin < 1
-              ? new Settings(metric, margin)
-              : of("acc");
+          return new Settings(
+              json.path("metric").asText("acc"),
+              json.path("equivalence_margin").asDouble(DEFAULT_MARGIN));
+        } catch (IllegalArgumentException e) {
+          return of("acc");
         }
       } catch (IOException e) {
         // An unreadable earlier report is replaced: its settings fall back to the defaults.
@@ -314,6 +314,10 @@ public final class Report {
             "detectable",
             last.difference() == null ? null : finite(last.difference().detectable()));
         m.put("verdict", c.verdict().label());
+        // Whether the crossover reading stands on an arm the task sees (Findings' rule).
+        ArmScore reads =
+            last.difference() == null ? null : c.score(c.reads(Comparison.Verdict.MDM));
+        m.put("crossover_measurable", reads == null ? null : reads.aboveChance());
         m.put(
             "crossover",
             c.crossover() == null

@@ -3,6 +3,7 @@ package io.crossover.executor.eval;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.crossover.data.Json;
 import io.crossover.data.UserException;
+import io.crossover.data.cloze.BlindAudit;
 import io.crossover.data.shard.Sha256;
 import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
@@ -13,7 +14,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -226,7 +226,7 @@ public final class McTasks {
         f.choices(),
         f.answer(),
         f.cluster(),
-        json == null ? Map.of() : metadata(json, CONTENT.get(lineFormat)));
+        json == null ? Map.of() : BlindAudit.Item.metadata(json, CONTENT.get(lineFormat)));
   }
 
   /** The fields each JSON format builds its context, choices and answer from. */
@@ -236,29 +236,6 @@ public final class McTasks {
           List.of("context", "choices", "answer"),
           "hellaswag",
           List.of("ctx", "ctx_a", "ctx_b", "activity_label", "endings", "label"));
-
-  /** A line's fields besides those {@code content} names, each as text (one per list element). */
-  static Map<String, List<String>> metadata(JsonNode line, List<String> content) {
-    Map<String, List<String>> out = new LinkedHashMap<>();
-    line.fields()
-        .forEachRemaining(
-            e -> {
-              if (!content.contains(e.getKey())) {
-                List<String> values = new ArrayList<>();
-                if (e.getValue().isArray()) {
-                  e.getValue().forEach(v -> values.add(text(v)));
-                } else {
-                  values.add(text(e.getValue()));
-                }
-                out.put(e.getKey(), values);
-              }
-            });
-    return out;
-  }
-
-  private static String text(JsonNode v) {
-    return v.isValueNode() ? v.asText() : v.toString();
-  }
 
   private static String detect(String line) {
     String t = line.stripLeading();

@@ -234,10 +234,8 @@ public final class ConsoleTable {
     }
     Comparison.Verdict verdict =
         Comparison.Verdict.valueOf(((String) s.get("verdict")).toUpperCase(Locale.ROOT));
-    // The arm a crossover reading rests on: the one that leads, or MDM where none does.
-    boolean arLeads = verdict == Comparison.Verdict.AR;
-    if (Boolean.FALSE.equals(above(s.get(arLeads ? "ar_score" : "mdm_score")))) {
-      return "not measurable (" + (arLeads ? "AR" : "MDM") + " at chance)";
+    if (Boolean.FALSE.equals(s.get("crossover_measurable"))) {
+      return "not measurable (" + (verdict == Comparison.Verdict.AR ? "AR" : "MDM") + " at chance)";
     }
     return switch (verdict) {
       case MDM -> {
