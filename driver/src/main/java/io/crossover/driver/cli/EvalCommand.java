@@ -5,6 +5,7 @@ import io.crossover.data.config.EvalConfig;
 import io.crossover.data.shard.Dataset;
 import io.crossover.data.tokenize.Tokenizer;
 import io.crossover.data.tokenize.TokenizerSpec;
+import io.crossover.driver.process.IdleCores;
 import io.crossover.driver.process.QualifiedPaths;
 import io.crossover.driver.run.Checkpoint;
 import io.crossover.driver.run.Evaluations;
@@ -98,6 +99,13 @@ public final class EvalCommand implements Callable<Integer> {
               + " the run's eval.precision.")
   io.crossover.data.config.TrainConfig.PrecisionSetting precision;
 
+  @Option(
+      names = "--threads",
+      description =
+          "libtorch threads for the forward passes; default: the cores idle now (the cores less"
+              + " the load average, at least 1): more threads than idle cores ran 2x slower.")
+  Integer threads;
+
   @Spec CommandSpec spec;
 
   @Override
@@ -115,6 +123,13 @@ public final class EvalCommand implements Callable<Integer> {
       throw new ParameterException(
           spec.commandLine(), "give --checkpoint (or --run), or --audit with --tasks");
     }
+    int torchThreads =
+        threads != null
+            ? Inputs.positive(threads, "--threads", "libtorch threads")
+            : IdleCores.now();
+    // Before libtorch loads: its intra-op threads are fixed when the engine starts.
+    System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(torchThreads));
+    System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
     Configuration hadoop = new Configuration();
     if (checkpoint == null) {
       if (tasks == null) {

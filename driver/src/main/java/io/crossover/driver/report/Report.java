@@ -40,6 +40,7 @@ public final class Report {
   private final Settings settings;
   private final List<Findings.Finding> findings;
   private final TaskCheck taskCheck;
+  private final ReuseLaws laws;
 
   /**
    * What the report's claims are read on.
@@ -161,7 +162,16 @@ public final class Report {
         task == null || rows.isEmpty()
             ? new TaskCheck(null, "no task")
             : TaskCheck.of(rows.get(0).first(), task, scoredSha(rows.get(0), task), hadoop);
+    laws =
+        ReuseLaws.of(
+            comparisons.stream().filter(c -> c.problem() == null).toList(),
+            Findings.reference(comparisons.stream().filter(c -> c.problem() == null).toList()));
     findings = Findings.of(this);
+  }
+
+  /** The data-reuse law fitted per objective. */
+  public ReuseLaws laws() {
+    return laws;
   }
 
   /**
@@ -459,6 +469,7 @@ public final class Report {
     json.put("objective_seeds", Clustered.OBJECTIVE_SEEDS);
     json.put("findings", findingsJson());
     json.put("task_audit", auditJson());
+    json.put("reuse_law", laws.json());
     json.put("rows", summary());
     json.put("unpaired", unpaired.stream().map(RunResult::name).toList());
     List<Map<String, Object>> left = new ArrayList<>();

@@ -4,6 +4,7 @@ import io.crossover.data.config.Counts;
 import io.crossover.data.stats.Estimate;
 import io.crossover.driver.report.Comparison;
 import io.crossover.driver.report.Report;
+import io.crossover.driver.report.ReuseLaws;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -126,6 +127,31 @@ final class Captions {
   }
 
   /** A loss kind as the runs recorded it, as prose writes it. */
+  /** The data-reuse law figure, from what was fitted. */
+  static String reuseLaw(ReuseLaws laws) {
+    StringBuilder out =
+        new StringBuilder(
+            "Each budget's seed-mean best validation loss so far (points: AR's NLL, MDM's ELBO)"
+                + " against tokens seen, and Muennighoff et al.'s data-constrained law fitted per"
+                + " objective (lines), with R* and its 95% interval from resampling seeds and"
+                + " validation documents.");
+    laws.result()
+        .fits()
+        .forEach(
+            (objective, fit) -> {
+              if (!fit.identified()) {
+                out.append(' ')
+                    .append(objective.toUpperCase(Locale.ROOT))
+                    .append("'s R* is not identified: ")
+                    .append(fit.why())
+                    .append('.');
+              }
+            });
+    out.append(
+        " The points of one cosine schedule's curve stand in for runs trained to each length.");
+    return out.toString();
+  }
+
   private static String kind(String k) {
     return k == null ? "loss" : k.toUpperCase(Locale.ROOT);
   }

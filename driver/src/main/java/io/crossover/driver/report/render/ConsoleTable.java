@@ -1,9 +1,11 @@
 package io.crossover.driver.report.render;
 
 import io.crossover.data.config.Counts;
+import io.crossover.data.stats.LawFit;
 import io.crossover.driver.report.Comparison;
 import io.crossover.driver.report.Findings;
 import io.crossover.driver.report.Report;
+import io.crossover.driver.report.ReuseLaws;
 import io.crossover.driver.report.Row;
 import io.crossover.driver.report.RunResult;
 import java.util.ArrayList;
@@ -150,7 +152,72 @@ public final class ConsoleTable {
     for (Findings.Finding f : report.findings()) {
       out.append("  - ").append(f.text()).append('\n');
     }
+    if (LawFigure.drawable(report.laws())) {
+      out.append(law(report.laws()));
+    }
     return out.toString();
+  }
+
+  /** The data-reuse law's fits, ratio and crossings, as a small table. */
+  static String law(ReuseLaws laws) {
+    StringBuilder out = new StringBuilder();
+    out.append(
+        "Data-reuse law (Muennighoff et al.), fitted per objective to the best validation loss so"
+            + " far; 95% intervals from resampling seeds and validation documents:\n");
+    laws.result()
+        .fits()
+        .forEach(
+            (objective, fit) -> {
+              out.append(String.format(Locale.ROOT, "  %-4s ", objective.toUpperCase(Locale.ROOT)));
+              if (fit.law() == null) {
+                out.append("no fit: ").append(fit.why()).append('\n');
+                return;
+              }
+              out.append(
+                  String.format(
+                      Locale.ROOT,
+                      "R* %s epochs, exponent %s, irreducible loss %s%s%n",
+                      interval(fit.halfLife()),
+                      interval(fit.exponent()),
+                      interval(fit.floor()),
+                      fit.identified() ? "" : " (R* not identified: " + fit.why() + ")"));
+            });
+    if (laws.ratio() != null) {
+      out.append("  half-life ratio MDM / AR: ").append(interval(laws.ratio())).append('\n');
+    }
+    for (LawFit.Crossing c : laws.crossings()) {
+      out.append(
+          String.format(
+              Locale.ROOT,
+              "  U=%s, %s tokens: MDM's fitted loss reaches AR's fitted best (%.3f) at %s; measured:"
+                  + " %s%n",
+              Counts.format((long) c.unique()),
+              Counts.format((long) c.total()),
+              c.target(),
+              tokens(c.predicted()),
+              Double.isNaN(c.observed())
+                  ? "not within the runs"
+                  : Counts.format((long) c.observed()) + " tokens"));
+    }
+    return out.toString();
+  }
+
+  private static String interval(LawFit.Interval i) {
+    return String.format(
+        Locale.ROOT, "%s [%s, %s]", number(i.value()), number(i.low()), number(i.high()));
+  }
+
+  private static String tokens(LawFit.Interval i) {
+    return String.format(
+        Locale.ROOT, "%s [%s, %s]", count(i.value()), count(i.low()), count(i.high()));
+  }
+
+  private static String number(double v) {
+    return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%.3g", v);
+  }
+
+  private static String count(double v) {
+    return Double.isInfinite(v) ? "never" : Double.isNaN(v) ? "n/a" : Counts.format(Math.round(v));
   }
 
   /** "; chance 0.250" from the first row that knows it, or "". */

@@ -201,7 +201,7 @@ public final class Figures {
   }
 
   /** Tick labels as token counts ("16Ki"), not as powers of the log base. */
-  private static final NumberFormat COUNTS =
+  static final NumberFormat COUNTS =
       new NumberFormat() {
         @Override
         public StringBuffer format(double v, StringBuffer to, FieldPosition pos) {
@@ -370,7 +370,7 @@ public final class Figures {
         row.seeds() == 1 ? "" : "s");
   }
 
-  private static byte[] render(List<List<JFreeChart>> grid) {
+  static byte[] render(List<List<JFreeChart>> grid) {
     int cols = grid.stream().mapToInt(List::size).max().orElse(1);
     BufferedImage image =
         new BufferedImage(

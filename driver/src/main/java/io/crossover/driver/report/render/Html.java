@@ -140,6 +140,11 @@ public final class Html {
         }
       }
     }
+    if (LawFigure.drawable(report.laws())) {
+      h.append("<h2>Data-reuse law</h2>\n");
+      h.append("<pre>").append(esc(ConsoleTable.law(report.laws()))).append("</pre>\n");
+      figure(h, "reuse-law.png", Captions.reuseLaw(report.laws()));
+    }
     h.append("<p>Machine-readable: <a href=\"report.json\">report.json</a>.</p>\n");
     return h.append("</body></html>\n").toString();
   }

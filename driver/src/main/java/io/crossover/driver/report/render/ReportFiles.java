@@ -53,6 +53,9 @@ public final class ReportFiles {
       fs.setWriteChecksum(false);
       if (!report.comparisons().isEmpty()) {
         put(fs, new Path(dir, "figure-a.png"), Figures.figureA(report));
+        if (LawFigure.drawable(report.laws())) {
+          put(fs, new Path(dir, "reuse-law.png"), LawFigure.png(report.laws()));
+        }
         if (report.primary() != null) {
           put(fs, new Path(dir, "delta-nll.png"), Figures.deltaNll(report));
           if (!Figures.budgetPanels(report).isEmpty()) {
