@@ -9,6 +9,10 @@ import java.util.List;
  * @param everyTokens also evaluate every this many tokens (0: off)
  * @param minPoints at least this many evaluations per run, evenly spaced, so short runs still draw
  *     curves (the start and the end are always evaluated)
+ * @param logPoints also this many points evenly spaced in log tokens from the end of the first
+ *     epoch (or the first step) to the end (0: off): under repetition AR's best comes within a few
+ *     epochs and MDM's ELBO still falls after hundreds, which evenly spaced points cannot both
+ *     resolve
  * @param validationSequences held-out sequences of seq-len tokens for the validation loss
  * @param batch rows per forward pass during evaluation
  * @param tasks multiple-choice tasks, each {@code name=format:path} (format mc, hellaswag, mmlu)
@@ -34,6 +38,7 @@ public record EvalConfig(
     boolean everyEpoch,
     long everyTokens,
     int minPoints,
+    int logPoints,
     int validationSequences,
     int batch,
     List<String> tasks,
@@ -66,6 +71,7 @@ public record EvalConfig(
         everyEpoch,
         everyTokens,
         minPoints,
+        logPoints,
         validationSequences,
         batch,
         tasks,
@@ -84,6 +90,7 @@ public record EvalConfig(
         everyEpoch,
         everyTokens,
         minPoints,
+        logPoints,
         validationSequences,
         batch,
         specs,
@@ -163,6 +170,7 @@ public record EvalConfig(
         k.bool("eval.every-epoch"),
         k.count("eval.every-tokens", 0, Long.MAX_VALUE / 4),
         k.integer("eval.min-points", 0, 100_000),
+        k.integer("eval.log-points", 0, 100_000),
         k.integer("eval.validation-sequences", 0, 1_000_000),
         k.integer("eval.batch", 1, 65_536),
         tasks,

@@ -8,7 +8,10 @@ import java.util.TreeSet;
 public final class EvalSchedule {
   private EvalSchedule() {}
 
-  /** Start and end, every epoch boundary, every N tokens, and evenly spaced minimum points. */
+  /**
+   * Start and end, every epoch boundary, every N tokens, evenly spaced minimum points, and points
+   * evenly spaced in log tokens from the first epoch's end.
+   */
   public static TreeSet<Long> steps(TokenPlan plan, EvalConfig config) {
     TreeSet<Long> steps = new TreeSet<>();
     long total = plan.steps();
@@ -29,6 +32,12 @@ public final class EvalSchedule {
     }
     for (int i = 1; i <= config.minPoints(); i++) {
       steps.add(Math.round((double) i * total / config.minPoints()));
+    }
+    long first = Math.min(total, Math.max(1, (unique + perStep - 1) / perStep));
+    int n = config.logPoints();
+    for (int i = 0; i < n && total > 0; i++) {
+      double at = n == 1 ? total : first * Math.pow((double) total / first, i / (double) (n - 1));
+      steps.add(Math.min(total, Math.max(1, Math.round(at))));
     }
     return steps;
   }

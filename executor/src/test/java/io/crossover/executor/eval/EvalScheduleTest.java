@@ -37,15 +37,38 @@ class EvalScheduleTest {
     TokenPlan p = plan(2_500, 10_000);
     EvalConfig epochs =
         new EvalConfig(
-            true, 0, 0, 0, 1, List.of(), 0, 0, 1, 1, EvalConfig.MdmScoring.SAMPLED, FP32, 1);
+            true, 0, 0, 0, 0, 1, List.of(), 0, 0, 1, 1, EvalConfig.MdmScoring.SAMPLED, FP32, 1);
     assertEquals(new TreeSet<>(List.of(0L, 25L, 50L, 75L, 100L)), EvalSchedule.steps(p, epochs));
     EvalConfig points =
         new EvalConfig(
-            false, 0, 3, 0, 1, List.of(), 0, 0, 1, 1, EvalConfig.MdmScoring.SAMPLED, FP32, 1);
+            false, 0, 3, 0, 0, 1, List.of(), 0, 0, 1, 1, EvalConfig.MdmScoring.SAMPLED, FP32, 1);
     assertEquals(new TreeSet<>(List.of(0L, 33L, 67L, 100L)), EvalSchedule.steps(p, points));
     EvalConfig tokens =
         new EvalConfig(
-            false, 4_000, 0, 0, 1, List.of(), 0, 0, 1, 1, EvalConfig.MdmScoring.SAMPLED, FP32, 1);
+            false,
+            4_000,
+            0,
+            0,
+            0,
+            1,
+            List.of(),
+            0,
+            0,
+            1,
+            1,
+            EvalConfig.MdmScoring.SAMPLED,
+            FP32,
+            1);
     assertEquals(new TreeSet<>(List.of(0L, 40L, 80L, 100L)), EvalSchedule.steps(p, tokens));
+  }
+
+  @Test
+  void logSpacedPointsFromTheFirstEpochsEnd() {
+    // U = 400 tokens = 4 steps; T = 100 steps = 25 epochs: 4, 9, 20, 45 (rounded), 100.
+    TokenPlan p = plan(400, 10_000);
+    EvalConfig log =
+        new EvalConfig(
+            false, 0, 0, 5, 0, 1, List.of(), 0, 0, 1, 1, EvalConfig.MdmScoring.SAMPLED, FP32, 1);
+    assertEquals(new TreeSet<>(List.of(0L, 4L, 9L, 20L, 45L, 100L)), EvalSchedule.steps(p, log));
   }
 }

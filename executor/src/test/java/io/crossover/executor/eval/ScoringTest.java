@@ -226,6 +226,7 @@ class ScoringTest {
                   0,
                   0,
                   0,
+                  0,
                   1,
                   List.of(),
                   0,
