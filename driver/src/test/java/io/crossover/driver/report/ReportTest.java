@@ -11,6 +11,7 @@ import io.crossover.data.config.ConfigLoader;
 import io.crossover.data.config.Counts;
 import io.crossover.data.shard.Sha256;
 import io.crossover.data.stats.Clustered;
+import io.crossover.data.stats.DataLaw;
 import io.crossover.driver.report.render.Figures;
 import io.crossover.driver.report.render.ReportFiles;
 import io.crossover.executor.eval.EvalRecord;
@@ -80,10 +81,12 @@ class ReportTest {
             List.of(
                 "objective.type=" + arm,
                 "budget.unique-tokens=" + unique,
-                "budget.total-tokens=64Ki",
                 "run.seed=" + seed,
                 "run.name=" + name));
     overrides.addAll(List.of(extra));
+    if (overrides.stream().noneMatch(o -> o.startsWith("budget.total-tokens="))) {
+      overrides.add("budget.total-tokens=64Ki");
+    }
     Files.writeString(
         dir.resolve("config.json"), ConfigLoader.toJson(ConfigLoader.load(null, overrides)));
     long u = Counts.parse(unique);
@@ -521,6 +524,43 @@ class ReportTest {
     assertTrue(html.contains("both on the 400 items every evaluation scored"), html);
     JsonNode rows = Json.MAPPER.readTree(root.resolve("report.json").toFile()).path("rows");
     assertEquals(Clustered.METHOD, rows.get(0).path("interval_method").asText());
+  }
+
+  /**
+   * Runs whose validation curves follow known data-reuse laws (AR's half-life 3 epochs, MDM's 80)
+   * at three budgets, two seeds each: the report fits both and reproduces the ratio above 1.
+   */
+  @Test
+  void theHalfLifeRatioIsReadFromTheFittedLaws() throws Exception {
+    DataLaw ar = new DataLaw(1.5, 0.3, 0.4, 3);
+    DataLaw mdm = new DataLaw(1.6, 0.5, 0.35, 80);
+    int evals = 17;
+    for (int s = 1; s <= 2; s++) {
+      for (String unique : List.of("4Ki", "16Ki", "64Ki")) {
+        for (String arm : List.of("ar", "mdm")) {
+          DataLaw law = arm.equals("ar") ? ar : mdm;
+          double[] loss = new double[evals];
+          for (int i = 0; i < evals; i++) {
+            loss[i] = i == 0 ? 5.5 : law.loss(Counts.parse(unique), i * 16384.0) + 0.003 * s;
+          }
+          run(
+              arm + "-u" + unique + "-s" + s,
+              arm,
+              unique,
+              s,
+              flat(0.5, evals),
+              loss,
+              "budget.total-tokens=256Ki");
+        }
+      }
+    }
+    Map<String, JsonNode> f = findings(new ByteArrayOutputStream());
+    JsonNode ratio = f.get("half_life_ratio");
+    assertEquals("reproduced", ratio.path("status").asText(), ratio.toString());
+    assertTrue(ratio.path("evidence").path("low").asDouble() > 1, ratio.toString());
+    JsonNode law = Json.MAPPER.readTree(root.resolve("report.json").toFile()).path("reuse_law");
+    assertTrue(law.path("ar").path("identified").asBoolean(), law.toString());
+    assertTrue(Files.size(root.resolve("reuse-law.png")) > 0);
   }
 
   @Test
