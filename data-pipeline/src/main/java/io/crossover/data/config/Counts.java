@@ -1,5 +1,7 @@
 package io.crossover.data.config;
 
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.util.Locale;
 
 /**
@@ -51,6 +53,22 @@ public final class Counts {
   }
 
   /** Formats a count compactly for humans ({@code 262144 -> 256Ki}, {@code 2000000 -> 2M}). */
+  /** A count to three significant figures in binary units: "1.04Mi", "996Ki", "139Mi". */
+  public static String approx(double n) {
+    String[] bin = {"Ti", "Gi", "Mi", "Ki"};
+    double[] binV = {Math.pow(2, 40), Math.pow(2, 30), Math.pow(2, 20), Math.pow(2, 10)};
+    for (int i = 0; i < bin.length; i++) {
+      if (Math.abs(n) >= binV[i]) {
+        return new BigDecimal(n / binV[i])
+                .round(new MathContext(3))
+                .stripTrailingZeros()
+                .toPlainString()
+            + bin[i];
+      }
+    }
+    return String.format(Locale.ROOT, "%.0f", n);
+  }
+
   public static String format(long n) {
     if (n != 0) {
       String[] bin = {"Ti", "Gi", "Mi", "Ki"};

@@ -203,6 +203,8 @@ public record DataLaw(double e, double b, double beta, double halfLife) {
 
   private static RealVector clamp(RealVector p) {
     RealVector out = p.copy();
+    // The irreducible loss is a loss: not below 0.
+    out.setEntry(0, Math.max(0, p.getEntry(0)));
     out.setEntry(1, Math.max(-50, Math.min(50, p.getEntry(1))));
     out.setEntry(2, Math.max(Math.log(MIN_BETA), Math.min(Math.log(MAX_BETA), p.getEntry(2))));
     out.setEntry(

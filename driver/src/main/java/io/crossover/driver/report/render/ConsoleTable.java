@@ -189,15 +189,15 @@ public final class ConsoleTable {
       out.append(
           String.format(
               Locale.ROOT,
-              "  U=%s, %s tokens: MDM's fitted loss reaches AR's fitted best (%.3f) at %s; measured:"
-                  + " %s%n",
+              "  U=%s, %s tokens: MDM's fitted loss reaches AR's fitted best (%.3f) at %s tokens;"
+                  + " measured: %s%n",
               Counts.format((long) c.unique()),
               Counts.format((long) c.total()),
               c.target(),
               tokens(c.predicted()),
               Double.isNaN(c.observed())
                   ? "not within the runs"
-                  : Counts.format((long) c.observed()) + " tokens"));
+                  : Counts.approx(c.observed()) + " tokens"));
     }
     return out.toString();
   }
@@ -217,7 +217,7 @@ public final class ConsoleTable {
   }
 
   private static String count(double v) {
-    return Double.isInfinite(v) ? "never" : Double.isNaN(v) ? "n/a" : Counts.format(Math.round(v));
+    return Double.isInfinite(v) ? "never" : Double.isNaN(v) ? "n/a" : Counts.approx(v);
   }
 
   /** "; chance 0.250" from the first row that knows it, or "". */
