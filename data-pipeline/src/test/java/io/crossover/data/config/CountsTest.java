@@ -33,4 +33,16 @@ class CountsTest {
   void formatsCompactly(long n, String expected) {
     assertEquals(expected, Counts.format(n));
   }
+
+  @ParameterizedTest
+  @CsvSource({
+    "1094633, 1.04Mi",
+    "1019904, 996Ki",
+    "104857600, 100Mi",
+    "1258291.2, 1.2Mi",
+    "512, 512"
+  })
+  void approximatesToThreeFigures(double n, String expected) {
+    assertEquals(expected, Counts.approx(n));
+  }
 }
