@@ -615,8 +615,9 @@ public final class Findings {
             Locale.ROOT,
             "fitting Muennighoff et al.'s data-constrained law to each run's best validation loss"
                 + " so far at %d budgets (%d seed%s each at least), MDM's R* is %s epochs and"
-                + " AR's %s: a ratio of %s (95%% intervals from resampling seeds and validation"
-                + " documents; MDM's law is fitted to its ELBO). The reference fits about 500"
+                + " AR's %s: a ratio of %s (95%% intervals from resampling seeds, validation"
+                + " documents and each evaluation's residual, which covered the truth in 84%% of"
+                + " simulated studies; MDM's law is fitted to its ELBO). The reference fits about 500"
                 + " against about 15",
             LawFit.budgets(ar.points()).size(),
             laws.seeds(),

@@ -483,6 +483,9 @@ public class CliErrorsTest {
         usage(
             args("eval", "--checkpoint", "RUN_AR", "--max-items", "-1"),
             "--max-items -1 must be >= 0"),
+        usage(
+            args("eval", "--checkpoint", "RUN_AR", "--threads", "0"),
+            "--threads 0: libtorch threads must be at least 1"),
         usage(eval("t=mc:TASK_MALFORMED"), "TASK_MALFORMED line 2: not valid JSON ("),
         // Validated where the input enters: one rule per concept, shared by every command.
         usage(

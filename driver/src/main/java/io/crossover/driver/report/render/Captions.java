@@ -133,8 +133,8 @@ final class Captions {
         new StringBuilder(
             "Each budget's seed-mean best validation loss so far (points: AR's NLL, MDM's ELBO)"
                 + " against tokens seen, and Muennighoff et al.'s data-constrained law fitted per"
-                + " objective (lines), with R* and its 95% interval from resampling seeds and"
-                + " validation documents.");
+                + " objective (lines), with R* and its 95% interval from resampling seeds,"
+                + " validation documents and each evaluation's residual.");
     laws.result()
         .fits()
         .forEach(

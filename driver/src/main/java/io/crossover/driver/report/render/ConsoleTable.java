@@ -163,7 +163,8 @@ public final class ConsoleTable {
     StringBuilder out = new StringBuilder();
     out.append(
         "Data-reuse law (Muennighoff et al.), fitted per objective to the best validation loss so"
-            + " far; 95% intervals from resampling seeds and validation documents:\n");
+            + " far; 95% intervals from resampling seeds, validation documents and each"
+            + " evaluation's residual:\n");
     laws.result()
         .fits()
         .forEach(
