@@ -26,9 +26,9 @@ import org.apache.commons.math3.stat.descriptive.rank.Percentile.EstimationType;
  *
  * <p>AR's validation loss rises under repetition, which a law of effective data cannot draw. Each
  * curve is therefore read as its best loss so far (what early stopping keeps), so a rise reads as
- * repetition adding nothing; the initial evaluation (no training) is left out. The points of a
- * cosine schedule's curve stand in for runs trained to each length, an approximation the report
- * states.
+ * repetition adding nothing; the initial evaluation (no training) is left out. The points along one
+ * run's learning-rate schedule stand in for runs trained to each length (whose rate would have
+ * decayed by then), an approximation the report states.
  */
 public final class LawFit {
   private LawFit() {}
@@ -152,8 +152,8 @@ public final class LawFit {
       why =
           String.format(
               Locale.ROOT,
-              "R* ran to its bound (%,.2f epochs): the points cannot tell repetition's worth from %s",
-              law.halfLife() < 1 ? DataLaw.MIN_HALF_LIFE : DataLaw.MAX_HALF_LIFE,
+              "R* ran to its bound (%s epochs): the points cannot tell repetition's worth from %s",
+              law.halfLife() < 1 ? "0.05" : "10,000",
               law.halfLife() < 1 ? "none" : "that of fresh data");
     } else if (converged < MIN_CONVERGED) {
       why =
@@ -169,9 +169,10 @@ public final class LawFit {
   }
 
   /**
-   * The points of some curves: per budget, the seed mean of each curve's best loss so far, at each
-   * evaluation after the first. With {@code weight} (per document id) each loss is the weighted
-   * mean over sequences; with {@code random} each budget's seeds are drawn with replacement.
+   * The points of some curves: per budget, the best so far of the seeds' mean loss, at each
+   * evaluation after the first (averaging first keeps one seed's dip from becoming everyone's).
+   * With {@code weight} (per document id) each loss is the weighted mean over sequences; with
+   * {@code random} each budget's seeds are drawn with replacement.
    */
   static List<Point> points(List<Curve> curves, double[] weight, Random random) {
     Map<String, List<Curve>> cells = new LinkedHashMap<>();

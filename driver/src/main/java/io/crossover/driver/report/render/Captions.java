@@ -148,7 +148,8 @@ final class Captions {
               }
             });
     out.append(
-        " The points of one cosine schedule's curve stand in for runs trained to each length.");
+        " The points along one run's learning-rate schedule stand in for runs trained to each"
+            + " length, whose rate would have decayed by then.");
     return out.toString();
   }
 
