@@ -1,6 +1,8 @@
 package io.crossover.data.stats;
 
 import io.crossover.data.stats.DataLaw.Point;
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -52,7 +54,22 @@ public final class LawFit {
       String objective, double unique, double[] tokens, double[][] perSequence, int[] docs) {}
 
   /** A value with its 95% interval (NaN ends where it has none). */
-  public record Interval(double value, double low, double high) {}
+  public record Interval(double value, double low, double high) {
+    /** Three significant figures, "never" for infinity: "494 [302, 1110]". */
+    public String text() {
+      return figures(value) + " [" + figures(low) + ", " + figures(high) + "]";
+    }
+
+    private static String figures(double v) {
+      if (Double.isNaN(v)) {
+        return "n/a";
+      }
+      if (Double.isInfinite(v)) {
+        return "never";
+      }
+      return new BigDecimal(v).round(new MathContext(3)).stripTrailingZeros().toPlainString();
+    }
+  }
 
   /**
    * One objective's fit.

@@ -4,8 +4,6 @@ import io.crossover.data.config.Counts;
 import io.crossover.data.stats.Clustered;
 import io.crossover.data.stats.Estimate;
 import io.crossover.data.stats.LawFit;
-import java.math.BigDecimal;
-import java.math.MathContext;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -28,17 +26,9 @@ final class Prose {
     return String.format(Locale.ROOT, "%.3f [%.3f, %.3f]", e.value(), e.low(), e.high());
   }
 
-  /** A fitted quantity with three significant figures: "12.3 [8.10, 19.0]". */
+  /** A fitted quantity with three significant figures: "12.3 [8.1, 19]". */
   static String interval(LawFit.Interval i) {
-    return String.format(
-        Locale.ROOT, "%s [%s, %s]", figures(i.value()), figures(i.low()), figures(i.high()));
-  }
-
-  private static String figures(double v) {
-    if (Double.isInfinite(v)) {
-      return "never";
-    }
-    return new BigDecimal(v).round(new MathContext(3)).stripTrailingZeros().toPlainString();
+    return i.text();
   }
 
   /** "0.250". */

@@ -204,17 +204,12 @@ public final class ConsoleTable {
   }
 
   private static String interval(LawFit.Interval i) {
-    return String.format(
-        Locale.ROOT, "%s [%s, %s]", number(i.value()), number(i.low()), number(i.high()));
+    return i.text();
   }
 
   private static String tokens(LawFit.Interval i) {
     return String.format(
         Locale.ROOT, "%s [%s, %s]", count(i.value()), count(i.low()), count(i.high()));
-  }
-
-  private static String number(double v) {
-    return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%.3g", v);
   }
 
   private static String count(double v) {

@@ -93,14 +93,11 @@ public final class LawFigure {
     String title =
         fit.law() == null
             ? objective.toUpperCase(Locale.ROOT) + ": no fit (" + fit.why() + ")"
-            : String.format(
-                Locale.ROOT,
-                "%s: R* %.3g [%.3g, %.3g] epochs%s",
-                objective.toUpperCase(Locale.ROOT),
-                fit.halfLife().value(),
-                fit.halfLife().low(),
-                fit.halfLife().high(),
-                fit.identified() ? "" : " (not identified)");
+            : objective.toUpperCase(Locale.ROOT)
+                + ": R* "
+                + fit.halfLife().text()
+                + " epochs"
+                + (fit.identified() ? "" : " (not identified)");
     chart.setTitle(new TextTitle(title, new Font(Font.SANS_SERIF, Font.BOLD, 12)));
     chart.setBackgroundPaint(Color.WHITE);
     return chart;
