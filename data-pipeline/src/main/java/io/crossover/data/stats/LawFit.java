@@ -45,13 +45,19 @@ public final class LawFit {
    * One run's curve.
    *
    * @param objective the arm it trains
+   * @param lossKind what its validation loss is (an NLL, an ELBO), as recorded
    * @param unique unique tokens
    * @param tokens tokens seen at each evaluation
    * @param perSequence each evaluation's validation loss per sequence
    * @param docs the validation document of each sequence (the same across runs)
    */
   public record Curve(
-      String objective, double unique, double[] tokens, double[][] perSequence, int[] docs) {}
+      String objective,
+      String lossKind,
+      double unique,
+      double[] tokens,
+      double[][] perSequence,
+      int[] docs) {}
 
   /** A value with its 95% interval (NaN ends where it has none). */
   public record Interval(double value, double low, double high) {
@@ -79,6 +85,7 @@ public final class LawFit {
    *     {@link #MIN_CONVERGED} of the resamples did, and R*'s interval stays off its bounds
    * @param why when not identified, why, in words
    * @param points the points it was fitted to (best-so-far, seed means per budget)
+   * @param lossKind what the loss is, as the curves recorded it
    */
   public record Fit(
       DataLaw law,
@@ -87,7 +94,8 @@ public final class LawFit {
       Interval floor,
       boolean identified,
       String why,
-      List<Point> points) {}
+      List<Point> points,
+      String lossKind) {}
 
   /**
    * Fits per objective.
@@ -141,20 +149,26 @@ public final class LawFit {
     }
     Map<String, Fit> fits = new LinkedHashMap<>();
     for (String objective : byObjective.keySet()) {
-      fits.put(objective, fit(objective, laws.get(objective), pointsOf.get(objective), draws));
+      String kind = byObjective.get(objective).get(0).lossKind();
+      fits.put(
+          objective, fit(objective, kind, laws.get(objective), pointsOf.get(objective), draws));
     }
     return new Result(fits, draws);
   }
 
   private static Fit fit(
-      String objective, DataLaw law, List<Point> points, List<Map<String, DataLaw>> draws) {
+      String objective,
+      String kind,
+      DataLaw law,
+      List<Point> points,
+      List<Map<String, DataLaw>> draws) {
     Interval none = new Interval(Double.NaN, Double.NaN, Double.NaN);
     if (law == null) {
       String why =
           points.size() < 5
               ? points.size() + " points, fewer than the law's 4 parameters need (5)"
               : "no start of the fit converged";
-      return new Fit(null, none, none, none, false, why, points);
+      return new Fit(null, none, none, none, false, why, points, kind);
     }
     List<DataLaw> own = draws.stream().map(d -> d.get(objective)).filter(l -> l != null).toList();
     Interval halfLife =
@@ -182,7 +196,7 @@ public final class LawFit {
         || halfLife.low() <= DataLaw.MIN_HALF_LIFE * 1.01) {
       why = "R*'s interval reaches a bound of the fit: the points do not pin it down";
     }
-    return new Fit(law, halfLife, exponent, floor, why == null, why, points);
+    return new Fit(law, halfLife, exponent, floor, why == null, why, points, kind);
   }
 
   /**

@@ -60,7 +60,7 @@ class LawFitTest {
               losses[j][s] = truth + docEffect[docOf[s]] + seqEffect[s] + seedOffset + noise;
             }
           }
-          out.add(new Curve(objective, u, tokens, losses, docOf));
+          out.add(new Curve(objective, "loss", u, tokens, losses, docOf));
         }
       }
     }

@@ -594,7 +594,7 @@ public final class Findings {
           Status.NOT_IDENTIFIED,
           String.format(
               Locale.ROOT,
-              "fitted to %d budget%s, %s, so no ratio is claimed",
+              "fitted to %d budget%s, %s, so no ratio is claimed.",
               LawFit.budgets(ar.points()).size(),
               LawFit.budgets(ar.points()).size() == 1 ? "" : "s",
               String.join("; ", why)),
@@ -613,12 +613,12 @@ public final class Findings {
         status,
         String.format(
             Locale.ROOT,
-            "fitting Muennighoff et al.'s data-constrained law to each run's best validation loss"
-                + " so far at %d budgets (%d seed%s each at least), MDM's R* is %s epochs and"
+            "fitting Muennighoff et al.'s data-constrained law to the best seed-mean validation"
+                + " loss so far at %d budgets (at least %d seed%s each), MDM's R* is %s epochs and"
                 + " AR's %s: a ratio of %s (95%% intervals from resampling seeds, validation"
                 + " documents and each evaluation's residual, which covered the truth in 84%% of"
                 + " simulated studies; MDM's law is fitted to its ELBO). The reference fits about 500"
-                + " against about 15",
+                + " against about 15.",
             LawFit.budgets(ar.points()).size(),
             laws.seeds(),
             laws.seeds() == 1 ? "" : "s",

@@ -83,6 +83,7 @@ public record ReuseLaws(
     return Optional.of(
         new LawFit.Curve(
             objective,
+            evals.get(evals.size() - 1).valLossKind(),
             run.config().budget().uniqueTokens(),
             tokens,
             losses,
@@ -108,7 +109,7 @@ public record ReuseLaws(
     m.put(
         "law",
         "L = E + B / (D'/Mi)^beta, D' = U (1 + R* (1 - exp(-(D/U - 1) / R*))) past one epoch;"
-            + " fitted to each run's best validation loss so far, seed means per budget");
+            + " fitted to the best so far of each budget's seed-mean validation loss");
     m.put(
         "interval_method",
         "bias-corrected 95% percentiles of "

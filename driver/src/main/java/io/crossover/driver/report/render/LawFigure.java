@@ -83,7 +83,7 @@ public final class LawFigure {
     LogAxis x = new LogAxis("tokens seen");
     x.setBase(2);
     x.setNumberFormatOverride(Figures.COUNTS);
-    NumberAxis y = new NumberAxis(objective.equals("mdm") ? "best ELBO so far" : "best NLL so far");
+    NumberAxis y = new NumberAxis("best " + fit.lossKind().toUpperCase(Locale.ROOT) + " so far");
     y.setAutoRangeIncludesZero(false);
     XYPlot plot = new XYPlot(data, x, y, renderer);
     plot.setBackgroundPaint(Color.WHITE);
