@@ -614,14 +614,13 @@ public final class Findings {
         String.format(
             Locale.ROOT,
             "fitting Muennighoff et al.'s data-constrained law to the best seed-mean validation"
-                + " loss so far at %d budgets (at least %d seed%s each), MDM's R* is %s epochs and"
+                + " loss so far at %d budgets (at the fewest, %s), MDM's R* is %s epochs and"
                 + " AR's %s: a ratio of %s (95%% intervals from resampling seeds, validation"
                 + " documents and each evaluation's residual, which covered the truth in 84%% of"
                 + " simulated studies; MDM's law is fitted to its ELBO). The reference fits about 500"
                 + " against about 15.",
             LawFit.budgets(ar.points()).size(),
-            laws.seeds(),
-            laws.seeds() == 1 ? "" : "s",
+            Prose.seeds(laws.seeds()),
             Prose.interval(mdm.halfLife()),
             Prose.interval(ar.halfLife()),
             Prose.interval(ratio)),

@@ -162,10 +162,8 @@ public final class Report {
         task == null || rows.isEmpty()
             ? new TaskCheck(null, "no task")
             : TaskCheck.of(rows.get(0).first(), task, scoredSha(rows.get(0), task), hadoop);
-    laws =
-        ReuseLaws.of(
-            comparisons.stream().filter(c -> c.problem() == null).toList(),
-            Findings.reference(comparisons.stream().filter(c -> c.problem() == null).toList()));
+    List<Comparison> usable = comparisons.stream().filter(c -> c.problem() == null).toList();
+    laws = ReuseLaws.of(usable, Findings.reference(usable));
     findings = Findings.of(this);
   }
 
