@@ -9,7 +9,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Random;
 import java.util.TreeSet;
 import java.util.function.ToDoubleFunction;
@@ -366,12 +365,5 @@ public final class LawFit {
     TreeSet<Double> out = new TreeSet<>();
     points.forEach(p -> out.add(p.unique()));
     return out;
-  }
-
-  /** The seed-mean best loss of one budget's curves at their last evaluation, if any. */
-  public static Optional<Point> last(List<Point> points, double unique) {
-    return points.stream()
-        .filter(p -> p.unique() == unique)
-        .max((a, b) -> Double.compare(a.tokens(), b.tokens()));
   }
 }
