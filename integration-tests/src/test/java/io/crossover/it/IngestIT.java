@@ -50,6 +50,7 @@ class IngestIT {
 
   @BeforeAll
   static void start() throws Exception {
+    FaultyDfs.install();
     hdfs = new MiniHdfs();
     spark = SparkSessions.create(config("cluster.master=local[2]").cluster(), "ingest-it");
     sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
@@ -115,6 +116,58 @@ class IngestIT {
         }
       }
     }
+  }
+
+  /**
+   * The NameNode refuses the rename that publishes the dataset: nothing is published, the previous
+   * dataset an --overwrite was replacing is back in place, no partial output is left, and the next
+   * ingest works.
+   */
+  @Test
+  void anIngestWhoseOutputRenameFailsPublishesNothingAndLosesNothing() throws Exception {
+    hdfs.fs.copyFromLocalFile(
+        new org.apache.hadoop.fs.Path(BROWN.toUri()),
+        new org.apache.hadoop.fs.Path("/renames/brown.jsonl.gz"));
+    String out = hdfs.uri("/renamed/brown");
+    Manifest first = IngestJob.run(sc, data(hdfs.uri("/renames"), out), false, s -> {});
+    FaultyDfs.failRename =
+        p -> p.getName().startsWith(".brown.tmp-") || p.getName().startsWith(".fresh.tmp-");
+    try {
+      var e =
+          assertThrows(
+              io.crossover.data.Failure.class,
+              () ->
+                  IngestJob.run(
+                      sc,
+                      data(hdfs.uri("/renames"), out, "data.validation.fraction=0.2"),
+                      true,
+                      s -> {}));
+      assertTrue(e.getMessage().startsWith("ingest failed: cannot rename "), e.getMessage());
+      assertTrue(
+          e.getMessage().endsWith("; nothing was published and the previous dataset is in place"),
+          e.getMessage());
+      e =
+          assertThrows(
+              io.crossover.data.Failure.class,
+              () ->
+                  IngestJob.run(
+                      sc, data(hdfs.uri("/renames"), hdfs.uri("/renamed/fresh")), false, s -> {}));
+      assertTrue(e.getMessage().endsWith("; nothing was published"), e.getMessage());
+    } finally {
+      FaultyDfs.reset();
+    }
+    Configuration conf = hdfs.cluster.getConfiguration(0);
+    assertEquals(first.train(), Dataset.open(out, conf).manifest().train(), "the previous dataset");
+    List<String> left = new ArrayList<>();
+    for (var st : hdfs.fs.listStatus(new org.apache.hadoop.fs.Path("/renamed"))) {
+      left.add(st.getPath().getName());
+    }
+    assertEquals(List.of("brown"), left, "no partial output, nothing moved aside");
+    List<String> said = new ArrayList<>();
+    Manifest again =
+        IngestJob.run(
+            sc, data(hdfs.uri("/renames"), out, "data.validation.fraction=0.2"), true, said::add);
+    assertNotEquals(first.validation(), again.validation(), "the new dataset is published");
   }
 
   @Test

@@ -12,9 +12,14 @@ final class MiniHdfs implements AutoCloseable {
   final FileSystem fs;
 
   MiniHdfs() throws Exception {
+    this(new Configuration());
+  }
+
+  /** With {@code conf}: the cluster's own client, which the JVM then shares, is made with it. */
+  MiniHdfs(Configuration conf) throws Exception {
     File base =
         Files.createTempDirectory(new File("target").toPath().toAbsolutePath(), "minidfs").toFile();
-    cluster = new MiniDFSCluster.Builder(new Configuration(), base).numDataNodes(1).build();
+    cluster = new MiniDFSCluster.Builder(conf, base).numDataNodes(1).build();
     cluster.waitActive();
     fs = cluster.getFileSystem();
   }

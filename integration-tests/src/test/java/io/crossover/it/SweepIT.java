@@ -25,6 +25,10 @@ class SweepIT {
   @TempDir Path tmp;
 
   String sweep() throws Exception {
+    return sweep(tmp.resolve("runs"));
+  }
+
+  String sweep(Path root) throws Exception {
     Path file = tmp.resolve("toy.conf");
     Files.writeString(
         file,
@@ -52,7 +56,7 @@ class SweepIT {
           "budget.unique-tokens" = [4Ki, 8Ki]
         }
         """
-            .formatted(tmp.resolve("runs"), IngestIT.BROWN, tmp.resolve("dataset")));
+            .formatted(root, IngestIT.BROWN, tmp.resolve("dataset")));
     return file.toString();
   }
 
@@ -142,6 +146,22 @@ class SweepIT {
         second.out().contains("Crossover report: 2 comparison(s) of an AR arm with MDM"),
         second.out());
     assertFalse(second.out().contains("no claim for"), "AR and MDM differ only in the objective");
+  }
+
+  @Test
+  void aSweepWhoseRunsAllFailSaysSoWithExitOne() throws Exception {
+    System.setProperty("crossover.home", Path.of("..").toAbsolutePath().normalize().toString());
+    Path runs = Files.createDirectories(tmp.resolve("blocked").resolve("toy"));
+    for (String run : List.of("ar-u4Ki", "ar-u8Ki", "mdm-u4Ki", "mdm-u8Ki")) {
+      Files.writeString(runs.resolve(run), "in the way");
+    }
+    Result result = crossover("sweep", sweep(tmp.resolve("blocked")), "--no-estimate");
+    assertEquals(1, result.code(), result.err());
+    assertTrue(
+        result.err().startsWith("crossover sweep: failed: 4 of 4 runs failed: ar-u4Ki (run.root:"),
+        result.err());
+    assertTrue(result.out().contains("no report: no run of the sweep trained"), result.out());
+    assertFalse(Files.exists(runs.resolve("report.json")));
   }
 
   static int count(String text, String part) {

@@ -5,21 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.crossover.data.Json;
-import io.crossover.data.shard.DatasetWriter;
-import io.crossover.data.shard.Filesystems;
-import io.crossover.data.shard.Manifest;
-import io.crossover.data.tokenize.ByteTokenizer;
 import io.crossover.driver.cli.CrossoverCommand;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.zip.GZIPInputStream;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -34,28 +24,7 @@ class TrainIT {
 
   @BeforeAll
   static void brownDataset() throws Exception {
-    List<int[]> docs = new ArrayList<>();
-    ByteTokenizer bytes = new ByteTokenizer();
-    try (BufferedReader lines =
-        new BufferedReader(
-            new InputStreamReader(
-                new GZIPInputStream(Files.newInputStream(IngestIT.BROWN)),
-                StandardCharsets.UTF_8))) {
-      for (String line; (line = lines.readLine()) != null && docs.size() < 12; ) {
-        docs.add(bytes.encode(Json.MAPPER.readTree(line).path("text").asText()));
-      }
-    }
-    dataset = tmp.resolve("dataset");
-    FileSystem fs = Filesystems.raw(FileSystem.getLocal(new Configuration()));
-    DatasetWriter.write(
-        fs,
-        new org.apache.hadoop.fs.Path(dataset.toUri()),
-        docs,
-        List.of(docs.get(0)),
-        bytes,
-        new Manifest.Source("brown", "jsonl", 1),
-        1 << 20,
-        1 << 14);
+    dataset = TinyBrown.write(tmp.resolve("dataset"));
   }
 
   @ParameterizedTest
@@ -190,34 +159,7 @@ class TrainIT {
   }
 
   static String[] args(String objective, String run, String... extra) {
-    List<String> a =
-        new ArrayList<>(
-            List.of(
-                "train",
-                "--objective",
-                objective,
-                "--dataset",
-                dataset.toString(),
-                "--unique-tokens",
-                "8Ki",
-                "--total-tokens",
-                "32Ki",
-                "--seq-len",
-                "64",
-                "--global-batch",
-                "16",
-                "--lr",
-                "3e-3",
-                "--run",
-                run,
-                "--set",
-                "cluster.world-size=1",
-                "--set",
-                "train.log-every=4",
-                "--set",
-                "run.root=" + tmp.resolve("runs")));
-    a.addAll(List.of(extra));
-    return a.toArray(new String[0]);
+    return TinyBrown.train(dataset, tmp.resolve("runs").toString(), objective, run, "32Ki", extra);
   }
 
   /** K steps straight vs K/2, stop, fresh model and optimiser, load, K/2 more: bitwise equal. */

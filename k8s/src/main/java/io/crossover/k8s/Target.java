@@ -1,5 +1,7 @@
 package io.crossover.k8s;
 
+import io.crossover.data.config.MemorySizes;
+
 /**
  * Where and how manifests deploy: what the config tree does not say.
  *
@@ -37,9 +39,10 @@ public record Target(
           "--scheduler " + scheduler + " is not yunikorn or volcano (gang scheduling is required)");
     }
     KubeSyntax.cron("--schedule", schedule);
-    if (!driverMemory.matches("[0-9]+[kmgtKMGT]?")) {
+    String memoryProblem = MemorySizes.problem(driverMemory);
+    if (memoryProblem != null) {
       throw new IllegalArgumentException(
-          "--driver-memory \"" + driverMemory + "\" is not a JVM memory size; write e.g. 4g");
+          "--driver-memory \"" + driverMemory + "\" " + memoryProblem + "; write e.g. 4g");
     }
   }
 }

@@ -166,6 +166,16 @@ class ManifestsTest {
     assertThrows(
         IllegalArgumentException.class,
         () -> new Target("i", "ns", false, "yunikorn", "nightly", "4g", "4.1.3"));
+    // Zero passes the syntax of a JVM memory size but would give the driver pod no memory.
+    for (String memory : List.of("0", "0g", "00m", "-4g", "lots")) {
+      assertThrows(
+          IllegalArgumentException.class,
+          () -> new Target("i", "ns", false, "yunikorn", "0 2 * * 6", memory, "4.1.3"),
+          memory);
+    }
+    assertEquals(
+        "10m",
+        new Target("i", "ns", false, "yunikorn", "0 2 * * 6", "10m", "4.1.3").driverMemory());
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> new Manifests(CONFIG, GPU, "MDM_u1B"));
     assertTrue(e.getMessage().contains("lower-case"), e.getMessage());

@@ -36,22 +36,26 @@ public record ClusterConfig(
     RING
   }
 
+  /** The most ranks cluster.world-size allows. */
+  public static final int MAX_WORLD_SIZE = 65_536;
+
   public ClusterConfig {
     sparkConf = Map.copyOf(sparkConf);
   }
 
   static ClusterConfig from(Keys k) {
     String memory = k.nonEmpty("cluster.executor-memory", "write e.g. 1g");
-    if (!memory.matches("[0-9]+[kmgtKMGT]?")) {
+    String problem = MemorySizes.problem(memory);
+    if (problem != null) {
       throw new ConfigException(
           "cluster.executor-memory",
-          "value \"" + memory + "\" is not a JVM memory size; write e.g. 1024m or 4g");
+          "value \"" + memory + "\" " + problem + "; write e.g. 1024m or 4g");
     }
     return new ClusterConfig(
         master(
             k.nonEmpty(
                 "cluster.master", "write e.g. local-cluster[2,1,1024] or spark://host:7077")),
-        k.integer("cluster.world-size", 1, 65_536),
+        k.integer("cluster.world-size", 1, MAX_WORLD_SIZE),
         memory,
         k.openMap("cluster.spark-conf"),
         k.integer("cluster.allreduce-timeout-seconds", 1, 86_400),

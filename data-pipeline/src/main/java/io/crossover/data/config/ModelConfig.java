@@ -3,6 +3,7 @@ package io.crossover.data.config;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
+import java.util.List;
 
 /**
  * The transformer's shape. {@code preset} names a shape in {@code conf/models.conf}; any of the
@@ -38,11 +39,7 @@ public record ModelConfig(
 
   static ModelConfig from(Keys k) {
     String preset = k.nonEmpty("model.preset", "name a shape from conf/models.conf, e.g. tiny");
-    Config presets =
-        ConfigFactory.parseResources(
-            ModelConfig.class.getClassLoader(),
-            PRESETS,
-            ConfigParseOptions.defaults().setAllowMissing(false));
+    Config presets = presetFile();
     if (!presets.hasPath(quoted(preset))) {
       throw new ConfigException(
           "model.preset",
@@ -95,6 +92,38 @@ public record ModelConfig(
         k.bool("model.tie-embeddings"),
         k.fraction("model.init-std", 1e-6, 1),
         k.fraction("model.norm-eps", 1e-12, 1e-2));
+  }
+
+  private static Config presetFile() {
+    return ConfigFactory.parseResources(
+        ModelConfig.class.getClassLoader(),
+        PRESETS,
+        ConfigParseOptions.defaults().setAllowMissing(false));
+  }
+
+  /** The names of the shapes in {@code conf/models.conf}. */
+  public static List<String> presets() {
+    return List.copyOf(presetFile().root().keySet());
+  }
+
+  /**
+   * The shape {@code preset} names, with this model's other settings (RoPE base, tied embeddings,
+   * init, norm epsilon): what {@code model.preset=PRESET} would give with nothing else changed.
+   */
+  public ModelConfig withPreset(String preset) {
+    Config shape = presetFile().getConfig(quoted(preset));
+    int presetHeads = shape.getInt("heads");
+    return new ModelConfig(
+        preset,
+        shape.getInt("layers"),
+        shape.getInt("dim"),
+        presetHeads,
+        shape.hasPath("kv-heads") ? shape.getInt("kv-heads") : presetHeads,
+        shape.getInt("ffn-dim"),
+        ropeBase,
+        tieEmbeddings,
+        initStd,
+        normEps);
   }
 
   private static String quoted(String name) {

@@ -375,7 +375,16 @@ public final class IngestJob {
     }
     fs.mkdirs(output.getParent());
     if (!fs.rename(tmp, output)) {
-      throw new IOException("cannot rename " + tmp + " to " + output);
+      // The previous dataset comes back at once; should even that fail, the next ingest of this
+      // output puts it back (recoverInterrupted).
+      boolean back = old != null && !fs.exists(output) && fs.rename(old, output);
+      throw new IOException(
+          "cannot rename "
+              + tmp
+              + " to "
+              + output
+              + "; nothing was published"
+              + (back ? " and the previous dataset is in place" : ""));
     }
     if (old != null) {
       fs.delete(old, true);

@@ -1,6 +1,7 @@
 package io.crossover.driver.capacity;
 
 import io.crossover.data.config.Counts;
+import io.crossover.data.config.CrossoverConfig;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Locale;
@@ -13,6 +14,7 @@ public final class EstimateTable {
       PrintStream console,
       String sweep,
       List<Estimate> out,
+      List<CrossoverConfig> configs,
       Device gpu,
       StepTimeModel model,
       double[] cpu) {
@@ -80,16 +82,20 @@ public final class EstimateTable {
         total,
         onGpu ? "GPU-hours" : "core-hours");
     if (onGpu) {
+      MemoryAdvice.Advice advice =
+          over
+              ? MemoryAdvice.of(out, configs, gpu, model.vocab())
+              : new MemoryAdvice.Advice(null, List.of());
       console.printf(
           Locale.ROOT,
           "fits: the planned memory of a rank against the %s's %.1f GiB, before the CUDA context"
               + " and the allocator's slack%s%n",
           gpu.name(),
           gpu.memoryBytes() / (double) (1L << 30),
-          over
-              ? "; runs marked NO need less: optim.shard=optimizer|gradients, train.recompute=blocks,"
-                  + " a smaller train.micro-batch, or more ranks (cluster.world-size)"
-              : "");
+          advice.needLess() != null ? "; runs marked NO need less: " + advice.needLess() : "");
+      for (String line : advice.lines()) {
+        console.println(line);
+      }
     }
   }
 

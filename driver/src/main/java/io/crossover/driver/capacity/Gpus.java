@@ -13,6 +13,9 @@ public final class Gpus {
   /** The GPUs the planner knows. */
   public static final String NAMES = "h100, a100, l40s, l4";
 
+  /** The names in {@link #NAMES}, each what {@link #of} takes. */
+  public static final List<String> KINDS = List.of(NAMES.split(", "));
+
   private static long mib(long n) {
     return n << 20;
   }

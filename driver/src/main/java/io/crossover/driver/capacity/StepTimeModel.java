@@ -2,6 +2,7 @@ package io.crossover.driver.capacity;
 
 import io.crossover.data.config.CrossoverConfig;
 import io.crossover.data.config.ModelConfig;
+import io.crossover.data.config.OptimConfig;
 import io.crossover.data.config.TrainConfig;
 import io.crossover.executor.allreduce.BucketPlan;
 import io.crossover.executor.model.Footprint;
@@ -76,6 +77,35 @@ public record StepTimeModel(int vocab, double network, double latencyMicros, dou
     return new double[] {compute, bytes / d.memoryBytesPerS()};
   }
 
+  /**
+   * The memory of a rank of {@code c} with model {@code m}, {@code worldSize} ranks, {@code micro}
+   * sequences per forward pass and the given memory settings in place of the config's: what the
+   * estimate plans, and what its advice weighs when a run does not fit.
+   */
+  public static Footprint footprint(
+      CrossoverConfig c,
+      ModelConfig m,
+      int vocab,
+      int worldSize,
+      int micro,
+      OptimConfig.Shard shard,
+      boolean recompute,
+      TrainConfig.Attention attention) {
+    int perRank = c.budget().globalBatch() / worldSize;
+    return Footprint.of(
+        m,
+        vocab,
+        c.budget().seqLen(),
+        micro,
+        Precision.planned(c.train().precision(), true),
+        attention,
+        worldSize,
+        recompute,
+        shard,
+        c.cluster().bucketBytes(),
+        perRank / micro);
+  }
+
   public Estimate estimate(String name, CrossoverConfig c, Device d) {
     if (d == null) {
       throw new io.crossover.data.UserException(
@@ -107,18 +137,8 @@ public record StepTimeModel(int vocab, double network, double latencyMicros, dou
     double compute = rank[0];
     double memory = rank[1];
     Footprint held =
-        Footprint.of(
-            c.model(),
-            vocab,
-            seqLen,
-            micro,
-            precision,
-            c.train().attention(),
-            w,
-            recompute,
-            c.optim().shard(),
-            c.cluster().bucketBytes(),
-            perRank / micro);
+        footprint(
+            c, c.model(), vocab, w, micro, c.optim().shard(), recompute, c.train().attention());
     long p = ModelSize.parameters(c.model(), vocab);
     BucketPlan plan = BucketPlan.of(ParamLayout.of(c.model(), vocab), c.cluster().bucketBytes());
     // One half of the ring: (W-1)/W of the gradients over the link, W-1 messages per bucket.

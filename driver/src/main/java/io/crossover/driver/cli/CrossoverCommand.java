@@ -6,6 +6,7 @@ import io.crossover.driver.process.Invocation;
 import io.crossover.driver.process.Logs;
 import io.crossover.driver.process.NativeStderr;
 import io.crossover.driver.process.UserMessages;
+import io.crossover.driver.run.RunDir;
 import java.io.PrintWriter;
 import java.util.List;
 import org.apache.logging.log4j.LogManager;
@@ -87,6 +88,7 @@ public final class CrossoverCommand implements Runnable {
   /** Runs {@code cli} (from {@link #commandLine()}) on {@code args}; returns the exit code. */
   public static int run(CommandLine cli, String... args) {
     Invocation.set(args);
+    RunDir.installHadoopDefaults();
     boolean verbose = List.of(args).contains("--verbose");
     if (verbose) {
       Logs.showThirdPartyWarnings();

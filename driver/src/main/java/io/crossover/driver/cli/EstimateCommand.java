@@ -110,12 +110,14 @@ public final class EstimateCommand implements Callable<Integer> {
     List<Sweep.Point> points = Sweep.expand(spec, overrides);
     Device g = onGpu ? Gpus.of(gpu) : null;
     List<Estimate> out = new ArrayList<>();
+    List<CrossoverConfig> configs = new ArrayList<>();
     for (Sweep.Point p : points) {
       CrossoverConfig c = p.config();
       Device d = onGpu ? g : cores(c) > 0 ? StepTimeModel.cpu(cores(c), cpu[0], cpu[1]) : null;
       out.add(model.estimate(p.name(), c, d));
+      configs.add(c);
     }
-    EstimateTable.print(System.out, spec.name(), out, g, model, cpu);
+    EstimateTable.print(System.out, spec.name(), out, configs, g, model, cpu);
     return 0;
   }
 

@@ -74,9 +74,30 @@ public record RunResult(
         !fs.exists(metrics) && evals.isEmpty()
             ? "never trained: made by `crossover plan`, or its training failed before its first step"
             : consistency(fs, metrics, file, c);
-    return Optional.of(
-        new RunResult(
-            dir.getName(), c, evals, fs.exists(new Path(dir, "DONE")), problem, hashes(fs, dir)));
+    boolean done = fs.exists(new Path(dir, "DONE"));
+    if (problem == null && !done) {
+      problem = unfinished(c, evals);
+    }
+    return Optional.of(new RunResult(dir.getName(), c, evals, done, problem, hashes(fs, dir)));
+  }
+
+  /**
+   * Why a run without {@code DONE} is not compared: its last evaluation is not the end of its
+   * training, and pairing it with a finished twin would call an early model the objective's.
+   */
+  private static String unfinished(CrossoverConfig c, List<EvalRecord> evals) {
+    long perStep = (long) c.budget().globalBatch() * c.budget().seqLen();
+    long steps = c.budget().totalTokens() / perStep;
+    String last =
+        evals.isEmpty()
+            ? "no evaluation yet"
+            : "last evaluated at step " + evals.get(evals.size() - 1).step();
+    return "unfinished (no DONE): "
+        + last
+        + " of "
+        + steps
+        + "; still training, or stopped before its end (resume it with `crossover train"
+        + " --resume`, or `crossover sweep` again)";
   }
 
   /** identity.json's hashes, flattened; empty when the file is absent. */

@@ -12,11 +12,13 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.hdfs.DistributedFileSystem;
 
 /**
  * A run directory, {@code run.root/run.name}, on any Hadoop filesystem. Its {@code config.json} and
@@ -33,6 +35,46 @@ public final class RunDir {
 
   /** Where a run that --overwrite replaces waits until training starts (then it is deleted). */
   private Path replaced;
+
+  /** The writer this handle writes for; null until training starts (and for readers). */
+  private volatile Fence fence;
+
+  /** When an appended log last found the fence in place (logs check at most once a second). */
+  private volatile long fenceSeenAt;
+
+  /** The file holding the newest writer's {@link Fence}. */
+  public static final String FENCE = ".fence";
+
+  /**
+   * Who writes a run, in order: the {@link RunLease#generation()} of the command that trains it,
+   * then the barrier-stage attempt of its ranks (0 for a run in one process). A writer older than
+   * the one in {@link #FENCE} is refused: a stage attempt Spark gave up on but whose task still
+   * runs, or a process that lost its lease while paused.
+   */
+  public record Fence(long generation, int attempt) implements Comparable<Fence> {
+    @Override
+    public int compareTo(Fence o) {
+      int g = Long.compare(generation, o.generation);
+      return g != 0 ? g : Integer.compare(attempt, o.attempt);
+    }
+
+    @Override
+    public String toString() {
+      return "stage attempt "
+          + attempt
+          + " of the command that took the run at "
+          + java.time.Instant.ofEpochMilli(generation);
+    }
+  }
+
+  /** A write refused because a newer writer has taken the run over. */
+  public static final class StaleWriter extends Failure {
+    private static final long serialVersionUID = 1L;
+
+    StaleWriter(String message) {
+      super(message, null);
+    }
+  }
 
   private RunDir(FileSystem fs, Path dir) {
     this.fs = fs;
@@ -160,6 +202,100 @@ public final class RunDir {
     }
   }
 
+  /**
+   * From now on writes through this handle are {@code mine}'s, refused once a newer writer fences
+   * the run; with {@code advance}, this writer fences out the older ones (it is refused itself when
+   * a newer one already has).
+   */
+  public void fence(Fence mine, boolean advance) {
+    fence = mine;
+    Fence current = currentFence();
+    if (current != null && current.compareTo(mine) > 0) {
+      throw stale(current, "start");
+    }
+    if (advance && !mine.equals(current)) {
+      Path target = new Path(dir, FENCE);
+      Path tmp = new Path(dir, FENCE + "." + mine.attempt() + ".tmp");
+      try {
+        try (OutputStream out = fs.create(tmp, true)) {
+          out.write(
+              io.crossover.data.Json.write(
+                      Map.of("generation", mine.generation(), "attempt", mine.attempt()))
+                  .getBytes(StandardCharsets.UTF_8));
+        }
+        fs.delete(target, false);
+        if (!fs.rename(tmp, target)) {
+          throw new IOException("rename " + tmp + " -> " + target + " failed");
+        }
+      } catch (IOException e) {
+        throw new Failure("cannot write " + target + ": " + e.getMessage(), e);
+      }
+    }
+    fenceSeenAt = System.currentTimeMillis();
+  }
+
+  /** The writer this handle writes for, or null. */
+  public Fence fence() {
+    return fence;
+  }
+
+  /** How long a fence read is retried: a NameNode restart takes seconds. */
+  private static final long FENCE_RETRY_MS = 30_000;
+
+  private Fence currentFence() {
+    Path file = new Path(dir, FENCE);
+    long giveUp = System.currentTimeMillis() + FENCE_RETRY_MS;
+    while (true) {
+      try (var in = fs.open(file)) {
+        var n = io.crossover.data.Json.MAPPER.readTree(in);
+        return new Fence(n.path("generation").asLong(), n.path("attempt").asInt());
+      } catch (java.io.FileNotFoundException e) {
+        return null;
+      } catch (IOException e) {
+        if (System.currentTimeMillis() > giveUp) {
+          throw new Failure(
+              "cannot read "
+                  + file
+                  + " for "
+                  + FENCE_RETRY_MS / 1000
+                  + " s (is the filesystem up?): "
+                  + String.valueOf(e.getMessage()).lines().findFirst().orElse(""),
+              e);
+        }
+        try {
+          Thread.sleep(1000);
+        } catch (InterruptedException stop) {
+          Thread.currentThread().interrupt();
+          throw new Failure("interrupted while reading " + file, stop);
+        }
+      }
+    }
+  }
+
+  /** Refuses to write {@code what} when a newer writer has fenced the run; nothing is written. */
+  private void checkFence(String what) {
+    Fence mine = fence;
+    if (mine == null) {
+      return;
+    }
+    Fence current = currentFence();
+    if (current != null && current.compareTo(mine) > 0) {
+      throw stale(current, what);
+    }
+    fenceSeenAt = System.currentTimeMillis();
+  }
+
+  private StaleWriter stale(Fence current, String what) {
+    return new StaleWriter(
+        "refused to "
+            + (what.equals("start") ? "start writing " + dir : "write " + what + " in " + dir)
+            + ": this writer ("
+            + fence
+            + ") is stale, "
+            + current
+            + " has taken the run over; nothing was written");
+  }
+
   /** Refuses (before any work) to plan into a run directory that exists: plan never changes one. */
   public static void refuseExistingForPlan(CrossoverConfig config, Configuration hadoop) {
     Path path = new Path(config.run().root(), config.run().name());
@@ -218,16 +354,22 @@ public final class RunDir {
     }
   }
 
+  static {
+    installHadoopDefaults();
+  }
+
   /**
-   * The Hadoop configuration for run directories. The logs are appended to while a run goes on;
-   * after a stage retry the new writer must not insist on replacing a datanode it cannot have (on
-   * small clusters, replication below 3, that fails every append).
+   * Makes {@code crossover-hadoop.xml} a default resource of every Hadoop configuration in this
+   * JVM. A filesystem client is cached with the configuration that first opened it, so settings
+   * given to one configuration only would hold or not depending on which code opened it first.
    */
+  public static void installHadoopDefaults() {
+    Configuration.addDefaultResource("crossover-hadoop.xml");
+  }
+
+  /** The Hadoop configuration for run directories (with {@link #installHadoopDefaults()}'s). */
   public static Configuration hadoopConf() {
-    Configuration conf = new Configuration();
-    conf.set("dfs.client.block.write.replace-datanode-on-failure.policy", "NEVER");
-    conf.setBoolean("dfs.client.block.write.replace-datanode-on-failure.best-effort", true);
-    return conf;
+    return new Configuration();
   }
 
   /** An existing run directory, opened without writing anything (executors use this). */
@@ -257,6 +399,13 @@ public final class RunDir {
 
             @Override
             public void flush() throws IOException {
+              if (System.currentTimeMillis() - fenceSeenAt > 1000) {
+                try {
+                  checkFence(name);
+                } catch (StaleWriter e) {
+                  throw new IOException(e.getMessage(), e);
+                }
+              }
               stream.hflush();
             }
           };
@@ -272,6 +421,7 @@ public final class RunDir {
    */
   public Path checkpoint(
       long steps, long tokensSeen, CrossoverConfig config, Transformer model, Optimizer adam) {
+    checkFence("checkpoint step-" + steps);
     try {
       return Checkpoints.save(
           fs,
@@ -279,7 +429,8 @@ public final class RunDir {
           new Checkpoints.State(steps, adam.step(), tokensSeen, config.run().seed()),
           model,
           adam,
-          ConfigLoader.toJson(config));
+          ConfigLoader.toJson(config),
+          () -> checkFence("checkpoint step-" + steps));
     } catch (IOException | org.apache.hadoop.fs.FSError e) {
       String previous;
       try {
@@ -312,6 +463,7 @@ public final class RunDir {
    */
   public void checkpointShard(
       long steps, Optimizer adam, io.crossover.executor.allreduce.Collective ranks) {
+    checkFence("its optimizer shard of checkpoint step-" + steps);
     String why = null;
     try {
       if (!Checkpoints.exists(fs, dir, steps)) {
@@ -411,6 +563,7 @@ public final class RunDir {
     if (!fs.exists(file)) {
       return;
     }
+    closeAbandoned(file);
     StringBuilder kept = new StringBuilder();
     try (var in =
         new java.io.BufferedReader(
@@ -424,6 +577,39 @@ public final class RunDir {
       }
     }
     write(name, kept.toString());
+  }
+
+  /** How long HDFS may take to close a log its dead writer left open. */
+  private static final long RECOVERY_MS = 60_000;
+
+  /**
+   * A log a dead writer left open on HDFS (a crashed driver, a lost DataNode) cannot be read to its
+   * end until the NameNode closes it, which on its own takes an hour: ask it now, and wait.
+   */
+  private void closeAbandoned(Path file) throws IOException {
+    if (!(fs instanceof DistributedFileSystem dfs) || dfs.isFileClosed(file)) {
+      return;
+    }
+    long giveUp = System.currentTimeMillis() + RECOVERY_MS;
+    boolean closed = dfs.recoverLease(file);
+    while (!closed) {
+      if (System.currentTimeMillis() > giveUp) {
+        throw new IOException(
+            file
+                + " is still held open by a writer that is gone (HDFS lease recovery did not end in "
+                + RECOVERY_MS / 1000
+                + " s); run `hdfs debug recoverLease -path "
+                + Path.getPathWithoutSchemeAndAuthority(file)
+                + "` and resume again");
+      }
+      try {
+        Thread.sleep(1000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while HDFS closes " + file, e);
+      }
+      closed = dfs.isFileClosed(file);
+    }
   }
 
   FileSystem fs() {
@@ -445,6 +631,7 @@ public final class RunDir {
 
   /** Writes a file atomically: to a temporary name, then renamed over the old one. */
   public Path write(String name, String content) {
+    checkFence(name);
     Path target = new Path(dir, name);
     Path tmp = new Path(dir, "." + name + ".tmp");
     try {

@@ -127,52 +127,6 @@ public final class RunIdentity {
     return new UserException(m.toString());
   }
 
-  /**
-   * The run directories under {@code runRoot} (runs, and the runs of sweeps: up to three levels
-   * down) whose identity records {@code taskFile} as an evaluation task: replacing that file would
-   * change what they were measured on.
-   */
-  public static List<String> runsUsing(Path runRoot, Path taskFile, Configuration hadoop) {
-    List<String> out = new ArrayList<>();
-    try {
-      org.apache.hadoop.fs.FileSystem fs = runRoot.getFileSystem(hadoop);
-      String target = fs.makeQualified(taskFile).toString();
-      if (fs.exists(runRoot)) {
-        collect(fs, fs.makeQualified(runRoot), target, 3, out);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + runRoot + ": " + e.getMessage(), e);
-    }
-    return out;
-  }
-
-  private static void collect(
-      org.apache.hadoop.fs.FileSystem fs, Path dir, String target, int depth, List<String> out)
-      throws IOException {
-    Path identity = new Path(dir, FILE);
-    if (fs.exists(identity)) {
-      String json;
-      try (var in = fs.open(identity)) {
-        json = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-      }
-      for (String spec : fromJson(json).tasks().keySet()) {
-        String path = spec.substring(spec.indexOf(':', spec.indexOf('=')) + 1);
-        if (fs.makeQualified(new Path(path)).toString().equals(target)) {
-          out.add(dir.toString());
-        }
-      }
-      return;
-    }
-    if (depth == 0) {
-      return;
-    }
-    for (org.apache.hadoop.fs.FileStatus s : fs.listStatus(dir)) {
-      if (s.isDirectory() && !s.getPath().getName().startsWith(".")) {
-        collect(fs, s.getPath(), target, depth - 1, out);
-      }
-    }
-  }
-
   static String toJson(Hashes h) {
     return Json.write(h);
   }
@@ -182,42 +136,6 @@ public final class RunIdentity {
       return Json.MAPPER.readValue(json, Hashes.class);
     } catch (IOException e) {
       throw new io.crossover.data.Failure(FILE + " is not readable: " + e.getMessage(), e);
-    }
-  }
-
-  /**
-   * Refuses to replace an existing task file unless asked ({@code overwrite}), and always when a
-   * run's identity under {@code runRoot} records it: the runs evaluated on it would then be paired
-   * with a task they never saw.
-   */
-  public static void refuseToReplace(
-      Path target, String runRoot, boolean overwrite, Configuration hadoop) {
-    try {
-      org.apache.hadoop.fs.FileSystem fs = io.crossover.data.shard.Filesystems.of(target, hadoop);
-      if (!fs.exists(target)) {
-        return;
-      }
-      List<String> runs = runsUsing(new Path(runRoot), target, hadoop);
-      if (!runs.isEmpty()) {
-        throw new io.crossover.data.UserException(
-            "--out: "
-                + target
-                + " is the task file of "
-                + runs.size()
-                + " run(s), whose identity records its SHA-256 ("
-                + String.join(", ", runs.subList(0, Math.min(3, runs.size())))
-                + (runs.size() > 3 ? ", ..." : "")
-                + "); replacing it would change what they were measured on. Write the new task"
-                + " elsewhere with --out FILE");
-      }
-      if (!overwrite) {
-        throw new io.crossover.data.UserException(
-            "--out: "
-                + target
-                + " exists; pass --overwrite to replace it, or write elsewhere with --out FILE");
-      }
-    } catch (IOException e) {
-      throw new io.crossover.data.Failure("cannot read " + target + ": " + e.getMessage(), e);
     }
   }
 }

@@ -62,7 +62,11 @@ public final class DistributedTrain {
               .rdd()
               .barrier()
               .mapPartitions(
-                  new RankTask(ConfigLoader.toJson(c), runDir.path().toString(), secret),
+                  new RankTask(
+                      ConfigLoader.toJson(c),
+                      runDir.path().toString(),
+                      runDir.fence() == null ? 0 : runDir.fence().generation(),
+                      secret),
                   false,
                   ClassTag$.MODULE$.apply(String.class));
       long done = Long.MAX_VALUE;

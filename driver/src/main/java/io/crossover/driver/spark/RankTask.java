@@ -29,10 +29,13 @@ public final class RankTask
   private final String configJson;
   private final String runDir;
   private final String secretHex;
+  private final long generation;
 
-  RankTask(String configJson, String runDir, byte[] secret) {
+  /** {@code generation}: the lease generation of the command that runs the stage. */
+  RankTask(String configJson, String runDir, long generation, byte[] secret) {
     this.configJson = configJson;
     this.runDir = runDir;
+    this.generation = generation;
     this.secretHex = HexFormat.of().formatHex(secret);
   }
 
@@ -63,8 +66,11 @@ public final class RankTask
           Collective.connect(
               config.cluster(), rank, peers, server, HexFormat.of().parseHex(secretHex))) {
         // Each attempt resumes from the latest checkpoint (there is none on the first one).
+        RunDir run = RunDir.open(runDir, hadoop);
+        // Rank 0 fences out the tasks of earlier attempts (Spark may not have stopped them yet).
+        run.fence(new RunDir.Fence(generation, ctx.stageAttemptNumber()), rank == 0);
         long done =
-            RankSession.forRank(config, RunDir.open(runDir, hadoop), hadoop)
+            RankSession.forRank(config, run, hadoop)
                 .train(true, hadoop, ring, gpus(ctx), step -> stepsDone[0] = step);
         Iterator<String> out = List.of(rank + ":" + done).iterator();
         return CollectionConverters.asScala(out);

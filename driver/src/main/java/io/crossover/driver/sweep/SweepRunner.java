@@ -9,6 +9,7 @@ import io.crossover.driver.process.QualifiedPaths;
 import io.crossover.driver.process.UserMessages;
 import io.crossover.driver.report.render.ReportFiles;
 import io.crossover.driver.run.RunDir;
+import io.crossover.driver.run.RunLease;
 import io.crossover.driver.spark.Ingest;
 import io.crossover.driver.spark.SparkSessions;
 import io.crossover.driver.train.Training;
@@ -66,13 +67,21 @@ public final class SweepRunner {
     if (dryRun) {
       return 0;
     }
-    ensureDataset(points.get(0).config(), hadoop);
-    Map<String, String> outcome = runAll(spec, points, hadoop, failFast);
+    // One sweep at a time on a root: a second one would race the first for its next runs.
+    Map<String, String> outcome;
+    try (RunLease lease =
+        RunLease.take(
+            dir.toString(), hadoop, Invocation.commandLineWith(List.of()), System.out::println)) {
+      ensureDataset(points.get(0).config(), hadoop);
+      outcome = runAll(spec, points, hadoop, failFast);
+    }
     long failed = outcome.values().stream().filter(v -> v.startsWith("FAILED")).count();
     System.out.println("sweep " + spec.name() + ": " + dir);
     outcome.forEach((name, result) -> System.out.printf(Locale.ROOT, "  %-28s %s%n", name, result));
-    if (report) {
+    if (report && failed < outcome.size()) {
       ReportFiles.write(dir.toString(), hadoop, System.out, spec.report());
+    } else if (report) {
+      System.out.println("no report: no run of the sweep trained");
     }
     if (failed > 0) {
       List<String> which = new ArrayList<>();

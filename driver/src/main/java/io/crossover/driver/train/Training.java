@@ -6,10 +6,12 @@ import io.crossover.data.config.CrossoverConfig;
 import io.crossover.data.plan.TokenPlan;
 import io.crossover.data.shard.Dataset;
 import io.crossover.driver.process.Interrupts;
+import io.crossover.driver.process.Invocation;
 import io.crossover.driver.run.Plans;
 import io.crossover.driver.run.RankSession;
 import io.crossover.driver.run.RunDir;
 import io.crossover.driver.run.RunIdentity;
+import io.crossover.driver.run.RunLease;
 import io.crossover.driver.spark.DistributedTrain;
 import io.crossover.executor.allreduce.Collective;
 import io.crossover.executor.eval.McTasks;
@@ -19,6 +21,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -48,6 +51,23 @@ public final class Training {
    */
   public static void run(CrossoverConfig c, Start start, SparkSession spark) {
     Configuration hadoop = RunDir.hadoopConf();
+    // First of all: a second writer is refused before it reads, moves or writes anything.
+    try (RunLease lease = lease(c, hadoop)) {
+      run(c, start, spark, hadoop, lease);
+    }
+  }
+
+  /** The run directory's lease, for this invocation; refused while another command holds it. */
+  private static RunLease lease(CrossoverConfig c, Configuration hadoop) {
+    return RunLease.take(
+        new Path(c.run().root(), c.run().name()).toString(),
+        hadoop,
+        Invocation.commandLineWith(List.of()),
+        System.out::println);
+  }
+
+  private static void run(
+      CrossoverConfig c, Start start, SparkSession spark, Configuration hadoop, RunLease lease) {
     Dataset dataset = Dataset.open(c.data().dataset(), hadoop);
     TokenPlan plan = Plans.plan(c, dataset);
     preflight(c, dataset, hadoop);
@@ -65,6 +85,8 @@ public final class Training {
     Interrupts.onInterrupt(() -> interrupted(runDir, plan, stepsDone.get(), start.resumeCommand()));
     long done;
     try {
+      // Fenced: should this process lose its lease, its writes are refused, never interleaved.
+      runDir.fence(new RunDir.Fence(lease.generation(), 0), true);
       if (resume) {
         runDir.prepareResume(
             System.out::println, start.acceptUnverified(), start.restart().startAgain());
@@ -86,6 +108,10 @@ public final class Training {
       }
       LongConsumer progress =
           step -> {
+            if (c.cluster().worldSize() == 1) {
+              // On Spark the fence stops the ranks of a process that lost its lease.
+              lease.check();
+            }
             stepsDone.set(step);
             if (!started.get()) {
               started.set(true);
@@ -190,10 +216,13 @@ public final class Training {
     }
     System.out.print(Plans.render(plan, dataset, config, show));
     if (!dryRun) {
-      RunDir run =
-          RunDir.create(
-              config, hashes, hadoop, RunDir.Existing.KEEP, "planning it", RunDir.Restart.TRAIN);
-      System.out.println("wrote " + run.write("plan.json", Json.write(plan.summary(show))));
+      try (RunLease lease = lease(config, hadoop)) {
+        RunDir.refuseExistingForPlan(config, hadoop);
+        RunDir run =
+            RunDir.create(
+                config, hashes, hadoop, RunDir.Existing.KEEP, "planning it", RunDir.Restart.TRAIN);
+        System.out.println("wrote " + run.write("plan.json", Json.write(plan.summary(show))));
+      }
     }
     return plan;
   }

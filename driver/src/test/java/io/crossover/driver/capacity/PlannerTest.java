@@ -151,6 +151,81 @@ class PlannerTest {
     assertTrue(whole.out().contains("optim.shard=optimizer|gradients"), whole.out());
   }
 
+  /**
+   * Where no setting the advice names makes a rank fit, it says so with the least a rank can need,
+   * worked out from the memory model, and what would fit instead; where some do, it names only
+   * those the runs do not have yet.
+   */
+  @Test
+  void whenNoSettingFitsTheEstimateSaysSoAndWhatWould() throws Exception {
+    Cli.Result l4 =
+        Cli.run("estimate", "paper-8b", "--gpu", "l4", "--vocab", "50304").expect(0, null);
+    // The least of model's rows for paper-8b's shape and buckets in bf16 (what "auto" plans on a
+    // GPU) at one sequence per rank over the most ranks its global batch of 256 allows.
+    com.fasterxml.jackson.databind.JsonNode least =
+        io.crossover.data.Json.MAPPER.readTree(
+            Cli.run(
+                    "model",
+                    "--preset",
+                    "8b",
+                    "--vocab",
+                    "50304",
+                    "--set",
+                    "cluster.world-size=256",
+                    "--set",
+                    "budget.global-batch=256",
+                    "--set",
+                    "budget.seq-len=2048",
+                    "--set",
+                    "train.micro-batch=1",
+                    "--set",
+                    "cluster.bucket-bytes=256Mi",
+                    "--json")
+                .expect(0, null)
+                .out());
+    long bytes = Long.MAX_VALUE;
+    for (com.fasterxml.jackson.databind.JsonNode row : least.get("memory-per-rank")) {
+      if (row.get("precision").asText().equals("bf16")) {
+        bytes = Math.min(bytes, row.get("device").asLong());
+      }
+    }
+    String gib = String.format(java.util.Locale.ROOT, "%.1f GiB", bytes / (double) (1L << 30));
+    assertEquals("48.6 GiB", gib);
+    assertTrue(
+        l4.out()
+            .contains(
+                "no setting fits on l4 (22.5 GiB usable): at micro-batch 1 with the optimizer"
+                    + " sharded over 256 ranks (optim.shard=gradients, train.recompute=blocks,"
+                    + " train.attention=fused) a rank still needs "
+                    + gib
+                    + "; use a GPU with more memory (e.g. --gpu h100: 79.6 GiB) or a smaller model"
+                    + " (model.preset=1.7b, the largest preset that fits:"),
+        l4.out());
+    assertTrue(!l4.out().contains("need less"), "no advice the runs already follow\n" + l4.out());
+    // On an H100 it fits as paper-8b sets it; unsharded it fits once sharded again, and the advice
+    // names that, never what the sweep already has (recompute) or cannot do.
+    Cli.Result unsharded =
+        Cli.run(
+                "estimate",
+                "paper-8b",
+                "--gpu",
+                "h100",
+                "--vocab",
+                "50304",
+                "--set",
+                "optim.shard=none")
+            .expect(0, null);
+    assertTrue(
+        unsharded
+            .out()
+            .contains(
+                "; runs marked NO need less: optim.shard=optimizer|gradients, a smaller"
+                    + " train.micro-batch, or more ranks (cluster.world-size)"),
+        unsharded.out());
+    assertTrue(!unsharded.out().contains("train.recompute"), unsharded.out());
+    assertTrue(!unsharded.out().contains("no setting fits"), unsharded.out());
+  }
+
   /** The 8b preset's parameter count and first memory row per shard mode. */
   private record Plan8b(
       long parameters, java.util.Map<String, com.fasterxml.jackson.databind.JsonNode> byShard) {}

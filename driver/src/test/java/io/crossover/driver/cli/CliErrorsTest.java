@@ -306,6 +306,12 @@ public class CliErrorsTest {
             show("cluster.executor-memory=lots"),
             "config key 'cluster.executor-memory': value \"lots\" is not a JVM memory size; write e.g. 1024m or 4g"),
         usage(
+            show("cluster.executor-memory=0g"),
+            "config key 'cluster.executor-memory': value \"0g\" is zero; a memory size must be positive; write e.g. 1024m or 4g"),
+        usage(
+            show("cluster.executor-memory=0"),
+            "config key 'cluster.executor-memory': value \"0\" is zero; a memory size must be positive"),
+        usage(
             show("cluster.world-size=0"),
             "config key 'cluster.world-size': value \"0\" (from --set cluster.world-size) is out of range; allowed 1..65,536"),
         usage(
@@ -650,6 +656,13 @@ public class CliErrorsTest {
         usage(
             renderSweep("--schedule", "*/0 * * * *"),
             "--schedule \"*/0 * * * *\" is not a cron schedule: minute"),
+        usage(
+            render("--driver-memory", "0"),
+            "--driver-memory \"0\" is zero; a memory size must be positive; write e.g. 4g"),
+        usage(
+            render("--driver-memory", "0m"),
+            "--driver-memory \"0m\" is zero; a memory size must be positive"),
+        usage(render("--driver-memory", "-4g"), "--driver-memory \"-4g\" is not a JVM memory size"),
         usage(render("--scheduler", "default"), "--scheduler default is not yunikorn or volcano"),
         // Sweeps and reports.
         usage(

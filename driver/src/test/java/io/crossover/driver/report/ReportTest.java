@@ -340,6 +340,30 @@ class ReportTest {
   }
 
   @Test
+  void anUnfinishedRunIsNamedAndNeverReadAsTheEndOfTraining() throws Exception {
+    double[] loss = flat(2.0, 3);
+    run("ar-u16Ki", "ar", "16Ki", 1, new double[] {0.25, 0.30, 0.31}, loss);
+    // Killed after its step-0 evaluation: no DONE.
+    run("mdm-u16Ki", "mdm", "16Ki", 1, new double[] {0.25}, new double[] {2.0});
+    Files.delete(root.resolve("mdm-u16Ki").resolve("DONE"));
+
+    ByteArrayOutputStream console = new ByteArrayOutputStream();
+    ReportFiles.write(
+        root.toString(), new Configuration(), new PrintStream(console, true, "UTF-8"));
+    String table = console.toString(StandardCharsets.UTF_8);
+    Report report = Report.read(root.toString(), new Configuration(), "acc");
+    assertEquals(List.of(), report.comparisons(), table);
+    assertTrue(
+        table.contains(
+            "not compared: mdm-u16Ki (unfinished (no DONE): last evaluated at step 0 of "),
+        table);
+    assertTrue(table.contains("no partner for ar-u16Ki"), table);
+    assertTrue(!table.contains("at the end of training is"), table);
+    JsonNode json = Json.MAPPER.readTree(root.resolve("report.json").toFile());
+    assertEquals("mdm-u16Ki", json.path("not_compared").get(0).path("run").asText());
+  }
+
+  @Test
   void aReportMadeAgainKeepsTheSettingsItWasMadeWith() throws Exception {
     assertEquals(
         Report.Settings.of("acc"), Report.Settings.saved(root.toString(), new Configuration()));
@@ -376,6 +400,7 @@ class ReportTest {
               + "\"acc_mi\":0.3,\"nll_correct\":2,\"nll_wrong\":2,\"delta_nll\":0,\"items\":10}},"
               + "\"seconds\":1.0}\n");
       Files.writeString(d.resolve("metrics.jsonl"), "");
+      Files.writeString(d.resolve("DONE"), "");
     }
     Map<String, Object> row = only("acc");
     assertEquals("none", row.get("verdict"));

@@ -105,6 +105,22 @@ public final class Checkpoints {
       Optimizer optimizer,
       String configJson)
       throws IOException {
+    return save(fs, runDir, state, model, optimizer, configJson, () -> {});
+  }
+
+  /**
+   * As above; {@code beforePublish} runs when the checkpoint is complete, just before it is renamed
+   * into place, and may refuse it by throwing (a writer fenced out since it started).
+   */
+  public static Path save(
+      FileSystem fs,
+      Path runDir,
+      State state,
+      Transformer model,
+      Optimizer optimizer,
+      String configJson,
+      Runnable beforePublish)
+      throws IOException {
     Path root = new Path(runDir, DIR);
     Path target = new Path(root, "step-" + state.step());
     if (fs.exists(target)) {
@@ -140,6 +156,7 @@ public final class Checkpoints {
       sums.put(STATE, writeText(fs, new Path(tmp, STATE), Json.write(state)));
       sums.put(CONFIG, writeText(fs, new Path(tmp, CONFIG), configJson));
       writeText(fs, new Path(tmp, CHECKSUMS), Json.write(sums));
+      beforePublish.run();
       if (!fs.rename(tmp, target)) {
         throw new IOException("cannot rename " + tmp + " to " + target);
       }
