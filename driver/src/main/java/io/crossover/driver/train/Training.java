@@ -85,8 +85,6 @@ public final class Training {
     Interrupts.onInterrupt(() -> interrupted(runDir, plan, stepsDone.get(), start.resumeCommand()));
     long done;
     try {
-      // Fenced: should this process lose its lease, its writes are refused, never interleaved.
-      runDir.fence(new RunDir.Fence(lease.generation(), 0), true);
       if (resume) {
         runDir.prepareResume(
             System.out::println, start.acceptUnverified(), start.restart().startAgain());
@@ -106,6 +104,9 @@ public final class Training {
       if (!runDir.exists("plan.json")) {
         runDir.write("plan.json", Json.write(plan.summary(4)));
       }
+      // Fenced from here, where training writes: should this process lose its lease, its writes
+      // are refused, never interleaved (a refusal before this point leaves the run as it was).
+      runDir.fence(new RunDir.Fence(lease.generation(), 0), true);
       LongConsumer progress =
           step -> {
             if (c.cluster().worldSize() == 1) {

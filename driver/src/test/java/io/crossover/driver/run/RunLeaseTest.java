@@ -106,9 +106,8 @@ class RunLeaseTest {
     foreignLease("another-host", 4242, RunLease.TIMEOUT_MS - 2_000);
     List<String> said = new ArrayList<>();
     try (RunLease lease = RunLease.take(run(), RunDir.hadoopConf(), "train", said::add)) {
-      assertTrue(
-          said.get(0).contains("last heartbeat 58 s ago; waiting 3 s for it to expire"),
-          said.toString());
+      assertTrue(said.get(0).contains("last heartbeat 58 s ago; waiting "), said.toString());
+      assertTrue(said.get(0).endsWith(" s for it to expire"), said.toString());
       assertTrue(said.get(1).contains("took over"), said.toString());
     }
   }
