@@ -364,7 +364,11 @@ public final class RunDir {
    * given to one configuration only would hold or not depending on which code opened it first.
    */
   public static void installHadoopDefaults() {
+    // Between HDFS's defaults and its site file: a later resource wins, and HdfsConfiguration,
+    // once loaded, would add hdfs-default.xml after ours (a repeated name is not added again).
+    Configuration.addDefaultResource("hdfs-default.xml");
     Configuration.addDefaultResource("crossover-hadoop.xml");
+    Configuration.addDefaultResource("hdfs-site.xml");
   }
 
   /** The Hadoop configuration for run directories (with {@link #installHadoopDefaults()}'s). */
