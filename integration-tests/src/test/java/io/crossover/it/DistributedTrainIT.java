@@ -226,6 +226,10 @@ class DistributedTrainIT {
         killed.path("tokens_seen").asLong(),
         "tokens seen = T: nothing skipped or repeated");
     assertEquals(80, killedLog.size(), "each step logged once");
+    // The retry fenced out the first attempt, whose surviving task could otherwise still write.
+    try (var in = hdfs.fs.open(new org.apache.hadoop.fs.Path("/runs/killed/.fence"))) {
+      assertTrue(Json.MAPPER.readTree(in).path("attempt").asInt() >= 1, "the retry's attempt");
+    }
     // The retried stage resumes from a checkpoint onto the same deterministic trajectory, and the
     // sharded optimiser steps bitwise as the whole one: the final weights are the same bytes.
     assertEquals(steady.path("loss").asDouble(), killed.path("loss").asDouble(), 1e-4);

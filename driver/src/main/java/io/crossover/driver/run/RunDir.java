@@ -47,22 +47,31 @@ public final class RunDir {
 
   /**
    * Who writes a run, in order: the {@link RunLease#generation()} of the command that trains it,
-   * then the barrier-stage attempt of its ranks (0 for a run in one process). A writer older than
-   * the one in {@link #FENCE} is refused: a stage attempt Spark gave up on but whose task still
-   * runs, or a process that lost its lease while paused.
+   * then the barrier-stage attempt of its ranks ({@link #COMMAND} for the command itself, which
+   * outlives its stage attempts). A writer older than the one in {@link #FENCE} is refused: a stage
+   * attempt Spark gave up on but whose task still runs, or a process that lost its lease while
+   * paused.
    */
   public record Fence(long generation, int attempt) implements Comparable<Fence> {
+    /** The attempt of the command's own writes (the driver's, or a run in one process). */
+    public static final int COMMAND = -1;
+
     @Override
     public int compareTo(Fence o) {
       int g = Long.compare(generation, o.generation);
       return g != 0 ? g : Integer.compare(attempt, o.attempt);
     }
 
+    /** Whether {@code current} has taken the run over from this writer. */
+    boolean fencedOutBy(Fence current) {
+      return current.generation > generation
+          || (current.generation == generation && attempt != COMMAND && current.attempt > attempt);
+    }
+
     @Override
     public String toString() {
-      return "stage attempt "
-          + attempt
-          + " of the command that took the run at "
+      return (attempt == COMMAND ? "" : "stage attempt " + attempt + " of ")
+          + "the command that took the run at "
           + java.time.Instant.ofEpochMilli(generation);
     }
   }
@@ -210,10 +219,10 @@ public final class RunDir {
   public void fence(Fence mine, boolean advance) {
     fence = mine;
     Fence current = currentFence();
-    if (current != null && current.compareTo(mine) > 0) {
+    if (current != null && mine.fencedOutBy(current)) {
       throw stale(current, "start");
     }
-    if (advance && !mine.equals(current)) {
+    if (advance && (current == null || mine.compareTo(current) > 0)) {
       Path target = new Path(dir, FENCE);
       Path tmp = new Path(dir, FENCE + "." + mine.attempt() + ".tmp");
       try {
@@ -279,7 +288,7 @@ public final class RunDir {
       return;
     }
     Fence current = currentFence();
-    if (current != null && current.compareTo(mine) > 0) {
+    if (current != null && mine.fencedOutBy(current)) {
       throw stale(current, what);
     }
     fenceSeenAt = System.currentTimeMillis();

@@ -106,7 +106,7 @@ public final class Training {
       }
       // Fenced from here, where training writes: should this process lose its lease, its writes
       // are refused, never interleaved (a refusal before this point leaves the run as it was).
-      runDir.fence(new RunDir.Fence(lease.generation(), 0), true);
+      runDir.fence(new RunDir.Fence(lease.generation(), RunDir.Fence.COMMAND), true);
       LongConsumer progress =
           step -> {
             if (c.cluster().worldSize() == 1) {

@@ -144,6 +144,9 @@ class RunLeaseTest {
   @Test
   void theWritesOfAnOlderAttemptAreFencedAndNothingIsWritten() throws Exception {
     Files.createDirectories(root.resolve("ar-u16Ki"));
+    // The command (a driver) outlives its stage attempts: only a newer command fences it out.
+    RunDir driver = RunDir.open(run(), RunDir.hadoopConf());
+    driver.fence(new RunDir.Fence(100, RunDir.Fence.COMMAND), true);
     RunDir zombie = RunDir.open(run(), RunDir.hadoopConf());
     zombie.fence(new RunDir.Fence(100, 0), true);
     zombie.write("eval-progress.txt", "attempt 0\n");
@@ -163,6 +166,8 @@ class RunLeaseTest {
     assertTrue(e.getMessage().endsWith("nothing was written"), e.getMessage());
     assertEquals("attempt 0\n", Files.readString(root.resolve("ar-u16Ki/eval-progress.txt")));
 
+    driver.write("DONE", "");
+
     // An appended log finds out at its next flush: the line does not reach the file's readers.
     RunDir late = RunDir.open(run(), RunDir.hadoopConf());
     late.fence(new RunDir.Fence(100, 1), false);
@@ -173,6 +178,8 @@ class RunLeaseTest {
     Exception flushed = assertThrows(java.io.IOException.class, out::flush);
     assertTrue(
         flushed.getMessage().contains("refused to write metrics.jsonl"), flushed.getMessage());
+
+    assertThrows(RunDir.StaleWriter.class, () -> driver.write("DONE", ""));
 
     // A stage attempt that starts after a newer one refuses to start at all.
     RunDir older = RunDir.open(run(), RunDir.hadoopConf());
