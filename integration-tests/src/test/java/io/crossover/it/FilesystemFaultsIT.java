@@ -62,24 +62,13 @@ class FilesystemFaultsIT {
     }
   }
 
+  /** A tiny run that checkpoints every 16 steps, plus {@code extra}. */
   static String[] args(String root, String run, String... extra) {
-    return TinyBrown.train(
-        dataset,
-        root,
-        "ar",
-        run,
-        "128Ki",
-        List.of(extra).isEmpty()
-            ? new String[] {"--set", "train.checkpoint-every=16"}
-            : concat(extra));
-  }
-
-  static String[] concat(String... extra) {
     String[] all = new String[extra.length + 2];
     all[0] = "--set";
     all[1] = "train.checkpoint-every=16";
     System.arraycopy(extra, 0, all, 2, extra.length);
-    return all;
+    return TinyBrown.train(dataset, root, "ar", run, "128Ki", all);
   }
 
   /** Runs a command, returning its exit code and what it printed to stderr. */

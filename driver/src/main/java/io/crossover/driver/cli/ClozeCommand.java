@@ -119,7 +119,9 @@ public final class ClozeCommand implements Callable<Integer> {
     Dataset ds = Dataset.open(c.data().dataset(), hadoop);
     Path target =
         new Path(out != null ? out : new Path(ds.root(), DataConfig.CLOZE_FILE).toString());
-    refuseDirectory(target, hadoop);
+    if (out == null) {
+      refuseDirectory(target, hadoop); // --out was checked before any work
+    }
     String replacing = refuseToReplace(target, c.run().root(), hadoop);
     try (Tokenizer tokenizer = RankSession.datasetTokenizer(c, ds, hadoop)) {
       ClozeBuilder.Audited task =

@@ -223,22 +223,12 @@ public final class RunDir {
       throw stale(current, "start");
     }
     if (advance && (current == null || mine.compareTo(current) > 0)) {
-      Path target = new Path(dir, FENCE);
-      Path tmp = new Path(dir, FENCE + "." + mine.attempt() + ".tmp");
-      try {
-        try (OutputStream out = fs.create(tmp, true)) {
-          out.write(
-              io.crossover.data.Json.write(
-                      Map.of("generation", mine.generation(), "attempt", mine.attempt()))
-                  .getBytes(StandardCharsets.UTF_8));
-        }
-        fs.delete(target, false);
-        if (!fs.rename(tmp, target)) {
-          throw new IOException("rename " + tmp + " -> " + target + " failed");
-        }
-      } catch (IOException e) {
-        throw new Failure("cannot write " + target + ": " + e.getMessage(), e);
-      }
+      // A temporary name per attempt: ranks of two attempts may fence at the same moment.
+      replace(
+          FENCE,
+          FENCE + "." + mine.attempt() + ".tmp",
+          io.crossover.data.Json.write(
+              Map.of("generation", mine.generation(), "attempt", mine.attempt())));
     }
     fenceSeenAt = System.currentTimeMillis();
   }
@@ -645,8 +635,13 @@ public final class RunDir {
   /** Writes a file atomically: to a temporary name, then renamed over the old one. */
   public Path write(String name, String content) {
     checkFence(name);
+    return replace(name, "." + name + ".tmp", content);
+  }
+
+  /** Writes {@code name} through the temporary file {@code tmpName}, renamed over the old one. */
+  private Path replace(String name, String tmpName, String content) {
     Path target = new Path(dir, name);
-    Path tmp = new Path(dir, "." + name + ".tmp");
+    Path tmp = new Path(dir, tmpName);
     try {
       try (OutputStream out = fs.create(tmp, true)) {
         out.write(content.getBytes(StandardCharsets.UTF_8));
