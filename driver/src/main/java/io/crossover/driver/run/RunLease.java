@@ -53,6 +53,9 @@ public final class RunLease implements AutoCloseable {
   /** The tokens of the leases this process holds: its pid alone cannot tell its commands apart. */
   private static final Set<String> HELD = ConcurrentHashMap.newKeySet();
 
+  /** The run root this lease made: removed with the lease when nothing else came into it. */
+  private Path madeRoot;
+
   private RunLease(FileSystem fs, Path file, String token, long generation) {
     this.fs = fs;
     this.file = file;
@@ -86,6 +89,7 @@ public final class RunLease implements AutoCloseable {
       FileSystem fs = Filesystems.of(path, hadoop);
       Path qualified = fs.makeQualified(path);
       Path file = fileOf(qualified);
+      boolean rootExisted = fs.exists(qualified.getParent());
       fs.mkdirs(qualified.getParent());
       String token = UUID.randomUUID().toString();
       long generation = System.currentTimeMillis();
@@ -107,7 +111,9 @@ public final class RunLease implements AutoCloseable {
                 + ", "
                 + owner.whyStale(System.currentTimeMillis()));
       }
-      return new RunLease(fs, file, token, generation);
+      RunLease lease = new RunLease(fs, file, token, generation);
+      lease.madeRoot = rootExisted ? null : qualified.getParent();
+      return lease;
     } catch (IOException e) {
       throw new Failure("cannot take the lease " + fileOf(path) + ": " + e.getMessage(), e);
     }
@@ -170,6 +176,10 @@ public final class RunLease implements AutoCloseable {
       Owner owner = Owner.read(fs, file);
       if (owner != null && owner.token().equals(token)) {
         fs.delete(file, false);
+        // A command refused before it wrote anything leaves no empty run root behind.
+        if (madeRoot != null && fs.listStatus(madeRoot).length == 0) {
+          fs.delete(madeRoot, false);
+        }
       }
     } catch (IOException e) {
       // Left behind, it goes stale and is taken over; nothing is lost.

@@ -71,6 +71,13 @@ class RunLeaseTest {
   }
 
   @Test
+  void aLeaseThatMadeTheRunRootRemovesItWhenNothingElseCameIn() {
+    String run = root.resolve("new-root").resolve("ar").toString();
+    RunLease.take(run, RunDir.hadoopConf(), "train", s -> {}).close();
+    assertFalse(Files.exists(root.resolve("new-root")), "a refused command leaves no empty root");
+  }
+
+  @Test
   void aLeaseWhoseHeartbeatStoppedIsTakenOverAndSaidSo() throws Exception {
     foreignLease("another-host", 4242, RunLease.TIMEOUT_MS + 30_000);
     List<String> said = new ArrayList<>();
