@@ -1,10 +1,15 @@
 package io.crossover.data;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.cfg.EnumFeature;
 import java.io.UncheckedIOException;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
 
 /** The one JSON mapper: kebab-case keys (as in the HOCON config), pretty-printed. */
 public final class Json {
@@ -15,7 +20,7 @@ public final class Json {
           .enable(SerializationFeature.INDENT_OUTPUT)
           .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
           // Enum values as the config writes them: "ar", "wsd", "jsonl".
-          .configure(com.fasterxml.jackson.databind.cfg.EnumFeature.WRITE_ENUMS_TO_LOWERCASE, true);
+          .configure(EnumFeature.WRITE_ENUMS_TO_LOWERCASE, true);
 
   private Json() {}
 
@@ -68,8 +73,8 @@ public final class Json {
    * Every leaf of a JSON object as {@code dotted.key -> value} (strings as they are, other values
    * as JSON), in key order: how two configs are compared key by key.
    */
-  public static java.util.SortedMap<String, String> flatten(String json) {
-    java.util.SortedMap<String, String> out = new java.util.TreeMap<>();
+  public static SortedMap<String, String> flatten(String json) {
+    SortedMap<String, String> out = new TreeMap<>();
     try {
       flatten("", MAPPER.readTree(json), out);
     } catch (JsonProcessingException e) {
@@ -78,10 +83,7 @@ public final class Json {
     return out;
   }
 
-  private static void flatten(
-      String prefix,
-      com.fasterxml.jackson.databind.JsonNode node,
-      java.util.Map<String, String> out) {
+  private static void flatten(String prefix, JsonNode node, Map<String, String> out) {
     if (node.isObject()) {
       node.fields()
           .forEachRemaining(

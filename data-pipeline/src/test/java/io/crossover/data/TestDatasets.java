@@ -1,6 +1,7 @@
 package io.crossover.data;
 
 import io.crossover.data.shard.DatasetWriter;
+import io.crossover.data.shard.Filesystems;
 import io.crossover.data.shard.Manifest;
 import io.crossover.data.tokenize.ByteTokenizer;
 import java.io.IOException;
@@ -33,8 +34,7 @@ public final class TestDatasets {
   public static Manifest write(
       java.nio.file.Path dir, List<int[]> train, long shardTokens, int batchTokens)
       throws IOException {
-    FileSystem fs =
-        io.crossover.data.shard.Filesystems.raw(FileSystem.getLocal(new Configuration()));
+    FileSystem fs = Filesystems.raw(FileSystem.getLocal(new Configuration()));
     return DatasetWriter.write(
         fs,
         new Path(dir.toUri()),

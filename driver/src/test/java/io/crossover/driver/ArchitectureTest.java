@@ -6,6 +6,7 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.syntax.ArchRuleDefinition;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -93,7 +94,7 @@ class ArchitectureTest {
 
   @Test
   void theModulesBelowTheDriverNeverReachUp() {
-    com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses()
+    ArchRuleDefinition.noClasses()
         .that()
         .resideInAnyPackage("io.crossover.executor..", "io.crossover.data..", "io.crossover.k8s..")
         .should()

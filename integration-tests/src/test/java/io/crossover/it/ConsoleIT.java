@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -189,11 +190,11 @@ class ConsoleIT {
         resume.startsWith("Resume: ")
             && resume.endsWith(
                 " train "
-                    + String.join(" ", java.util.Arrays.copyOfRange(train, 1, train.length))
+                    + String.join(" ", Arrays.copyOfRange(train, 1, train.length))
                     + " --resume"),
         resume);
     // What it says to type, typed.
-    String[] again = java.util.Arrays.copyOf(train, train.length + 1);
+    String[] again = Arrays.copyOf(train, train.length + 1);
     again[train.length] = "--resume";
     Cli resumed = start(again);
     assertEquals(0, resumed.await(), resumed.stderr());

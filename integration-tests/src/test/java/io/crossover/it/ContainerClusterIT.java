@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.crossover.data.Json;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -57,8 +58,7 @@ class ContainerClusterIT {
       assertTrue(doctor.matches("(?s).*natives loaded[^\\n]*/opt/crossover/djl/.*"), doctor);
       submit(app, "local[1]", "ingest", "--input", "/tmp/brown.jsonl.gz", "--dataset", "/tmp/ds");
       String[] train = SparkSubmitIT.trainArgs("file:///tmp/ds", "file:///tmp/runs", "single");
-      train[java.util.Arrays.asList(train).indexOf("cluster.world-size=2")] =
-          "cluster.world-size=1";
+      train[Arrays.asList(train).indexOf("cluster.world-size=2")] = "cluster.world-size=1";
       submit(app, "local[1]", train);
 
       exec(app, "test", "-f", "/tmp/runs/single/DONE");
@@ -233,7 +233,7 @@ class ContainerClusterIT {
   }
 
   static String[] set(String[] args, String setting) {
-    String[] out = java.util.Arrays.copyOf(args, args.length + 2);
+    String[] out = Arrays.copyOf(args, args.length + 2);
     out[args.length] = "--set";
     out[args.length + 1] = setting;
     return out;

@@ -11,17 +11,34 @@ import io.crossover.data.ingest.IngestJob;
 import io.crossover.driver.cli.CrossoverCommand;
 import io.crossover.driver.spark.SparkSessions;
 import io.crossover.executor.checkpoint.SafeTensors;
+import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.SparkContext;
+import org.apache.spark.SparkContext$;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import scala.Option;
 
 /**
  * Data-parallel training on real HDFS (MiniDFSCluster) and two real executor JVMs ({@code
@@ -35,9 +52,7 @@ class DistributedTrainIT {
   static void ingest() throws Exception {
     hdfs = new MiniHdfs();
     dataset = hdfs.uri("/datasets/brown");
-    hdfs.fs.copyFromLocalFile(
-        new org.apache.hadoop.fs.Path(IngestIT.BROWN.toUri()),
-        new org.apache.hadoop.fs.Path("/corpus/brown.jsonl.gz"));
+    hdfs.fs.copyFromLocalFile(new Path(IngestIT.BROWN.toUri()), new Path("/corpus/brown.jsonl.gz"));
     SparkSession spark =
         SparkSessions.create(
             ConfigLoader.load(null, List.of("cluster.master=local[2]")).cluster(), "it-ingest");
@@ -112,19 +127,15 @@ class DistributedTrainIT {
   static Map<String, SafeTensors.Tensor> finalModel(String run) throws Exception {
     FileSystem fs = hdfs.fs;
     try (InputStream in =
-        fs.open(
-            new org.apache.hadoop.fs.Path(
-                "/runs/" + run + "/checkpoints/step-16/model.safetensors"))) {
+        fs.open(new Path("/runs/" + run + "/checkpoints/step-16/model.safetensors"))) {
       return SafeTensors.read(in, new HashMap<>());
     }
   }
 
   static List<JsonNode> metrics(String run) throws Exception {
     List<JsonNode> out = new ArrayList<>();
-    try (InputStream in =
-        hdfs.fs.open(new org.apache.hadoop.fs.Path("/runs/" + run + "/metrics.jsonl"))) {
-      for (String line :
-          new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
+    try (InputStream in = hdfs.fs.open(new Path("/runs/" + run + "/metrics.jsonl"))) {
+      for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
         out.add(Json.MAPPER.readTree(line));
       }
     }
@@ -170,7 +181,7 @@ class DistributedTrainIT {
     assertEquals(16 * 1024, last.path("tokens_seen").asLong());
     // The logged loss is the mean over ranks: the full batch's loss, to rounding.
     assertEquals(m1.get(m1.size() - 1).path("loss").asDouble(), last.path("loss").asDouble(), 1e-3);
-    assertTrue(hdfs.fs.exists(new org.apache.hadoop.fs.Path("/runs/two/DONE")));
+    assertTrue(hdfs.fs.exists(new Path("/runs/two/DONE")));
     // Two ranks spend time in the ring, one none; the model's FLOP rate follows tokens/s; a CPU
     // has no published peak, so no MFU.
     JsonNode alone = m1.get(m1.size() - 1);
@@ -191,8 +202,8 @@ class DistributedTrainIT {
         0,
         CrossoverCommand.execute(
             concat(with(train("steady", 2), "--total-tokens", "80Ki"), longer)));
-    java.util.concurrent.Future<Integer> run =
-        java.util.concurrent.Executors.newSingleThreadExecutor()
+    Future<Integer> run =
+        Executors.newSingleThreadExecutor()
             .submit(
                 () ->
                     CrossoverCommand.execute(
@@ -200,9 +211,8 @@ class DistributedTrainIT {
                             with(train("killed", 2), "--total-tokens", "80Ki"),
                             concat(longer, zero2))));
     // Wait until the run is past its first checkpoint, then kill one executor JVM.
-    org.apache.hadoop.fs.Path checkpoint =
-        new org.apache.hadoop.fs.Path("/runs/killed/checkpoints/step-20");
-    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(120);
+    Path checkpoint = new Path("/runs/killed/checkpoints/step-20");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
     while (!hdfs.fs.exists(checkpoint)) {
       assertTrue(System.nanoTime() < deadline, "the run never reached step 20");
       Thread.sleep(100);
@@ -214,8 +224,7 @@ class DistributedTrainIT {
             .findFirst()
             .orElseThrow();
     assertTrue(executor.destroyForcibly(), "kill executor " + executor.pid());
-    assertEquals(
-        0, run.get(300, java.util.concurrent.TimeUnit.SECONDS), "the run finished after a retry");
+    assertEquals(0, run.get(300, TimeUnit.SECONDS), "the run finished after a retry");
 
     JsonNode steady = metrics("steady").get(metrics("steady").size() - 1);
     List<JsonNode> killedLog = metrics("killed");
@@ -227,7 +236,7 @@ class DistributedTrainIT {
         "tokens seen = T: nothing skipped or repeated");
     assertEquals(80, killedLog.size(), "each step logged once");
     // The retry fenced out the first attempt, whose surviving task could otherwise still write.
-    try (var in = hdfs.fs.open(new org.apache.hadoop.fs.Path("/runs/killed/.fence"))) {
+    try (var in = hdfs.fs.open(new Path("/runs/killed/.fence"))) {
       assertTrue(Json.MAPPER.readTree(in).path("attempt").asInt() >= 1, "the retry's attempt");
     }
     // The retried stage resumes from a checkpoint onto the same deterministic trajectory, and the
@@ -238,22 +247,19 @@ class DistributedTrainIT {
         bytes("/runs/killed/checkpoints/step-80/model.safetensors"),
         "ZeRO-2 with a stage retry ends with the weights of the unsharded, uninterrupted run");
     assertTrue(
-        hdfs.fs.exists(
-            new org.apache.hadoop.fs.Path(
-                "/runs/killed/checkpoints/step-80/optimizer-1-of-2.safetensors")));
+        hdfs.fs.exists(new Path("/runs/killed/checkpoints/step-80/optimizer-1-of-2.safetensors")));
   }
 
-  private byte[] bytes(String path) throws java.io.IOException {
-    try (java.io.InputStream in = hdfs.fs.open(new org.apache.hadoop.fs.Path(path))) {
+  private byte[] bytes(String path) throws IOException {
+    try (InputStream in = hdfs.fs.open(new Path(path))) {
       return in.readAllBytes();
     }
   }
 
   static String commandLine(ProcessHandle p) {
     try {
-      return new String(
-          java.nio.file.Files.readAllBytes(java.nio.file.Path.of("/proc/" + p.pid() + "/cmdline")));
-    } catch (java.io.IOException e) {
+      return new String(Files.readAllBytes(java.nio.file.Path.of("/proc/" + p.pid() + "/cmdline")));
+    } catch (IOException e) {
       return "";
     }
   }
@@ -281,7 +287,7 @@ class DistributedTrainIT {
   }
 
   static String[] concat(String[] a, String[] b) {
-    String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    String[] out = Arrays.copyOf(a, a.length + b.length);
     System.arraycopy(b, 0, out, a.length, b.length);
     return out;
   }
@@ -293,23 +299,20 @@ class DistributedTrainIT {
             + "\"spark.metrics.conf.*.sink.prometheusServlet.class\"="
             + "\"org.apache.spark.metrics.sink.PrometheusServlet\","
             + "\"spark.metrics.conf.*.sink.prometheusServlet.path\"=\"/metrics/prometheus\"}";
-    java.util.concurrent.ExecutorService pool =
-        java.util.concurrent.Executors.newSingleThreadExecutor();
-    java.util.concurrent.Future<Integer> run =
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    Future<Integer> run =
         pool.submit(
             () ->
                 CrossoverCommand.execute(
                     concat(
                         with(train("scraped", 2), "--total-tokens", "64Ki"),
                         new String[] {"--set", sparkConf})));
-    java.util.regex.Pattern step =
-        java.util.regex.Pattern.compile("crossover_scraped_train_step_Value\\{[^}]*\\} (\\S+)");
-    java.util.TreeSet<Double> steps = new java.util.TreeSet<>();
+    Pattern step = Pattern.compile("crossover_scraped_train_step_Value\\{[^}]*\\} (\\S+)");
+    TreeSet<Double> steps = new TreeSet<>();
     String scraped = "";
     try {
       while (!run.isDone()) {
-        scala.Option<org.apache.spark.SparkContext> active =
-            org.apache.spark.SparkContext$.MODULE$.getActive();
+        Option<SparkContext> active = SparkContext$.MODULE$.getActive();
         if (active.isDefined() && active.get().uiWebUrl().isDefined()) {
           try (InputStream in =
               java.net
@@ -317,13 +320,13 @@ class DistributedTrainIT {
                   .create(active.get().uiWebUrl().get() + "/metrics/prometheus")
                   .toURL()
                   .openStream()) {
-            String body = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-            java.util.regex.Matcher m = step.matcher(body);
+            String body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            Matcher m = step.matcher(body);
             if (m.find() && !m.group(1).equals("NaN")) {
               steps.add(Double.parseDouble(m.group(1)));
               scraped = body;
             }
-          } catch (java.io.IOException e) {
+          } catch (IOException e) {
             // The UI is starting or stopping: scrape again.
           }
         }
@@ -344,17 +347,17 @@ class DistributedTrainIT {
   }
 
   @Test
-  void impossibleLaunchesAreRefusedWithTheSetting() throws java.io.IOException {
-    java.io.StringWriter err = new java.io.StringWriter();
-    var cli = io.crossover.driver.cli.CrossoverCommand.commandLine();
-    cli.setErr(new java.io.PrintWriter(err));
+  void impossibleLaunchesAreRefusedWithTheSetting() throws IOException {
+    StringWriter err = new StringWriter();
+    var cli = CrossoverCommand.commandLine();
+    cli.setErr(new PrintWriter(err));
     int code = cli.execute(inProcessSpark(train("refused", 2)));
     assertEquals(CrossoverCommand.EXIT_USAGE, code, err.toString());
     assertTrue(
         err.toString().contains("config key 'cluster.world-size': value 2 needs 2 executors"),
         err.toString());
     // A refused launch leaves no run directory behind.
-    assertTrue(!hdfs.fs.exists(new org.apache.hadoop.fs.Path("/runs/refused")), "no trace");
+    assertTrue(!hdfs.fs.exists(new Path("/runs/refused")), "no trace");
     err.getBuffer().setLength(0);
     code =
         cli.execute(
@@ -369,7 +372,6 @@ class DistributedTrainIT {
     // The fix the first refusal advised (lower cluster.world-size), with the same --run, trains.
     err.getBuffer().setLength(0);
     assertEquals(0, cli.execute(train("refused", 1)), err.toString());
-    assertTrue(
-        hdfs.fs.exists(new org.apache.hadoop.fs.Path("/runs/refused/DONE")), "trained after all");
+    assertTrue(hdfs.fs.exists(new Path("/runs/refused/DONE")), "trained after all");
   }
 }

@@ -1,7 +1,9 @@
 package io.crossover.it;
 
 import java.io.IOException;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.permission.FsPermission;
@@ -15,14 +17,14 @@ import org.apache.hadoop.util.Progressable;
  */
 public class FaultyDfs extends DistributedFileSystem {
   /** Runs before each file is created, with its path. */
-  static volatile java.util.function.Consumer<Path> beforeCreate = p -> {};
+  static volatile Consumer<Path> beforeCreate = p -> {};
 
   /** Renames whose source matches fail, as a NameNode refusing them would (false). */
   static volatile Predicate<Path> failRename = p -> false;
 
   /** Makes every hdfs:// filesystem opened from now on in this JVM a FaultyDfs. */
   static void install() {
-    org.apache.hadoop.conf.Configuration.addDefaultResource("faulty-hdfs.xml");
+    Configuration.addDefaultResource("faulty-hdfs.xml");
   }
 
   static void reset() {

@@ -8,7 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.crossover.driver.cli.CrossoverCommand;
 import io.crossover.driver.run.RunDir;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,8 +59,8 @@ class FilesystemFaultsIT {
   static FileSystem fs() {
     try {
       return hdfs.cluster.getFileSystem();
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 
@@ -106,7 +108,7 @@ class FilesystemFaultsIT {
     }
     try (var in = fs().open(file)) {
       return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().count();
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       return 0;
     }
   }

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.crossover.data.Failure;
+import io.crossover.data.Json;
 import io.crossover.data.config.ConfigLoader;
 import io.crossover.data.config.CrossoverConfig;
 import io.crossover.data.config.DataConfig;
@@ -17,12 +19,15 @@ import io.crossover.data.read.ArrowTokenReader;
 import io.crossover.data.shard.Dataset;
 import io.crossover.data.shard.Manifest;
 import io.crossover.driver.spark.SparkSessions;
+import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.zip.GZIPInputStream;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.hadoop.conf.Configuration;
@@ -135,7 +140,7 @@ class IngestIT {
     try {
       var e =
           assertThrows(
-              io.crossover.data.Failure.class,
+              Failure.class,
               () ->
                   IngestJob.run(
                       sc,
@@ -148,7 +153,7 @@ class IngestIT {
           e.getMessage());
       e =
           assertThrows(
-              io.crossover.data.Failure.class,
+              Failure.class,
               () ->
                   IngestJob.run(
                       sc, data(hdfs.uri("/renames"), hdfs.uri("/renamed/fresh")), false, s -> {}));
@@ -306,11 +311,11 @@ class IngestIT {
   void parquetInputGivesTheSameShardsAsTheSameDocumentsInJsonl() throws Exception {
     List<String> texts = new ArrayList<>();
     try (var lines =
-        new java.io.BufferedReader(
-            new java.io.InputStreamReader(
+        new BufferedReader(
+            new InputStreamReader(
                 new GZIPInputStream(Files.newInputStream(BROWN)), StandardCharsets.UTF_8))) {
       for (String line; (line = lines.readLine()) != null && texts.size() < 20; ) {
-        texts.add(io.crossover.data.Json.MAPPER.readTree(line).path("text").asText());
+        texts.add(Json.MAPPER.readTree(line).path("text").asText());
       }
     }
     List<Row> rows = texts.stream().map(t -> RowFactory.create("id", t)).toList();
@@ -320,7 +325,7 @@ class IngestIT {
     spark.createDataFrame(rows, schema).coalesce(1).write().parquet(parquet.toString());
     StringBuilder jsonl = new StringBuilder();
     for (String t : texts) {
-      jsonl.append(io.crossover.data.Json.line(java.util.Map.of("body", t))).append('\n');
+      jsonl.append(Json.line(Map.of("body", t))).append('\n');
     }
     Path json = Files.writeString(tmp.resolve("docs.jsonl"), jsonl);
 

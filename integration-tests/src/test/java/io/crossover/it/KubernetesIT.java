@@ -20,20 +20,31 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import java.io.File;
+import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.apache.spark.SparkContext;
+import org.apache.spark.SparkContext$;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import scala.Option;
 
 /**
  * Spark on Kubernetes against an API server: fabric8's mock server in CRUD mode on loopback, which
@@ -96,7 +107,7 @@ class KubernetesIT {
   }
 
   static CustomResourceDefinition crd(String kind) {
-    String plural = kind.toLowerCase(java.util.Locale.ROOT) + "s";
+    String plural = kind.toLowerCase(Locale.ROOT) + "s";
     return new CustomResourceDefinitionBuilder()
         .withNewMetadata()
         .withName(plural + "." + OPERATOR)
@@ -324,13 +335,12 @@ class KubernetesIT {
         DistributedTrainIT.concat(
             SparkSubmitIT.trainArgs(dataset, tmp.resolve("runs").toUri().toString(), "client"),
             new String[] {"--set", "cluster.master=" + master(), "--set", sparkConf.toString()});
-    java.util.concurrent.ExecutorService pool =
-        java.util.concurrent.Executors.newSingleThreadExecutor();
+    ExecutorService pool = Executors.newSingleThreadExecutor();
     try {
-      java.io.StringWriter err = new java.io.StringWriter();
+      StringWriter err = new StringWriter();
       var cli = CrossoverCommand.commandLine();
-      cli.setErr(new java.io.PrintWriter(err, true));
-      java.util.concurrent.Future<Integer> run = pool.submit(() -> cli.execute(train));
+      cli.setErr(new PrintWriter(err, true));
+      Future<Integer> run = pool.submit(() -> cli.execute(train));
       List<Pod> executors = List.of();
       Boolean dynamic = null;
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -338,8 +348,7 @@ class KubernetesIT {
         // The largest count seen: stopping the context deletes the pods.
         List<Pod> now = executorPods();
         executors = now.size() >= executors.size() ? now : executors;
-        scala.Option<org.apache.spark.SparkContext> active =
-            org.apache.spark.SparkContext$.MODULE$.getActive();
+        Option<SparkContext> active = SparkContext$.MODULE$.getActive();
         if (active.isDefined() && active.get().master().startsWith("k8s://")) {
           dynamic = active.get().executorAllocationManager().isDefined();
         }
@@ -380,8 +389,8 @@ class KubernetesIT {
   }
 
   /** The --conf settings of a rendered spark-submit.sh, pod template paths made absolute. */
-  static Map<String, String> submitConf(Path dir) throws java.io.IOException {
-    Map<String, String> conf = new java.util.LinkedHashMap<>();
+  static Map<String, String> submitConf(Path dir) throws IOException {
+    Map<String, String> conf = new LinkedHashMap<>();
     for (String line : Files.readAllLines(dir.resolve("spark-submit.sh"))) {
       String t = line.strip().replaceAll(" \\\\$", "").replace("'", "");
       if (t.startsWith("--conf ")) {
@@ -425,7 +434,7 @@ class KubernetesIT {
   static String read(Path file) {
     try {
       return Files.readString(file);
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       return "(no log: " + e + ")";
     }
   }

@@ -10,6 +10,7 @@ import io.crossover.data.config.CrossoverConfig;
 import io.crossover.driver.cli.CrossoverCommand;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,8 +58,7 @@ class QuickstartIT {
       CrossoverConfig saved = ConfigLoader.fromJson(Files.readString(dir.resolve("config.json")));
       assertEquals(run.startsWith("ar") ? "AR" : "MDM", saved.objective().type().name());
       assertEquals(2, saved.cluster().worldSize());
-      assertEquals(
-          tmp.resolve("dataset").toString(), java.net.URI.create(saved.data().dataset()).getPath());
+      assertEquals(tmp.resolve("dataset").toString(), URI.create(saved.data().dataset()).getPath());
       JsonNode plan = Json.MAPPER.readTree(dir.resolve("plan.json").toFile());
       assertEquals(256, plan.path("steps").asLong());
       assertEquals(run.endsWith("16Ki") ? 16384 : 1 << 20, plan.path("unique-tokens").asLong());

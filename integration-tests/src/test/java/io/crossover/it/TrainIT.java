@@ -6,10 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.crossover.data.Json;
 import io.crossover.driver.cli.CrossoverCommand;
+import io.crossover.executor.checkpoint.SafeTensors;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -124,15 +130,14 @@ class TrainIT {
     assertEquals("qwen3", hf.path("model_type").asText());
     assertEquals(objective, hf.path("crossover_objective").asText());
     assertEquals(64, hf.path("hidden_size").asInt());
-    java.util.Map<String, io.crossover.executor.checkpoint.SafeTensors.Tensor> tensors;
+    Map<String, SafeTensors.Tensor> tensors;
     try (var in = Files.newInputStream(exported.resolve("model.safetensors"))) {
-      tensors = io.crossover.executor.checkpoint.SafeTensors.read(in, new java.util.HashMap<>());
+      tensors = SafeTensors.read(in, new HashMap<>());
     }
     // torch Linear layout (out, in): gate_proj maps 64 -> 176.
-    org.junit.jupiter.api.Assertions.assertArrayEquals(
+    Assertions.assertArrayEquals(
         new long[] {176, 64}, tensors.get("model.layers.0.mlp.gate_proj.weight").shape());
-    org.junit.jupiter.api.Assertions.assertArrayEquals(
-        new long[] {259, 64}, tensors.get("lm_head.weight").shape());
+    Assertions.assertArrayEquals(new long[] {259, 64}, tensors.get("lm_head.weight").shape());
 
     int again =
         CrossoverCommand.execute(
@@ -153,8 +158,8 @@ class TrainIT {
   static long step(String jsonLine) {
     try {
       return Json.MAPPER.readTree(jsonLine).path("step").asLong();
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 

@@ -1,5 +1,6 @@
 package io.crossover.k8s;
 
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.regex.Pattern;
 
@@ -136,10 +137,10 @@ public final class KubeSyntax {
     if (t.matches("[0-9]+")) {
       n = t.length() > 9 ? Integer.MAX_VALUE : Integer.parseInt(t);
     } else if (f == 3) {
-      n = java.util.Arrays.asList(MONTHS).indexOf(t) + 1;
+      n = Arrays.asList(MONTHS).indexOf(t) + 1;
       n = n == 0 ? -1 : n;
     } else if (f == 4) {
-      n = java.util.Arrays.asList(DAYS).indexOf(t);
+      n = Arrays.asList(DAYS).indexOf(t);
     }
     if (n < 0 && !t.matches("[0-9]+")) {
       throw bad(option, value, FIELD[f] + " \"" + part + "\" is not a number, a range a-b or *");

@@ -1,5 +1,7 @@
 package io.crossover.data.cloze;
 
+import java.util.regex.Pattern;
+
 /**
  * What a text shows on its surface at its edges: whether a word ends a sentence, the case of a
  * text's first letter, and the class of the punctuation it ends with. The cloze builder matches
@@ -9,8 +11,7 @@ public final class Surface {
   private Surface() {}
 
   /** Sentence-final punctuation, then any closing quotes or brackets. */
-  private static final java.util.regex.Pattern SENTENCE_END =
-      java.util.regex.Pattern.compile(".*[.!?][\"')\\]]*$");
+  private static final Pattern SENTENCE_END = Pattern.compile(".*[.!?][\"')\\]]*$");
 
   /** The word (or text) ends a sentence. */
   public static boolean endsSentence(String text) {

@@ -1,5 +1,7 @@
 package io.crossover.data.config;
 
+import java.io.Serializable;
+
 /**
  * The fixed token budget that the experiment varies: how many tokens are unique and how many are
  * seen in total (the rest is repetition).
@@ -10,7 +12,7 @@ package io.crossover.data.config;
  * @param globalBatch B, sequences per optimiser step over all ranks
  */
 public record BudgetConfig(long uniqueTokens, long totalTokens, int seqLen, int globalBatch)
-    implements java.io.Serializable {
+    implements Serializable {
 
   static BudgetConfig from(Keys k) {
     return new BudgetConfig(

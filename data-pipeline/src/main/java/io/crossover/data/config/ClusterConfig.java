@@ -1,6 +1,8 @@
 package io.crossover.data.config;
 
+import java.io.Serializable;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * Where Spark runs.
@@ -29,7 +31,7 @@ public record ClusterConfig(
     int barrierTimeoutSeconds,
     Collective collective,
     long bucketBytes)
-    implements java.io.Serializable {
+    implements Serializable {
 
   /** The collective backends. */
   public enum Collective {
@@ -66,8 +68,8 @@ public record ClusterConfig(
   }
 
   /** The master URL forms Spark 4 accepts; anything else fails before a session starts. */
-  private static final java.util.regex.Pattern MASTER =
-      java.util.regex.Pattern.compile(
+  private static final Pattern MASTER =
+      Pattern.compile(
           "local(\\[(\\*|[1-9][0-9]*)(,[1-9][0-9]*)?])?"
               + "|local-cluster\\[ *[1-9][0-9]* *, *[1-9][0-9]* *, *[1-9][0-9]* *]"
               + "|spark://[^/\\s:,]+:[0-9]+(,[^/\\s:,]+:[0-9]+)*"

@@ -1,10 +1,12 @@
 package io.crossover.data.config;
 
+import io.crossover.data.UserException;
+
 /**
  * A configuration that cannot be used. The message always names the key, the value found and what
  * is allowed, so that a user can fix it without reading code.
  */
-public final class ConfigException extends io.crossover.data.UserException {
+public final class ConfigException extends UserException {
   private static final long serialVersionUID = 1L;
   private final String key;
 

@@ -9,7 +9,9 @@ import com.typesafe.config.ConfigValueFactory;
 import io.crossover.data.Json;
 import java.io.File;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Builds the one {@link CrossoverConfig} of a job from three layers, later ones winning: the
@@ -62,6 +64,7 @@ public final class ConfigLoader {
     }
     try {
       return merged.withFallback(defaults()).resolve();
+      // Typesafe's ConfigException, qualified: ours (io.crossover.data.config) has its name.
     } catch (com.typesafe.config.ConfigException.UnresolvedSubstitution e) {
       throw new ConfigException(
           null,
@@ -85,9 +88,7 @@ public final class ConfigLoader {
     // Runs saved before the rename wrote "exact" for what is now called left-to-right.
     if (saved.hasPath(LEGACY_SCORING)
         && saved.getString(LEGACY_SCORING).equalsIgnoreCase("exact")) {
-      saved =
-          saved.withValue(
-              LEGACY_SCORING, com.typesafe.config.ConfigValueFactory.fromAnyRef("left-to-right"));
+      saved = saved.withValue(LEGACY_SCORING, ConfigValueFactory.fromAnyRef("left-to-right"));
     }
     return bind(saved.withFallback(defaults()));
   }
@@ -141,7 +142,7 @@ public final class ConfigLoader {
   /** Parses overrides. Values are HOCON where they parse, plain strings otherwise. */
   static Config parseOverrides(List<Setting> overrides) {
     Config out = ConfigFactory.empty();
-    java.util.Map<String, String> seen = new java.util.HashMap<>();
+    Map<String, String> seen = new HashMap<>();
     for (Setting override : overrides) {
       String key = override.key();
       String value = override.value();

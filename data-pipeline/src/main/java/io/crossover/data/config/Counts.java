@@ -39,9 +39,9 @@ public final class Counts {
         break;
       }
     }
-    java.math.BigDecimal value;
+    BigDecimal value;
     try {
-      value = new java.math.BigDecimal(digits).multiply(java.math.BigDecimal.valueOf(multiplier));
+      value = new BigDecimal(digits).multiply(BigDecimal.valueOf(multiplier));
     } catch (NumberFormatException e) {
       throw new NumberFormatException("not a number");
     }

@@ -1,5 +1,7 @@
 package io.crossover.data.config;
 
+import java.io.Serializable;
+
 /**
  * The whole configuration of a Crossover job: one immutable tree, parsed and validated once on the
  * driver ({@link ConfigLoader}), saved as JSON with every run and shipped to executors as is.
@@ -26,7 +28,7 @@ public record CrossoverConfig(
     OptimConfig optim,
     TrainConfig train,
     EvalConfig eval)
-    implements java.io.Serializable {
+    implements Serializable {
 
   static CrossoverConfig from(Keys k) {
     CrossoverConfig c =

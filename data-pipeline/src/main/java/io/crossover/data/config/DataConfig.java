@@ -1,5 +1,7 @@
 package io.crossover.data.config;
 
+import java.io.Serializable;
+
 /**
  * The corpus and its tokenised form.
  *
@@ -26,7 +28,7 @@ public record DataConfig(
     int ingestPartitions,
     int clozeItems,
     long clozeSeed)
-    implements java.io.Serializable {
+    implements Serializable {
 
   /** Where ingest writes the cloze task built from the validation split. */
   public static final String CLOZE_FILE = "cloze.jsonl";
@@ -83,7 +85,7 @@ public record DataConfig(
    * @param textUnit for text input: one document per file or per line
    */
   public record InputConfig(String path, InputFormat format, String textField, TextUnit textUnit)
-      implements java.io.Serializable {
+      implements Serializable {
     static InputConfig from(Keys k) {
       return new InputConfig(
           k.string("data.input.path").trim(),
@@ -99,7 +101,7 @@ public record DataConfig(
    * @param fraction share of the corpus's tokens to hold out
    * @param tokens number of tokens to hold out (at least; whole documents are moved)
    */
-  public record ValidationConfig(double fraction, long tokens) implements java.io.Serializable {
+  public record ValidationConfig(double fraction, long tokens) implements Serializable {
     static ValidationConfig from(Keys k) {
       double fraction = k.fraction("data.validation.fraction", 0.0, 0.5);
       long tokens = k.count("data.validation.tokens", 0, Long.MAX_VALUE / 4);

@@ -1,6 +1,12 @@
 package io.crossover.data.config;
 
+import com.fasterxml.jackson.annotation.JsonValue;
+import io.crossover.data.UserException;
+import java.io.Serializable;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 
 /**
  * When and what to evaluate during training.
@@ -49,7 +55,7 @@ public record EvalConfig(
     MdmScoring mdmScoring,
     TrainConfig.PrecisionSetting precision,
     long validationSeed)
-    implements java.io.Serializable {
+    implements Serializable {
 
   /** How an MDM scores a choice. */
   public enum MdmScoring {
@@ -59,9 +65,9 @@ public record EvalConfig(
     LEFT_TO_RIGHT;
 
     /** As the config writes it: {@code sampled}, {@code left-to-right}. */
-    @com.fasterxml.jackson.annotation.JsonValue
+    @JsonValue
     public String label() {
-      return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+      return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
   }
 
@@ -123,7 +129,7 @@ public record EvalConfig(
    * two files. {@code where} names the key or option in the message.
    */
   public static void checkNames(List<String> specs, String where) {
-    java.util.Map<String, String> seen = new java.util.HashMap<>();
+    Map<String, String> seen = new HashMap<>();
     for (String spec : specs) {
       String name = taskName(spec);
       String before = seen.putIfAbsent(name, spec);
@@ -139,7 +145,7 @@ public record EvalConfig(
                     + spec
                     + "\"); results are labelled by name, so give each its own";
         throw where.startsWith("--")
-            ? new io.crossover.data.UserException(where + " " + message)
+            ? new UserException(where + " " + message)
             : new ConfigException(where, message);
       }
     }

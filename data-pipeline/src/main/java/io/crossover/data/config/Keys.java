@@ -2,6 +2,7 @@ package io.crossover.data.config;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueFactory;
 import com.typesafe.config.ConfigValueType;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -145,17 +146,17 @@ final class Keys {
   }
 
   /** A list of strings (a HOCON list, or one string). */
-  java.util.List<String> strings(String key) {
+  List<String> strings(String key) {
     ConfigValue v = value(key);
     if (v.valueType() == ConfigValueType.LIST) {
-      java.util.List<String> out = new ArrayList<>();
-      for (Object o : (java.util.List<?>) v.unwrapped()) {
+      List<String> out = new ArrayList<>();
+      for (Object o : (List<?>) v.unwrapped()) {
         out.add(String.valueOf(o));
       }
       return out;
     }
     String s = String.valueOf(v.unwrapped()).trim();
-    return s.isEmpty() ? java.util.List.of() : java.util.List.of(s.split(","));
+    return s.isEmpty() ? List.of() : List.of(s.split(","));
   }
 
   /** A free-form map of strings: every key below {@code key} is accepted as is. */
@@ -211,7 +212,7 @@ final class Keys {
           key, "is missing; set it in your config file or with --set " + key + "=...");
     }
     if (config.getIsNull(key)) {
-      return com.typesafe.config.ConfigValueFactory.fromAnyRef("", "null");
+      return ConfigValueFactory.fromAnyRef("", "null");
     }
     return config.getValue(key);
   }

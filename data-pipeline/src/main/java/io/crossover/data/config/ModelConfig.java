@@ -3,6 +3,7 @@ package io.crossover.data.config;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
+import java.io.Serializable;
 import java.util.List;
 
 /**
@@ -32,7 +33,7 @@ public record ModelConfig(
     boolean tieEmbeddings,
     double initStd,
     double normEps)
-    implements java.io.Serializable {
+    implements Serializable {
 
   /** Classpath resource holding the named shapes. */
   public static final String PRESETS = ConfigLoader.CONF_RESOURCE_DIR + "models.conf";

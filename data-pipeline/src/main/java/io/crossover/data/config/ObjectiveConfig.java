@@ -1,5 +1,6 @@
 package io.crossover.data.config;
 
+import java.io.Serializable;
 import java.util.Locale;
 
 /**
@@ -19,7 +20,7 @@ import java.util.Locale;
  */
 public record ObjectiveConfig(
     Type type, double randomLengthProbability, double arInputMask, double arDropout)
-    implements java.io.Serializable {
+    implements Serializable {
 
   /** The two objectives. */
   public enum Type {

@@ -1,5 +1,7 @@
 package io.crossover.data.config;
 
+import java.io.Serializable;
+
 /**
  * AdamW, gradient clipping and the learning-rate schedule.
  *
@@ -32,7 +34,7 @@ public record OptimConfig(
     boolean decayEmbeddings,
     double gradClip,
     Shard shard)
-    implements java.io.Serializable {
+    implements Serializable {
 
   /** Learning-rate schedules. */
   public enum Schedule {

@@ -1,5 +1,7 @@
 package io.crossover.data.config;
 
+import java.io.Serializable;
+
 /**
  * How a rank reads its batches.
  *
@@ -8,7 +10,7 @@ package io.crossover.data.config;
  * @param verifyChecksums check each shard's SHA-256 against the manifest on first open
  */
 public record ReaderConfig(int readAhead, long cacheTokens, boolean verifyChecksums)
-    implements java.io.Serializable {
+    implements Serializable {
 
   static ReaderConfig from(Keys k) {
     return new ReaderConfig(

@@ -1,5 +1,7 @@
 package io.crossover.data.config;
 
+import java.io.Serializable;
+
 /**
  * Identity of a run.
  *
@@ -7,7 +9,7 @@ package io.crossover.data.config;
  * @param root directory under which run directories are created
  * @param name the run directory's name under {@code root}
  */
-public record RunConfig(long seed, String root, String name) implements java.io.Serializable {
+public record RunConfig(long seed, String root, String name) implements Serializable {
 
   static RunConfig from(Keys k) {
     String name = k.nonEmpty("run.name", "give the run a name, e.g. ar-u256k");

@@ -1,5 +1,8 @@
 package io.crossover.data.config;
 
+import java.io.Serializable;
+import java.util.Locale;
+
 /**
  * How the training loop runs and reports.
  *
@@ -36,7 +39,7 @@ public record TrainConfig(
     int microBatch,
     boolean tf32,
     Recompute recompute)
-    implements java.io.Serializable {
+    implements Serializable {
 
   /** What a training forward pass keeps for backward. */
   public enum Recompute {
@@ -99,7 +102,7 @@ public record TrainConfig(
   }
 
   private static String device(String value) {
-    String v = value.trim().toLowerCase(java.util.Locale.ROOT);
+    String v = value.trim().toLowerCase(Locale.ROOT);
     if (!v.matches("auto|cpu|gpu|gpu:\\d+")) {
       throw new ConfigException(
           "train.device", "\"" + value + "\" is not allowed; use auto, cpu, gpu or gpu:N");

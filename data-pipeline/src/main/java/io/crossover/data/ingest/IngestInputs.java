@@ -1,5 +1,6 @@
 package io.crossover.data.ingest;
 
+import io.crossover.data.UserException;
 import io.crossover.data.config.DataConfig;
 import io.crossover.data.shard.Filesystems;
 import io.crossover.data.tokenize.TokenizerSpec;
@@ -32,11 +33,11 @@ public record IngestInputs(Path output, Path input, List<String> files, Tokenize
     try {
       Path output = qualify(new Path(data.dataset()), conf);
       if (Filesystems.of(output, conf).exists(output) && !overwrite) {
-        throw new io.crossover.data.UserException(
+        throw new UserException(
             "data.dataset: " + output + " already exists; pass --overwrite to replace it");
       }
       if (data.input().path().isEmpty()) {
-        throw new io.crossover.data.UserException(
+        throw new UserException(
             "data.input.path: no input given; pass --input or --set data.input.path=<dir or file>");
       }
       Path input = qualify(new Path(data.input().path()), conf);
@@ -59,7 +60,7 @@ public record IngestInputs(Path output, Path input, List<String> files, Tokenize
     try {
       status = fs.getFileStatus(input);
     } catch (FileNotFoundException e) {
-      throw new io.crossover.data.UserException("data.input.path: " + input + " does not exist", e);
+      throw new UserException("data.input.path: " + input + " does not exist", e);
     }
     List<String> files = new ArrayList<>();
     if (status.isFile()) {
@@ -76,7 +77,7 @@ public record IngestInputs(Path output, Path input, List<String> files, Tokenize
     }
     files.sort(Comparator.naturalOrder());
     if (files.isEmpty()) {
-      throw new io.crossover.data.UserException(
+      throw new UserException(
           "data.input.path: "
               + input
               + " contains no input files (names starting with _ or . are skipped)");

@@ -1,5 +1,8 @@
 package io.crossover.data.ingest;
 
+import io.crossover.data.Failure;
+import io.crossover.data.UserException;
+import io.crossover.data.cloze.ClozeBuilder;
 import io.crossover.data.config.DataConfig;
 import io.crossover.data.shard.Dataset;
 import io.crossover.data.shard.DatasetWriter;
@@ -14,11 +17,13 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.UUID;
 import java.util.function.Consumer;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
@@ -80,7 +85,7 @@ public final class IngestJob {
     try {
       return new IngestJob(sc, data, inputs, log).run(overwrite);
     } catch (IOException e) {
-      throw new io.crossover.data.Failure("ingest failed: " + e.getMessage(), e);
+      throw new Failure("ingest failed: " + e.getMessage(), e);
     } catch (Exception e) {
       // Spark throws its checked SparkException undeclared. A task's InputException names the
       // file and line: surface it rather than Spark's wrapper.
@@ -92,7 +97,7 @@ public final class IngestJob {
       if (e instanceof RuntimeException r) {
         throw r;
       }
-      throw new io.crossover.data.Failure("ingest failed: " + e.getMessage(), e);
+      throw new Failure("ingest failed: " + e.getMessage(), e);
     }
   }
 
@@ -189,7 +194,7 @@ public final class IngestJob {
             "ingest: %,d documents read, %,d kept (%,d tokens), %,d empty, %,d not valid UTF-8",
             stats.read, stats.kept, stats.keptTokens, stats.empty, stats.invalidUtf8));
     if (stats.kept == 0) {
-      throw new io.crossover.data.UserException(
+      throw new UserException(
           String.format(
               "data.input.path: %s has no document with text (%d read, %d empty, %d not valid"
                   + " UTF-8)",
@@ -232,7 +237,7 @@ public final class IngestJob {
       }
     }
     String key = validation.tokens() > 0 ? "data.validation.tokens" : "data.validation.fraction";
-    throw new io.crossover.data.UserException(
+    throw new UserException(
         String.format(
             "%s: holding out %d tokens leaves no training document (the corpus has %d tokens in %d"
                 + " documents); lower it",
@@ -323,29 +328,28 @@ public final class IngestJob {
    * that fails its blind audit is refused, and so is the ingest (nothing is published).
    */
   private void cloze(Path tmp) throws IOException {
-    io.crossover.data.shard.Dataset dataset =
-        io.crossover.data.shard.Dataset.open(tmp.toString(), conf.get());
+    Dataset dataset = Dataset.open(tmp.toString(), conf.get());
     try (Tokenizer tokenizer = inputs.tokenizer().open()) {
-      io.crossover.data.cloze.ClozeBuilder.Audited task =
-          io.crossover.data.cloze.ClozeBuilder.buildAndAudit(
+      ClozeBuilder.Audited task =
+          ClozeBuilder.buildAndAudit(
               dataset,
               tokenizer,
-              io.crossover.data.cloze.ClozeBuilder.defaults(data.clozeItems(), data.clozeSeed()),
+              ClozeBuilder.defaults(data.clozeItems(), data.clozeSeed()),
               DataConfig.CLOZE_FILE);
       if (!task.audit().passed()) {
-        throw io.crossover.data.cloze.ClozeBuilder.refusal(
+        throw ClozeBuilder.refusal(
             task.audit(),
             "set another data.cloze-seed (now "
                 + data.clozeSeed()
                 + "), or data.cloze-items = 0 and build it with `crossover cloze --seed N`");
       }
-      io.crossover.data.cloze.ClozeBuilder.write(
+      ClozeBuilder.write(
           Filesystems.of(tmp, conf.get()),
           new Path(tmp, DataConfig.CLOZE_FILE),
           task.built().items());
       log.accept(
           String.format(
-              java.util.Locale.ROOT,
+              Locale.ROOT,
               "ingest: %d cloze items from %d validation documents -> %s; blind audit passed (best"
                   + " of %d rules %.3f, chance %.3f)",
               task.built().items().size(),
@@ -363,7 +367,7 @@ public final class IngestJob {
     Path old = null;
     if (fs.exists(output)) {
       if (!overwrite) {
-        throw new io.crossover.data.UserException(
+        throw new UserException(
             "data.dataset: "
                 + output
                 + " appeared while ingesting; pass --overwrite to replace it");
@@ -406,7 +410,7 @@ public final class IngestJob {
       }
       String prefix = "." + output.getName() + ".";
       List<Path> old = new ArrayList<>();
-      for (org.apache.hadoop.fs.FileStatus s : fs.listStatus(parent)) {
+      for (FileStatus s : fs.listStatus(parent)) {
         String name = s.getPath().getName();
         if (name.startsWith(prefix + "tmp-")) {
           fs.delete(s.getPath(), true);
@@ -429,7 +433,7 @@ public final class IngestJob {
         }
       }
     } catch (IOException e) {
-      throw new io.crossover.data.Failure(
+      throw new Failure(
           "cannot clean up after an earlier ingest of " + output + ": " + e.getMessage(), e);
     }
   }

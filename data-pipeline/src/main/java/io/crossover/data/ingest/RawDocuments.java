@@ -2,6 +2,7 @@ package io.crossover.data.ingest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.crossover.data.Json;
+import io.crossover.data.config.DataConfig;
 import io.crossover.data.config.DataConfig.InputConfig;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
@@ -9,6 +10,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
 import org.apache.hadoop.conf.Configuration;
@@ -19,6 +21,9 @@ import org.apache.hadoop.io.compress.CompressionCodecFactory;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.hadoop.ParquetReader;
 import org.apache.parquet.hadoop.example.GroupReadSupport;
+import org.apache.parquet.schema.GroupType;
+import org.apache.parquet.schema.PrimitiveType;
+import org.apache.parquet.schema.Type;
 
 /**
  * The documents of one input file, as raw UTF-8 bytes (not yet checked), in file order. Malformed
@@ -35,7 +40,7 @@ final class RawDocuments {
     switch (input.format()) {
       case TEXT -> {
         try (InputStream in = open(file, conf)) {
-          if (input.textUnit() == io.crossover.data.config.DataConfig.TextUnit.FILE) {
+          if (input.textUnit() == DataConfig.TextUnit.FILE) {
             sink.accept(in.readAllBytes());
           } else {
             lines(in, line -> sink.accept(line));
@@ -89,7 +94,7 @@ final class RawDocuments {
 
   private static byte[] stripCr(byte[] line) {
     return line.length > 0 && line[line.length - 1] == '\r'
-        ? java.util.Arrays.copyOf(line, line.length - 1)
+        ? Arrays.copyOf(line, line.length - 1)
         : line;
   }
 
@@ -156,10 +161,10 @@ final class RawDocuments {
                   + "); set data.input.text-field");
         }
         int idx = row.getType().getFieldIndex(column);
-        org.apache.parquet.schema.Type type = row.getType().getType(idx);
+        Type type = row.getType().getType(idx);
         if (!type.isPrimitive()
             || type.asPrimitiveType().getPrimitiveTypeName()
-                != org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName.BINARY) {
+                != PrimitiveType.PrimitiveTypeName.BINARY) {
           throw new InputException(
               display
                   + ": column '"
@@ -175,22 +180,21 @@ final class RawDocuments {
     }
   }
 
-  private static String describe(org.apache.parquet.schema.Type type) {
+  private static String describe(Type type) {
     if (!type.isPrimitive()) {
       return "a group (" + type.asGroupType().getFieldCount() + " fields)";
     }
-    org.apache.parquet.schema.PrimitiveType p = type.asPrimitiveType();
+    PrimitiveType p = type.asPrimitiveType();
     return p.getLogicalTypeAnnotation() == null
         ? p.getPrimitiveTypeName().name()
         : p.getPrimitiveTypeName() + " (" + p.getLogicalTypeAnnotation() + ")";
   }
 
-  private static String stringColumns(org.apache.parquet.schema.GroupType schema) {
+  private static String stringColumns(GroupType schema) {
     List<String> names = new ArrayList<>();
-    for (org.apache.parquet.schema.Type f : schema.getFields()) {
+    for (Type f : schema.getFields()) {
       if (f.isPrimitive()
-          && f.asPrimitiveType().getPrimitiveTypeName()
-              == org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName.BINARY) {
+          && f.asPrimitiveType().getPrimitiveTypeName() == PrimitiveType.PrimitiveTypeName.BINARY) {
         names.add(f.getName());
       }
     }

@@ -1,5 +1,6 @@
 package io.crossover.data.ingest;
 
+import java.util.Objects;
 import org.apache.spark.Partitioner;
 
 /**
@@ -52,6 +53,6 @@ final class SplitPartitioner extends Partitioner {
 
   @Override
   public int hashCode() {
-    return java.util.Objects.hash(trainPartitions, validationPartitions, validationMaxBucket);
+    return Objects.hash(trainPartitions, validationPartitions, validationMaxBucket);
   }
 }

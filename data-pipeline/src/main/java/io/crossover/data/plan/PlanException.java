@@ -1,7 +1,9 @@
 package io.crossover.data.plan;
 
+import io.crossover.data.UserException;
+
 /** A budget that cannot be planned. Names the key and the nearest valid values. */
-public final class PlanException extends io.crossover.data.UserException {
+public final class PlanException extends UserException {
   private static final long serialVersionUID = 1L;
 
   public PlanException(String key, String message) {

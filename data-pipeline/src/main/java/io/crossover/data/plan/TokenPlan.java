@@ -275,24 +275,32 @@ public final class TokenPlan {
   }
 
   /**
-   * The pieces of the training split's token stream that make up unique sequence {@code seq}: each
-   * pair is (offset in the train split, length); lengths add up to L.
+   * A run of consecutive tokens of the training split's stream.
+   *
+   * @param offset its first token's offset in the train split
+   * @param length its tokens
    */
-  public long[][] pieces(int seq) {
+  public record Piece(long offset, int length) {}
+
+  /**
+   * The pieces of the training split's token stream that make up unique sequence {@code seq}, in
+   * order; their lengths add up to L.
+   */
+  public List<Piece> pieces(int seq) {
     long from = (long) seq * spec.seqLen();
     long to = from + spec.seqLen();
     int j = Arrays.binarySearch(streamStart, from);
     if (j < 0) {
       j = -j - 2;
     }
-    List<long[]> out = new ArrayList<>(2);
+    List<Piece> out = new ArrayList<>(2);
     for (long at = from; at < to; j++) {
       long inDoc = at - streamStart[j];
-      long len = Math.min(to - at, uniqueDocLength[j] - inDoc);
-      out.add(new long[] {trainOffset[j] + inDoc, len});
+      int len = (int) Math.min(to - at, uniqueDocLength[j] - inDoc);
+      out.add(new Piece(trainOffset[j] + inDoc, len));
       at += len;
     }
-    return out.toArray(new long[0][]);
+    return out;
   }
 
   /** What plan.json holds. */

@@ -1,5 +1,7 @@
 package io.crossover.data.read;
 
+import io.crossover.data.Failure;
+import io.crossover.data.UserException;
 import io.crossover.data.config.ReaderConfig;
 import io.crossover.data.plan.TokenPlan;
 import io.crossover.data.shard.Dataset;
@@ -73,9 +75,9 @@ public final class ArrowTokenReader implements Iterator<StepBatch>, AutoCloseabl
         int[][] tokens = new int[sequences.length][seqLen];
         for (int i = 0; i < sequences.length; i++) {
           int at = 0;
-          for (long[] piece : plan.pieces(sequences[i])) {
-            cache.copy(piece[0], (int) piece[1], tokens[i], at);
-            at += (int) piece[1];
+          for (TokenPlan.Piece piece : plan.pieces(sequences[i])) {
+            cache.copy(piece.offset(), piece.length(), tokens[i], at);
+            at += piece.length();
           }
         }
         put(new StepBatch(step, tokens));
@@ -112,10 +114,10 @@ public final class ArrowTokenReader implements Iterator<StepBatch>, AutoCloseabl
     if (item instanceof ReadError f) {
       head = f;
       String where = "rank " + rank + " cannot read step " + f.step + ": ";
-      if (f.cause instanceof io.crossover.data.UserException) {
-        throw new io.crossover.data.UserException(where + f.cause.getMessage(), f.cause);
+      if (f.cause instanceof UserException) {
+        throw new UserException(where + f.cause.getMessage(), f.cause);
       }
-      throw new io.crossover.data.Failure(where + f.cause.getMessage(), f.cause);
+      throw new Failure(where + f.cause.getMessage(), f.cause);
     }
     nextStep++;
     return (StepBatch) item;

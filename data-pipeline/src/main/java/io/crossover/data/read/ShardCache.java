@@ -1,5 +1,6 @@
 package io.crossover.data.read;
 
+import io.crossover.data.shard.CorruptShardException;
 import io.crossover.data.shard.Dataset;
 import io.crossover.data.shard.IntColumnFile;
 import io.crossover.data.shard.Manifest;
@@ -116,7 +117,7 @@ final class ShardCache implements AutoCloseable {
     for (int i = 0; i < values.length; i++) {
       if (values[i] < 0 || values[i] >= vocab) {
         // Damaged data, not a setting to fix: a failure (exit 1) naming the shard.
-        throw new io.crossover.data.shard.CorruptShardException(
+        throw new CorruptShardException(
             Dataset.displayName(split, split.shards().get(shard).file()),
             "holds token id "
                 + values[i]

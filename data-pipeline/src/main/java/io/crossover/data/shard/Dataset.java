@@ -3,6 +3,8 @@ package io.crossover.data.shard;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.crossover.data.Json;
+import io.crossover.data.Sha256;
+import io.crossover.data.UserException;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -64,7 +66,7 @@ public final class Dataset {
               .treeToValue(tree, Manifest.class);
       return new Dataset(fs, fs.makeQualified(root), manifest, Sha256.hex(bytes));
     } catch (FileNotFoundException e) {
-      throw new io.crossover.data.UserException(
+      throw new UserException(
           "data.dataset: no " + Manifest.FILE + " in " + dir + "; run `crossover ingest` first", e);
     } catch (CorruptShardException e) {
       throw e;

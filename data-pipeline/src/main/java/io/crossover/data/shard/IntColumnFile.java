@@ -2,6 +2,7 @@ package io.crossover.data.shard;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteOrder;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -192,11 +193,7 @@ public final class IntColumnFile implements AutoCloseable {
       }
       int[] out = new int[n];
       // One bulk copy from the data buffer; the column is non-null by schema.
-      v.getDataBuffer()
-          .nioBuffer(0, n * 4)
-          .order(java.nio.ByteOrder.LITTLE_ENDIAN)
-          .asIntBuffer()
-          .get(out);
+      v.getDataBuffer().nioBuffer(0, n * 4).order(ByteOrder.LITTLE_ENDIAN).asIntBuffer().get(out);
       return out;
     } catch (CorruptShardException e) {
       throw e;

@@ -2,6 +2,7 @@ package io.crossover.data.shard;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.hadoop.fs.FileSystem;
@@ -104,13 +105,13 @@ public final class ShardWriter implements AutoCloseable {
 
     void add(int v) {
       if (size == values.length) {
-        values = java.util.Arrays.copyOf(values, size * 2);
+        values = Arrays.copyOf(values, size * 2);
       }
       values[size++] = v;
     }
 
     int[] toArray() {
-      return java.util.Arrays.copyOf(values, size);
+      return Arrays.copyOf(values, size);
     }
 
     void clear() {

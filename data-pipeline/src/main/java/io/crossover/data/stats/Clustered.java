@@ -296,12 +296,18 @@ public final class Clustered {
     return (double) g / (g - 1) * s / (n * n);
   }
 
-  static double mean(double[] x) {
+  /** The plain mean (NaN for no values). */
+  public static double mean(double[] x) {
     double s = 0;
     for (double v : x) {
       s += v;
     }
     return x.length == 0 ? Double.NaN : s / x.length;
+  }
+
+  /** Sample standard deviation (NaN for fewer than two values). */
+  public static double sd(double[] x) {
+    return x.length < 2 ? Double.NaN : Math.sqrt(variance(x));
   }
 
   /** Sample variance (n - 1). */

@@ -3,6 +3,7 @@ package io.crossover.data.tokenize;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.crossover.data.Json;
+import io.crossover.data.UserException;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -34,7 +35,7 @@ public final class HfTokenizer implements Tokenizer {
     try {
       root = Json.MAPPER.readTree(json);
     } catch (IOException e) {
-      throw new io.crossover.data.UserException(
+      throw new UserException(
           "data.tokenizer: "
               + name
               + " is not a tokenizer.json: not valid JSON ("
@@ -43,7 +44,7 @@ public final class HfTokenizer implements Tokenizer {
           e);
     }
     if (root == null || !root.has("model")) {
-      throw new io.crossover.data.UserException(
+      throw new UserException(
           "data.tokenizer: "
               + name
               + " is JSON but not a HuggingFace tokenizer.json (it has no \"model\"); give the"
@@ -86,7 +87,7 @@ public final class HfTokenizer implements Tokenizer {
     try {
       this.tokenizer = HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(json), options);
     } catch (IOException | RuntimeException e) {
-      throw new io.crossover.data.UserException(
+      throw new UserException(
           "data.tokenizer: the HuggingFace tokenizers library cannot load "
               + name
               + ": "

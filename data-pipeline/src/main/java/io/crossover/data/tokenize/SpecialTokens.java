@@ -1,6 +1,7 @@
 package io.crossover.data.tokenize;
 
 import java.io.Serializable;
+import java.util.List;
 
 /**
  * The special ids every tokenizer provides.
@@ -11,10 +12,10 @@ import java.io.Serializable;
  * @param addedByCrossover names of the specials that were not in the tokenizer's own vocabulary and
  *     were appended to it
  */
-public record SpecialTokens(int eod, int mask, int pad, java.util.List<String> addedByCrossover)
+public record SpecialTokens(int eod, int mask, int pad, List<String> addedByCrossover)
     implements Serializable {
 
   public SpecialTokens {
-    addedByCrossover = java.util.List.copyOf(addedByCrossover);
+    addedByCrossover = List.copyOf(addedByCrossover);
   }
 }

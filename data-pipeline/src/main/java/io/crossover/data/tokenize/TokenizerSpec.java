@@ -1,5 +1,8 @@
 package io.crossover.data.tokenize;
 
+import io.crossover.data.Sha256;
+import io.crossover.data.UserException;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Serializable;
@@ -30,7 +33,7 @@ public final class TokenizerSpec implements Serializable {
       return new TokenizerSpec("byte", null);
     }
     if (!spec.startsWith("hf:")) {
-      throw new io.crossover.data.UserException(
+      throw new UserException(
           "data.tokenizer: \""
               + spec
               + "\" is not allowed; use byte or hf:<path to tokenizer.json>");
@@ -40,7 +43,7 @@ public final class TokenizerSpec implements Serializable {
       FileSystem fs = path.getFileSystem(hadoop);
       if (fs.getFileStatus(path).isDirectory()) {
         Path inside = new Path(path, "tokenizer.json");
-        throw new io.crossover.data.UserException(
+        throw new UserException(
             "data.tokenizer: "
                 + path
                 + " is a directory; give the tokenizer file"
@@ -51,16 +54,15 @@ public final class TokenizerSpec implements Serializable {
         bytes = in.readAllBytes();
       }
       if (bytes.length == 0 || (bytes[0] != '{' && !Character.isWhitespace(bytes[0]))) {
-        throw new io.crossover.data.UserException(
+        throw new UserException(
             "data.tokenizer: "
                 + path
                 + (bytes.length == 0 ? " is empty" : " is not JSON (a binary file?)")
                 + "; give a HuggingFace tokenizer.json");
       }
       return new TokenizerSpec(path.getName(), bytes);
-    } catch (java.io.FileNotFoundException e) {
-      throw new io.crossover.data.UserException(
-          "data.tokenizer: tokenizer file " + path + " does not exist", e);
+    } catch (FileNotFoundException e) {
+      throw new UserException("data.tokenizer: tokenizer file " + path + " does not exist", e);
     } catch (IOException e) {
       throw new UncheckedIOException("data.tokenizer: cannot read " + path, e);
     }
@@ -77,6 +79,6 @@ public final class TokenizerSpec implements Serializable {
   }
 
   private static String sha256(byte[] bytes) {
-    return io.crossover.data.shard.Sha256.hex(bytes);
+    return Sha256.hex(bytes);
   }
 }

@@ -2,6 +2,8 @@ package io.crossover.data.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.crossover.data.Json;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -25,10 +27,8 @@ class ConfigRoundTripTest {
   @Test
   void anOlderConfigJsonTakesDefaultsForNewerKeys() throws Exception {
     CrossoverConfig config = ConfigLoader.load(null, List.of("train.device=cpu"));
-    com.fasterxml.jackson.databind.node.ObjectNode tree =
-        (com.fasterxml.jackson.databind.node.ObjectNode)
-            io.crossover.data.Json.MAPPER.readTree(ConfigLoader.toJson(config));
-    ((com.fasterxml.jackson.databind.node.ObjectNode) tree.get("train")).remove("device");
+    ObjectNode tree = (ObjectNode) Json.MAPPER.readTree(ConfigLoader.toJson(config));
+    ((ObjectNode) tree.get("train")).remove("device");
     CrossoverConfig old = ConfigLoader.fromJson(tree.toString());
     assertEquals("auto", old.train().device());
     assertEquals(config.budget(), old.budget());
@@ -38,11 +38,9 @@ class ConfigRoundTripTest {
   @Test
   void aConfigJsonWithoutKvHeadsOrRecomputeIsMultiHeadWithoutRecompute() throws Exception {
     CrossoverConfig config = ConfigLoader.load(null, List.of("model.heads=2"));
-    com.fasterxml.jackson.databind.node.ObjectNode tree =
-        (com.fasterxml.jackson.databind.node.ObjectNode)
-            io.crossover.data.Json.MAPPER.readTree(ConfigLoader.toJson(config));
-    ((com.fasterxml.jackson.databind.node.ObjectNode) tree.get("model")).remove("kv-heads");
-    ((com.fasterxml.jackson.databind.node.ObjectNode) tree.get("train")).remove("recompute");
+    ObjectNode tree = (ObjectNode) Json.MAPPER.readTree(ConfigLoader.toJson(config));
+    ((ObjectNode) tree.get("model")).remove("kv-heads");
+    ((ObjectNode) tree.get("train")).remove("recompute");
     CrossoverConfig old = ConfigLoader.fromJson(tree.toString());
     assertEquals(2, old.model().kvHeads());
     assertEquals(TrainConfig.Recompute.NONE, old.train().recompute());

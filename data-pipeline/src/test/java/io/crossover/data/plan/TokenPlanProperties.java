@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.crossover.data.shard.Manifest;
 import io.crossover.data.tokenize.SpecialTokens;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -136,16 +137,16 @@ class TokenPlanProperties {
     long docEnd = -1;
     for (int seq = 0; seq < plan.uniqueSequences(); seq++) {
       long total = 0;
-      for (long[] piece : plan.pieces(seq)) {
-        total += piece[1];
-        if (piece[0] != expectedNext || piece[0] == docEnd) {
+      for (TokenPlan.Piece piece : plan.pieces(seq)) {
+        total += piece.length();
+        if (piece.offset() != expectedNext || piece.offset() == docEnd) {
           assertEquals(expectedNext, docEnd, "a jump only at a document's end");
-          int d = java.util.Arrays.binarySearch(docStart, piece[0]);
+          int d = Arrays.binarySearch(docStart, piece.offset());
           assertTrue(d >= 0, "a new document starts at its first token");
-          assertTrue(usedDocs.add(piece[0]), "each document at most once");
-          docEnd = piece[0] + c.docLengths()[d];
+          assertTrue(usedDocs.add(piece.offset()), "each document at most once");
+          docEnd = piece.offset() + c.docLengths()[d];
         }
-        expectedNext = piece[0] + piece[1];
+        expectedNext = piece.offset() + piece.length();
         assertTrue(expectedNext <= docEnd, "a piece stays inside its document");
       }
       assertEquals(c.spec().seqLen(), total);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.crossover.data.Failure;
 import io.crossover.data.TestDatasets;
 import io.crossover.data.config.ReaderConfig;
 import io.crossover.data.plan.PlanSpec;
@@ -18,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.hadoop.conf.Configuration;
@@ -97,9 +99,9 @@ class ArrowTokenReaderTest {
   private static int[] expected(TokenPlan plan, int[] stream, int seq) {
     int[] out = new int[plan.spec().seqLen()];
     int at = 0;
-    for (long[] piece : plan.pieces(seq)) {
-      System.arraycopy(stream, (int) piece[0], out, at, (int) piece[1]);
-      at += (int) piece[1];
+    for (TokenPlan.Piece piece : plan.pieces(seq)) {
+      System.arraycopy(stream, (int) piece.offset(), out, at, piece.length());
+      at += piece.length();
     }
     return out;
   }
@@ -143,8 +145,7 @@ class ArrowTokenReaderTest {
     TokenPlan plan = plan(ds, 1);
     try (ArrowTokenReader reader =
         new ArrowTokenReader(ds, plan, 0, 0, plan.steps(), config(0), allocator)) {
-      io.crossover.data.Failure e =
-          assertThrows(io.crossover.data.Failure.class, () -> reader.forEachRemaining(b -> {}));
+      Failure e = assertThrows(Failure.class, () -> reader.forEachRemaining(b -> {}));
       assertTrue(e.getCause() instanceof CorruptShardException, e.toString());
       assertTrue(e.getMessage().contains("rank 0 cannot read step"), e.getMessage());
       assertTrue(
@@ -157,14 +158,13 @@ class ArrowTokenReaderTest {
     Manifest.ShardInfo victim = manifest.train().shards().get(1);
     Path file = dir.resolve("train").resolve(victim.file());
     byte[] bytes = Files.readAllBytes(file);
-    Files.write(file, java.util.Arrays.copyOf(bytes, bytes.length - 100));
+    Files.write(file, Arrays.copyOf(bytes, bytes.length - 100));
     Dataset ds = dataset();
     TokenPlan plan = plan(ds, 1);
     ReaderConfig noVerify = new ReaderConfig(2, 0, false);
     try (ArrowTokenReader reader =
         new ArrowTokenReader(ds, plan, 0, 0, plan.steps(), noVerify, allocator)) {
-      io.crossover.data.Failure e =
-          assertThrows(io.crossover.data.Failure.class, () -> reader.forEachRemaining(b -> {}));
+      Failure e = assertThrows(Failure.class, () -> reader.forEachRemaining(b -> {}));
       assertTrue(
           e.getMessage().contains("train/" + victim.file() + ": not a readable Arrow IPC file"),
           e.getMessage());
@@ -189,8 +189,7 @@ class ArrowTokenReaderTest {
         new ArrowTokenReader(
             ds, plan, 0, 0, plan.steps(), new ReaderConfig(2, 0, false), allocator)) {
       // Damaged data: a failure while working, not a user's mistake.
-      io.crossover.data.Failure e =
-          assertThrows(io.crossover.data.Failure.class, () -> reader.forEachRemaining(b -> {}));
+      Failure e = assertThrows(Failure.class, () -> reader.forEachRemaining(b -> {}));
       assertTrue(e.getMessage().startsWith("rank 0 cannot read step "), e.getMessage());
       assertTrue(
           e.getMessage()

@@ -14,6 +14,7 @@ import io.crossover.data.shard.Manifest;
 import io.crossover.data.tokenize.ByteTokenizer;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.hadoop.conf.Configuration;
@@ -82,7 +83,7 @@ class ValidationSampleTest {
     }
     boolean differs = false;
     for (int i = 0; i < a.size(); i++) {
-      differs |= !java.util.Arrays.equals(a.sequences()[i], other.sequences()[i]);
+      differs |= !Arrays.equals(a.sequences()[i], other.sequences()[i]);
     }
     assertTrue(differs, "another seed, other positions");
     assertFalse(starts.stream().allMatch(s -> s < 16_000 / 4), "not only the start of the split");

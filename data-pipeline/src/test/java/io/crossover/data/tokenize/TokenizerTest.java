@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.List;
@@ -69,14 +73,14 @@ class TokenizerTest {
     TokenizerSpec spec =
         TokenizerSpec.resolve("hf:" + resource("wordlevel-eos.json"), new Configuration());
     byte[] shipped;
-    try (var bytes = new java.io.ByteArrayOutputStream();
-        var out = new java.io.ObjectOutputStream(bytes)) {
+    try (var bytes = new ByteArrayOutputStream();
+        var out = new ObjectOutputStream(bytes)) {
       out.writeObject(spec);
       out.flush();
       shipped = bytes.toByteArray();
     }
     TokenizerSpec received;
-    try (var in = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(shipped))) {
+    try (var in = new ObjectInputStream(new ByteArrayInputStream(shipped))) {
       received = (TokenizerSpec) in.readObject();
     }
     try (Tokenizer a = spec.open();

@@ -6,16 +6,16 @@ import java.nio.ByteOrder;
 import java.util.Base64;
 import java.util.List;
 import org.apache.spark.BarrierTaskContext;
+import scala.collection.Iterator;
 import scala.jdk.javaapi.CollectionConverters;
+import scala.runtime.AbstractFunction1;
 
 /**
  * The baseline {@code bench allreduce} compares the ring with: each task of a barrier stage
  * publishes its buffer through {@code BarrierTaskContext.allGather} and sums what it receives.
  * Returns the mean seconds per reduction, measured in the task (as text: Kryo knows strings).
  */
-public final class AllGatherReduce
-    extends scala.runtime.AbstractFunction1<
-        scala.collection.Iterator<Integer>, scala.collection.Iterator<String>>
+public final class AllGatherReduce extends AbstractFunction1<Iterator<Integer>, Iterator<String>>
     implements Serializable {
   private static final long serialVersionUID = 1L;
   private final int floats;
@@ -27,7 +27,7 @@ public final class AllGatherReduce
   }
 
   @Override
-  public scala.collection.Iterator<String> apply(scala.collection.Iterator<Integer> ignored) {
+  public Iterator<String> apply(Iterator<Integer> ignored) {
     BarrierTaskContext ctx = BarrierTaskContext.get();
     float[] buffer = new float[floats];
     ByteBuffer bytes = ByteBuffer.allocate(floats * 4).order(ByteOrder.LITTLE_ENDIAN);

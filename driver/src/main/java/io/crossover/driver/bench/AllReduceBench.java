@@ -1,11 +1,14 @@
 package io.crossover.driver.bench;
 
 import io.crossover.data.Json;
+import io.crossover.data.config.ClusterConfig;
+import io.crossover.data.config.ConfigLoader;
 import io.crossover.driver.spark.SparkSessions;
 import io.crossover.executor.allreduce.RingAllReduce;
 import java.io.BufferedReader;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.net.InetAddress;
@@ -15,11 +18,16 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import scala.reflect.ClassTag$;
 
 /**
  * {@code crossover bench allreduce}: bus bandwidth of the ring all-reduce between separate
@@ -146,7 +154,7 @@ public final class AllReduceBench {
       }
     } finally {
       for (Process p : workers) {
-        p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+        p.waitFor(10, TimeUnit.SECONDS);
         p.destroyForcibly();
       }
     }
@@ -172,25 +180,21 @@ public final class AllReduceBench {
 
   /** Mean seconds per allGather-based reduction of {@code floats} floats over W barrier tasks. */
   private double allGather(int floats) {
-    io.crossover.data.config.ClusterConfig cluster =
-        io.crossover.data.config.ConfigLoader.load(
-                null, List.of("cluster.master=local[" + ranks + "]"))
-            .cluster();
-    org.apache.spark.sql.SparkSession spark = SparkSessions.create(cluster, "bench allgather");
+    ClusterConfig cluster =
+        ConfigLoader.load(null, List.of("cluster.master=local[" + ranks + "]")).cluster();
+    SparkSession spark = SparkSessions.create(cluster, "bench allgather");
     try {
       List<Integer> tasks = new ArrayList<>();
       for (int r = 0; r < ranks; r++) {
         tasks.add(r);
       }
       List<String> seconds =
-          org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext())
+          JavaSparkContext.fromSparkContext(spark.sparkContext())
               .parallelize(tasks, ranks)
               .rdd()
               .barrier()
               .mapPartitions(
-                  new AllGatherReduce(floats, 3),
-                  false,
-                  scala.reflect.ClassTag$.MODULE$.apply(String.class))
+                  new AllGatherReduce(floats, 3), false, ClassTag$.MODULE$.apply(String.class))
               .toJavaRDD()
               .collect();
       return seconds.stream().mapToDouble(Double::parseDouble).max().orElse(Double.NaN);
@@ -212,7 +216,7 @@ public final class AllReduceBench {
       float[] buffer,
       List<PrintWriter> toWorkers,
       List<BufferedReader> fromWorkers)
-      throws java.io.IOException {
+      throws IOException {
     for (PrintWriter w : toWorkers) {
       w.println(buffer.length + " " + (repeats + 1) + " " + op);
     }
@@ -230,7 +234,7 @@ public final class AllReduceBench {
 
   private static double median(List<Double> values) {
     List<Double> sorted = new ArrayList<>(values);
-    java.util.Collections.sort(sorted);
+    Collections.sort(sorted);
     return sorted.get(sorted.size() / 2);
   }
 

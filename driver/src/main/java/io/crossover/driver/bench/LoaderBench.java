@@ -9,6 +9,7 @@ import io.crossover.data.read.ArrowTokenReader;
 import io.crossover.data.read.StepBatch;
 import io.crossover.data.shard.Dataset;
 import io.crossover.data.shard.DatasetWriter;
+import io.crossover.data.shard.Filesystems;
 import io.crossover.data.shard.Manifest;
 import io.crossover.data.tokenize.ByteTokenizer;
 import io.crossover.driver.process.Invocation;
@@ -68,11 +69,12 @@ public final class LoaderBench {
 
   /** Runs the benchmark: prints its table, and its figures as JSON when asked; returns 0. */
   public int run() throws Exception {
+    // java.nio's Path, qualified: this file's Path is Hadoop's.
     java.nio.file.Path work = Files.createTempDirectory("crossover-bench-loader");
     Map<String, Object> figures = new LinkedHashMap<>();
     try {
       Configuration conf = new Configuration();
-      FileSystem local = io.crossover.data.shard.Filesystems.raw(FileSystem.getLocal(conf));
+      FileSystem local = Filesystems.raw(FileSystem.getLocal(conf));
       Path localDir = new Path(work.resolve("dataset").toUri());
       Manifest manifest = buildDataset(local, localDir, target);
       figures.put("tokens", manifest.train().tokens());

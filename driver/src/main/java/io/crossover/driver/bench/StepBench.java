@@ -1,23 +1,30 @@
 package io.crossover.driver.bench;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import com.sun.management.OperatingSystemMXBean;
 import io.crossover.data.Json;
 import io.crossover.data.config.CrossoverConfig;
 import io.crossover.data.config.ObjectiveConfig;
 import io.crossover.data.config.TrainConfig;
+import io.crossover.data.plan.Noise;
+import io.crossover.driver.capacity.StepTimeModel;
 import io.crossover.driver.process.Rss;
+import io.crossover.executor.allreduce.GradientSync;
+import io.crossover.executor.device.Devices;
 import io.crossover.executor.model.ModelSize;
 import io.crossover.executor.model.Numerics;
 import io.crossover.executor.model.Transformer;
+import io.crossover.executor.objective.Arms;
 import io.crossover.executor.objective.Batch;
 import io.crossover.executor.objective.Objective;
 import io.crossover.executor.optim.AdamW;
 import io.crossover.executor.precision.Autocast;
 import io.crossover.executor.precision.Precision;
-import io.crossover.executor.train.TrainStep;
-import io.crossover.executor.train.Trainer;
+import io.crossover.executor.train.StepPhases;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -109,8 +116,7 @@ public final class StepBench {
     f.put("micro_batch", microBatch);
     f.put("threads", c.train().threads());
     f.put("rounds", rounds);
-    ai.djl.Device device =
-        io.crossover.executor.device.Devices.select(c.train().device(), List.of());
+    Device device = Devices.select(c.train().device(), List.of());
     f.put("device", device.toString());
     try (NDManager manager = NDManager.newBaseManager(device)) {
       Map<Precision, Double> matmulRate = new LinkedHashMap<>();
@@ -152,26 +158,27 @@ public final class StepBench {
           f.put(s.key() + "_model_flops_per_s", tokensPerS * flopsPerToken);
           f.put(s.key() + "_mfu", tokensPerS * flopsPerToken / matmulRate.get(s.precision()));
           // What the planner predicts for this step at the matmul rates just measured.
-          double[] planned =
-              io.crossover.driver.capacity.StepTimeModel.rankSeconds(
-                  c.model(),
-                  vocab,
-                  seqLen,
-                  batch,
-                  microBatch > 0 ? microBatch : batch,
-                  s.precision(),
-                  s.attention(),
-                  c.train().recompute() == TrainConfig.Recompute.BLOCKS,
-                  new io.crossover.driver.capacity.Device(
-                      "this CPU",
-                      matmulRate.get(s.precision()),
-                      matmulRate.get(s.precision()),
-                      c.train().threads()
-                          * io.crossover.driver.capacity.StepTimeModel.CPU_BYTES_PER_S,
-                      0),
-                  io.crossover.driver.capacity.StepTimeModel.CPU_EFFICIENCY);
-          f.put(s.key() + "_planned_step_s", planned[0] + planned[1]);
-          f.put(s.key() + "_measured_vs_planned", seconds / (planned[0] + planned[1]));
+          double planned =
+              StepTimeModel.rankSeconds(
+                      c.model(),
+                      vocab,
+                      seqLen,
+                      batch,
+                      microBatch > 0 ? microBatch : batch,
+                      s.precision(),
+                      s.attention(),
+                      c.train().recompute() == TrainConfig.Recompute.BLOCKS,
+                      // The planner's Device, qualified: this file's Device is DJL's.
+                      new io.crossover.driver.capacity.Device(
+                          "this CPU",
+                          matmulRate.get(s.precision()),
+                          matmulRate.get(s.precision()),
+                          c.train().threads() * StepTimeModel.CPU_BYTES_PER_S,
+                          0),
+                      StepTimeModel.CPU_EFFICIENCY)
+                  .total();
+          f.put(s.key() + "_planned_step_s", planned);
+          f.put(s.key() + "_measured_vs_planned", seconds / planned);
         }
       } finally {
         runners.values().forEach(Runner::close);
@@ -182,16 +189,10 @@ public final class StepBench {
               "_"
                   + p.label()
                   + (kinds.size() > 1 ? "_" + kind.name().toLowerCase(Locale.ROOT) : "");
-          var split =
-              io.crossover.executor.objective.Arms.split(
-                  arms, io.crossover.executor.objective.Objective::describe);
+          var split = Arms.split(arms, Objective::describe);
           String plain =
               split.baselines().entrySet().stream()
-                  .filter(
-                      e ->
-                          io.crossover.executor.objective.Objective.describe(e.getValue())
-                              .control()
-                              .isEmpty())
+                  .filter(e -> Objective.describe(e.getValue()).control().isEmpty())
                   .map(Map.Entry::getKey)
                   .findFirst()
                   .orElse(null);
@@ -291,12 +292,7 @@ public final class StepBench {
       NDManager manager) {
     Numerics n = Numerics.of(c, manager.getDevice());
     Setting s =
-        new Setting(
-            io.crossover.executor.objective.Objective.describe(objective).label(),
-            objective,
-            n.train(),
-            n.attention(),
-            "");
+        new Setting(Objective.describe(objective).label(), objective, n.train(), n.attention(), "");
     try (Runner r = new Runner(c, s, batch, seqLen, c.train().microBatchOf(batch), manager)) {
       return median(r.time(steps));
     }
@@ -314,7 +310,7 @@ public final class StepBench {
     private final Objective objective;
     private final Transformer model;
     private final AdamW adam;
-    private final TrainStep step;
+    private final StepPhases step;
     private final int batch;
     private final int seqLen;
     private final SplittableRandom random = new SplittableRandom(1);
@@ -337,7 +333,7 @@ public final class StepBench {
                   Precision.FP32,
                   c.train().recompute() == TrainConfig.Recompute.BLOCKS));
       this.adam = new AdamW(c.optim(), model.params(), manager);
-      this.step = new TrainStep(model, objective, adam, 1.0, microBatch);
+      this.step = new StepPhases(model, objective, adam, 1.0, microBatch);
       // Warm-up: the first steps allocate the optimiser state and the allocator's pools.
       time(2);
     }
@@ -348,9 +344,8 @@ public final class StepBench {
     /** Seconds of each of {@code n} training steps (forward, backward, clip, AdamW). */
     List<Double> time(int n) {
       List<Double> out = new ArrayList<>();
-      com.sun.management.OperatingSystemMXBean os =
-          (com.sun.management.OperatingSystemMXBean)
-              java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+      OperatingSystemMXBean os =
+          (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
       for (int i = 0; i < n; i++) {
         int[][] tokens = new int[batch][seqLen];
         for (int[] row : tokens) {
@@ -369,9 +364,8 @@ public final class StepBench {
 
     private void one(int[][] tokens) {
       try (NDManager scratch = manager.newSubManager()) {
-        Batch b =
-            objective.prepare(tokens, Objective.noise(1, 0, done), Objective.noise(1, -1, done));
-        Trainer.GradientSync sync = Trainer.singleRank();
+        Batch b = objective.prepare(tokens, Noise.of(1, 0, done), Noise.of(1, -1, done));
+        GradientSync sync = GradientSync.singleRank();
         step.accumulate(scratch, b, done, sync);
         sync.finish();
         step.clipAndUpdate(scratch, 1e-4);

@@ -11,8 +11,12 @@ import io.crossover.executor.model.ModelSize;
 import io.crossover.executor.model.ParamLayout;
 import io.crossover.executor.precision.Precision;
 import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.function.ToLongFunction;
 
 /**
  * What {@code crossover model} prints: a model's shape, parameters and FLOPs, its memory per rank
@@ -26,7 +30,7 @@ public final class ModelSheet {
     int perRank = c.sequencesPerRank();
     int micro = c.train().microBatchOf(perRank);
     int w = c.cluster().worldSize();
-    io.crossover.data.config.ModelConfig m = c.model();
+    ModelConfig m = c.model();
     out.printf(
         Locale.ROOT,
         "model %s: %d layers, dim %d, %d heads (head dim %d%s), ffn %d, %s head%n",
@@ -161,22 +165,20 @@ public final class ModelSheet {
     return Footprint.of(
         c.model(),
         vocab,
-        c.budget().seqLen(),
-        micro,
-        p,
-        a,
-        c.cluster().worldSize(),
-        recompute,
-        shard,
-        c.cluster().bucketBytes(),
-        c.sequencesPerRank() / micro);
+        new Footprint.Setting(
+            c.budget().seqLen(),
+            micro,
+            p,
+            a,
+            c.cluster().worldSize(),
+            recompute,
+            shard,
+            c.cluster().bucketBytes(),
+            c.sequencesPerRank() / micro));
   }
 
   private static void row(
-      PrintStream out,
-      String name,
-      Footprint[] f,
-      java.util.function.ToLongFunction<Footprint> part) {
+      PrintStream out, String name, Footprint[] f, ToLongFunction<Footprint> part) {
     out.printf(Locale.ROOT, "%-26s", name);
     for (Footprint x : f) {
       out.printf(Locale.ROOT, " %12.3f", part.applyAsLong(x) / (double) (1L << 30));
@@ -189,12 +191,12 @@ public final class ModelSheet {
    * of one rank in every shard mode, recompute setting, precision and attention kernel, and the
    * bucket plan.
    */
-  public static java.util.Map<String, Object> figures(CrossoverConfig c, int vocab) {
+  public static Map<String, Object> figures(CrossoverConfig c, int vocab) {
     ModelConfig m = c.model();
     int perRank = c.sequencesPerRank();
     int micro = c.train().microBatchOf(perRank);
     int w = c.cluster().worldSize();
-    java.util.Map<String, Object> out = new java.util.LinkedHashMap<>();
+    Map<String, Object> out = new LinkedHashMap<>();
     out.put("preset", m.preset());
     out.put("layers", m.layers());
     out.put("dim", m.dim());
@@ -212,13 +214,13 @@ public final class ModelSheet {
     out.put("world-size", w);
     out.put("sequences-per-rank", perRank);
     out.put("micro-batch", micro);
-    java.util.List<Object> memory = new java.util.ArrayList<>();
+    List<Object> memory = new ArrayList<>();
     for (OptimConfig.Shard shard : OptimConfig.Shard.values()) {
       for (boolean recompute : new boolean[] {false, true}) {
         for (TrainConfig.Attention a : TrainConfig.Attention.values()) {
           for (Precision p : Precision.values()) {
             Footprint f = footprint(c, vocab, micro, p, a, recompute, shard);
-            java.util.Map<String, Object> row = new java.util.LinkedHashMap<>();
+            Map<String, Object> row = new LinkedHashMap<>();
             row.put("shard", shard.name().toLowerCase(Locale.ROOT));
             row.put("precision", p.label());
             row.put("attention", a.name().toLowerCase(Locale.ROOT));
@@ -239,7 +241,7 @@ public final class ModelSheet {
     }
     out.put("memory-per-rank", memory);
     BucketPlan plan = BucketPlan.of(ParamLayout.of(m, vocab), c.cluster().bucketBytes());
-    java.util.Map<String, Object> buckets = new java.util.LinkedHashMap<>();
+    Map<String, Object> buckets = new LinkedHashMap<>();
     buckets.put("bucket-bytes", c.cluster().bucketBytes());
     buckets.put("count", plan.buckets().size());
     buckets.put("largest-bytes", plan.largestBytes());

@@ -1,5 +1,6 @@
 package io.crossover.driver.capacity;
 
+import io.crossover.data.UserException;
 import io.crossover.data.config.CrossoverConfig;
 import io.crossover.data.config.ModelConfig;
 import io.crossover.data.config.OptimConfig;
@@ -50,10 +51,22 @@ public record StepTimeModel(int vocab, double network, double latencyMicros, dou
   }
 
   /**
+   * A rank's step without the network, in seconds.
+   *
+   * @param compute at the device's peak times its efficiency
+   * @param memory the activations' and weights' traffic at the device's bandwidth
+   */
+  public record RankSeconds(double compute, double memory) {
+    public double total() {
+      return compute + memory;
+    }
+  }
+
+  /**
    * Compute and memory-traffic seconds of one rank's step of {@code perRank} sequences, {@code
    * micro} per forward pass: what a rank spends without the network.
    */
-  public static double[] rankSeconds(
+  public static RankSeconds rankSeconds(
       ModelConfig m,
       int vocab,
       int seqLen,
@@ -68,13 +81,14 @@ public record StepTimeModel(int vocab, double network, double latencyMicros, dou
     // Recomputation runs each block's forward a second time: a third more work than the 6 FLOPs
     // per weight and token the model does (MFU counts the model's FLOPs, not the repeat).
     double compute = flops * (recompute ? 4.0 / 3 : 1) / (d.flops(precision) * eff);
-    Footprint f = Footprint.of(m, vocab, seqLen, micro, precision, attention, 1);
+    Footprint f =
+        Footprint.of(m, vocab, Footprint.Setting.of(seqLen, micro, precision, attention, 1));
     // Activations written in forward, read in backward, their gradients written: three passes per
     // micro-batch, and the weights read once per micro-batch.
     double bytes =
         (perRank / micro)
             * (3.0 * (f.activations() + f.attentionScores() + f.logits()) + f.parameters());
-    return new double[] {compute, bytes / d.memoryBytesPerS()};
+    return new RankSeconds(compute, bytes / d.memoryBytesPerS());
   }
 
   /**
@@ -95,20 +109,21 @@ public record StepTimeModel(int vocab, double network, double latencyMicros, dou
     return Footprint.of(
         m,
         vocab,
-        c.budget().seqLen(),
-        micro,
-        Precision.planned(c.train().precision(), true),
-        attention,
-        worldSize,
-        recompute,
-        shard,
-        c.cluster().bucketBytes(),
-        perRank / micro);
+        new Footprint.Setting(
+            c.budget().seqLen(),
+            micro,
+            Precision.planned(c.train().precision(), true),
+            attention,
+            worldSize,
+            recompute,
+            shard,
+            c.cluster().bucketBytes(),
+            perRank / micro));
   }
 
   public Estimate estimate(String name, CrossoverConfig c, Device d) {
     if (d == null) {
-      throw new io.crossover.data.UserException(
+      throw new UserException(
           "run " + name + ": give --gpu KIND or --cpu-cores N (train.threads is 0)");
     }
     // Every GPU listed has bf16 tensor cores; CPU ranks are taken to be like the reference CPU.
@@ -122,7 +137,7 @@ public record StepTimeModel(int vocab, double network, double latencyMicros, dou
     double flopsPerRank =
         ModelSize.trainingFlopsPerToken(c.model(), vocab, seqLen) * tokensPerStep / w;
     boolean recompute = c.train().recompute() == TrainConfig.Recompute.BLOCKS;
-    double[] rank =
+    RankSeconds rank =
         rankSeconds(
             c.model(),
             vocab,
@@ -134,8 +149,8 @@ public record StepTimeModel(int vocab, double network, double latencyMicros, dou
             recompute,
             d,
             eff);
-    double compute = rank[0];
-    double memory = rank[1];
+    double compute = rank.compute();
+    double memory = rank.memory();
     Footprint held =
         footprint(
             c, c.model(), vocab, w, micro, c.optim().shard(), recompute, c.train().attention());

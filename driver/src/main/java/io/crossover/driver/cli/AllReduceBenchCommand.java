@@ -3,6 +3,8 @@ package io.crossover.driver.cli;
 import io.crossover.driver.bench.AllReduceBench;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -48,7 +50,7 @@ public final class AllReduceBenchCommand implements Callable<Integer> {
               + " ${DEFAULT-VALUE}).")
   int allGatherMb;
 
-  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
   public Integer call() throws Exception {
@@ -59,7 +61,7 @@ public final class AllReduceBenchCommand implements Callable<Integer> {
         || allGatherMb < 0
         || allGatherMb > 511
         || sizes.stream().anyMatch(mb -> mb < 1 || mb > 511)) {
-      throw new picocli.CommandLine.ParameterException(
+      throw new CommandLine.ParameterException(
           spec.commandLine(),
           "--ranks must be 2..64, --repeats >= 1, each --mb 1..511 and --allgather-mb 0..511 (got"
               + " --ranks "
@@ -67,9 +69,7 @@ public final class AllReduceBenchCommand implements Callable<Integer> {
               + ", --repeats "
               + repeats
               + ", --mb "
-              + sizes.stream()
-                  .map(String::valueOf)
-                  .collect(java.util.stream.Collectors.joining(","))
+              + sizes.stream().map(String::valueOf).collect(Collectors.joining(","))
               + ", --allgather-mb "
               + allGatherMb
               + ")");

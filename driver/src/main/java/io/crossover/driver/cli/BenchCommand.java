@@ -1,6 +1,7 @@
 package io.crossover.driver.cli;
 
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code crossover bench}: measured figures, as tables and (with --json) one JSON line. */
@@ -16,7 +17,7 @@ import picocli.CommandLine.Command;
 public final class BenchCommand implements Callable<Integer> {
   @Override
   public Integer call() {
-    new picocli.CommandLine(this).usage(System.out);
+    new CommandLine(this).usage(System.out);
     return 0;
   }
 }

@@ -1,15 +1,15 @@
 package io.crossover.driver.cli;
 
 import io.crossover.data.Failure;
+import io.crossover.data.Sha256;
 import io.crossover.data.UserException;
 import io.crossover.data.cloze.ClozeBuilder;
 import io.crossover.data.config.CrossoverConfig;
 import io.crossover.data.config.DataConfig;
 import io.crossover.data.shard.Dataset;
 import io.crossover.data.shard.Filesystems;
-import io.crossover.data.shard.Sha256;
 import io.crossover.data.tokenize.Tokenizer;
-import io.crossover.driver.run.RankSession;
+import io.crossover.driver.run.RankTraining;
 import io.crossover.driver.run.TaskFileRuns;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -33,6 +33,7 @@ import picocli.CommandLine.Spec;
 /** {@code crossover cloze}: a held-out multiple-choice task from a dataset's validation split. */
 @Command(
     name = "cloze",
+    header = "Build an audited multiple-choice cloze task from a dataset's validation split.",
     mixinStandardHelpOptions = true,
     description = {
       "Build a multiple-choice cloze task from a dataset's validation split (never its training",
@@ -123,7 +124,7 @@ public final class ClozeCommand implements Callable<Integer> {
       refuseDirectory(target, hadoop); // --out was checked before any work
     }
     String replacing = refuseToReplace(target, c.run().root(), hadoop);
-    try (Tokenizer tokenizer = RankSession.datasetTokenizer(c, ds, hadoop)) {
+    try (Tokenizer tokenizer = RankTraining.datasetTokenizer(c, ds, hadoop)) {
       ClozeBuilder.Audited task =
           ClozeBuilder.buildAndAudit(
               ds,

@@ -2,6 +2,7 @@ package io.crossover.driver.cli;
 
 import io.crossover.data.config.ConfigLoader;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -14,7 +15,7 @@ import picocli.CommandLine.Mixin;
 public final class ConfigCommand implements Callable<Integer> {
   @Override
   public Integer call() {
-    new picocli.CommandLine(this).usage(System.out);
+    new CommandLine(this).usage(System.out);
     return 0;
   }
 

@@ -16,6 +16,7 @@ import picocli.CommandLine.Option;
  */
 @Command(
     name = "doctor",
+    header = "Print what this JVM and the executors see: versions, natives, GPUs, device.",
     mixinStandardHelpOptions = true,
     description = {
       "Print what this JVM (and with --executors, every executor) sees: Java, Spark, Hadoop,",

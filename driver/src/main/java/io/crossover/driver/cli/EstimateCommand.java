@@ -1,5 +1,6 @@
 package io.crossover.driver.cli;
 
+import io.crossover.data.UserException;
 import io.crossover.data.config.CrossoverConfig;
 import io.crossover.driver.capacity.Device;
 import io.crossover.driver.capacity.Estimate;
@@ -91,7 +92,7 @@ public final class EstimateCommand implements Callable<Integer> {
     }
     Inputs.vocab(vocab, "--vocab");
     if (bad != null) {
-      throw new io.crossover.data.UserException(bad);
+      throw new UserException(bad);
     }
   }
 
@@ -140,7 +141,7 @@ public final class EstimateCommand implements Callable<Integer> {
     } catch (NumberFormatException e) {
       // said below
     }
-    throw new io.crossover.data.UserException(
+    throw new UserException(
         "--cpu-flops " + cpuFlops + ": expected two FLOP/s > 0, FP32,bf16, such as 9e10,1.6e11");
   }
 }

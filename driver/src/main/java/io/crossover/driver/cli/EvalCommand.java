@@ -2,6 +2,7 @@ package io.crossover.driver.cli;
 
 import io.crossover.data.Json;
 import io.crossover.data.config.EvalConfig;
+import io.crossover.data.config.TrainConfig;
 import io.crossover.data.shard.Dataset;
 import io.crossover.data.tokenize.Tokenizer;
 import io.crossover.data.tokenize.TokenizerSpec;
@@ -17,6 +18,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.hadoop.conf.Configuration;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -26,6 +28,7 @@ import picocli.CommandLine.Spec;
 /** {@code crossover eval}: validation loss and multiple-choice tasks for a checkpoint. */
 @Command(
     name = "eval",
+    header = "Evaluate a checkpoint: validation loss and multiple-choice tasks.",
     mixinStandardHelpOptions = true,
     description = {
       "Evaluate a checkpoint: validation loss on its dataset's held-out split (when reachable)",
@@ -34,7 +37,7 @@ import picocli.CommandLine.Spec;
       "checkpoint needed: --audit --tasks ... [--dataset D] audits alone)."
     })
 public final class EvalCommand implements Callable<Integer> {
-  @picocli.CommandLine.Mixin CheckpointTrust trust;
+  @CommandLine.Mixin CheckpointTrust trust;
 
   @Option(
       names = {"--checkpoint", "--run"},
@@ -97,7 +100,7 @@ public final class EvalCommand implements Callable<Integer> {
       description =
           "Forward-pass precision: fp32, bf16 or auto (bf16 where the hardware has it); default:"
               + " the run's eval.precision.")
-  io.crossover.data.config.TrainConfig.PrecisionSetting precision;
+  TrainConfig.PrecisionSetting precision;
 
   @Option(
       names = "--threads",

@@ -1,17 +1,22 @@
 package io.crossover.driver.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import io.crossover.data.Failure;
 import io.crossover.data.Json;
+import io.crossover.data.Sha256;
 import io.crossover.data.UserException;
-import io.crossover.data.shard.Sha256;
+import io.crossover.data.shard.Filesystems;
 import io.crossover.driver.run.Checkpoint;
 import io.crossover.executor.checkpoint.Export;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -26,7 +31,7 @@ import picocli.CommandLine.Option;
       "The output directory must be empty or an earlier export of the same checkpoint."
     })
 public final class ExportCommand implements Callable<Integer> {
-  @picocli.CommandLine.Mixin CheckpointTrust trust;
+  @CommandLine.Mixin CheckpointTrust trust;
 
   /** Written into every export: which checkpoint it came from. */
   static final String MARKER = "crossover-export.json";
@@ -55,9 +60,9 @@ public final class ExportCommand implements Callable<Integer> {
     Configuration hadoop = new Configuration();
     try (Checkpoint c = Checkpoint.open(checkpoint, hadoop, trust.acceptUnverified)) {
       Path target = new Path(out);
-      FileSystem fs = io.crossover.data.shard.Filesystems.of(target, hadoop);
+      FileSystem fs = Filesystems.of(target, hadoop);
       Path model = new Path(c.dir, "model.safetensors");
-      String modelSha = Sha256.hex(io.crossover.data.shard.Filesystems.of(c.dir, hadoop), model);
+      String modelSha = Sha256.hex(Filesystems.of(c.dir, hadoop), model);
       if (!overwrite) {
         refuseForeign(fs, target, c.dir.toString(), modelSha);
       }
@@ -66,9 +71,8 @@ public final class ExportCommand implements Callable<Integer> {
         o.write(
             // Sorted keys: the same export writes the same bytes.
             Json.write(
-                    new java.util.TreeMap<>(
-                        Map.of("checkpoint", c.dir.toString(), "model-sha256", modelSha)))
-                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    new TreeMap<>(Map.of("checkpoint", c.dir.toString(), "model-sha256", modelSha)))
+                .getBytes(StandardCharsets.UTF_8));
       }
       System.out.println("exported " + c.dir + " -> " + target);
     } catch (IOException e) {
@@ -102,7 +106,7 @@ public final class ExportCommand implements Callable<Integer> {
                 + " holds an export of another checkpoint ("
                 + node.path("checkpoint").asText()
                 + "); choose another directory, or pass --overwrite to replace it");
-      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      } catch (JsonProcessingException e) {
         // not ours after all: refused below
       }
     }

@@ -5,6 +5,7 @@ import io.crossover.executor.generate.Generator;
 import io.crossover.executor.objective.Objective;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -14,13 +15,14 @@ import picocli.CommandLine.Spec;
 /** {@code crossover generate}: sample text from a trained model. */
 @Command(
     name = "generate",
+    header = "Sample text from a checkpoint (AR token by token, MDM by unmasking).",
     mixinStandardHelpOptions = true,
     description = {
       "Sample text from a checkpoint: AR token by token (temperature, top-p),",
       "MDM by iterative unmasking with low-confidence remasking (steps, blocks)."
     })
 public final class GenerateCommand implements Callable<Integer> {
-  @picocli.CommandLine.Mixin CheckpointTrust trust;
+  @CommandLine.Mixin CheckpointTrust trust;
 
   @Option(
       names = "--checkpoint",

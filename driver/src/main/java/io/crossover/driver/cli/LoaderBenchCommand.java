@@ -1,8 +1,10 @@
 package io.crossover.driver.cli;
 
+import io.crossover.data.config.Counts;
 import io.crossover.driver.bench.LoaderBench;
 import java.io.File;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -50,13 +52,13 @@ public final class LoaderBenchCommand implements Callable<Integer> {
       description = "Print one JSON object with every figure as the last line.")
   boolean json;
 
-  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
   public Integer call() throws Exception {
     long target;
     try {
-      target = io.crossover.data.config.Counts.parse(tokens);
+      target = Counts.parse(tokens);
     } catch (NumberFormatException e) {
       throw usage("--tokens " + tokens + " is not a count; write e.g. 32Mi or 50M");
     }
@@ -87,7 +89,7 @@ public final class LoaderBenchCommand implements Callable<Integer> {
     return new LoaderBench(target, seqLen, batch, repeats, noHdfs, corpus, json).run();
   }
 
-  private picocli.CommandLine.ParameterException usage(String message) {
-    return new picocli.CommandLine.ParameterException(spec.commandLine(), message);
+  private CommandLine.ParameterException usage(String message) {
+    return new CommandLine.ParameterException(spec.commandLine(), message);
   }
 }

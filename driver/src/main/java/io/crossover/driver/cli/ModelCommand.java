@@ -1,5 +1,6 @@
 package io.crossover.driver.cli;
 
+import io.crossover.data.Json;
 import io.crossover.data.config.CrossoverConfig;
 import io.crossover.driver.capacity.ModelSheet;
 import java.util.concurrent.Callable;
@@ -41,7 +42,7 @@ public final class ModelCommand implements Callable<Integer> {
     CrossoverConfig c =
         config.load(new ConfigOptions.Sugar().put("--preset", "model.preset", preset));
     if (json) {
-      System.out.println(io.crossover.data.Json.write(ModelSheet.figures(c, vocab)));
+      System.out.println(Json.write(ModelSheet.figures(c, vocab)));
     } else {
       ModelSheet.print(System.out, c, vocab);
     }

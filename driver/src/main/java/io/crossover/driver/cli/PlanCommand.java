@@ -2,7 +2,7 @@ package io.crossover.driver.cli;
 
 import io.crossover.data.config.CrossoverConfig;
 import io.crossover.driver.process.QualifiedPaths;
-import io.crossover.driver.train.Training;
+import io.crossover.driver.train.RunLauncher;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
 import picocli.CommandLine.Command;
@@ -79,7 +79,7 @@ public final class PlanCommand implements Callable<Integer> {
                 .put("--world-size", "cluster.world-size", worldSize)
                 .put("--seed", "run.seed", seed)
                 .put("--run", "run.name", run));
-    Training.planAndSave(
+    RunLauncher.planAndSave(
         QualifiedPaths.of(c, new Configuration()), new Configuration(), show, dryRun);
     return 0;
   }

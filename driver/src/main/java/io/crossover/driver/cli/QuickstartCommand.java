@@ -22,6 +22,8 @@ import picocli.CommandLine.Option;
 /** {@code crossover quickstart}: the whole pipeline on the shipped Brown slice. */
 @Command(
     name = "quickstart",
+    header =
+        "Ingest the shipped Brown slice, run a tiny AR and MDM sweep on it and write the report.",
     mixinStandardHelpOptions = true,
     description = {
       "Ingest the shipped Brown slice, run a tiny sweep on it (AR and MDM at two unique-token",

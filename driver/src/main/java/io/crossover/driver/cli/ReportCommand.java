@@ -35,7 +35,7 @@ public final class ReportCommand implements Callable<Integer> {
   @Option(
       names = "--margin",
       description =
-          "Equivalence margin: a score \"holds\" when its change's 90% interval lies within"
+          "Equivalence margin: a score \"holds\" when its change's 90%% interval lies within"
               + " ±margin (default: that of the report already in ROOT; else "
               + Report.Settings.DEFAULT_MARGIN
               + ").")

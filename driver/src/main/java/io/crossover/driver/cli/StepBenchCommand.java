@@ -1,15 +1,19 @@
 package io.crossover.driver.cli;
 
+import io.crossover.data.config.ConfigException;
+import io.crossover.data.config.ConfigLoader;
 import io.crossover.data.config.CrossoverConfig;
 import io.crossover.data.config.ObjectiveConfig;
 import io.crossover.data.config.TrainConfig;
 import io.crossover.driver.bench.StepBench;
 import io.crossover.executor.precision.Precision;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -86,12 +90,12 @@ public final class StepBenchCommand implements Callable<Integer> {
       description = "Print one JSON object with every figure as the last line.")
   boolean json;
 
-  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
   public Integer call() {
     if (batch < 1 || steps < 1 || seqLen < 2 || matmul < 1 || rounds < 1 || microBatch < 0) {
-      throw new picocli.CommandLine.ParameterException(
+      throw new CommandLine.ParameterException(
           spec.commandLine(),
           "--batch, --steps, --rounds and --matmul must be >= 1, --micro-batch >= 0 and --seq-len"
               + " >= 2 (got --batch "
@@ -112,19 +116,16 @@ public final class StepBenchCommand implements Callable<Integer> {
     // "both": one arm of each objective type, named as the config writes it.
     List<String> names =
         objective.equals("both")
-            ? java.util.Arrays.stream(ObjectiveConfig.Type.values())
+            ? Arrays.stream(ObjectiveConfig.Type.values())
                 .map(t -> t.name().toLowerCase(Locale.ROOT))
                 .toList()
             : List.of(objective.split(","));
     Map<String, ObjectiveConfig> arms = new LinkedHashMap<>();
     for (String name : names) {
       try {
-        arms.put(
-            name,
-            io.crossover.data.config.ConfigLoader.load(null, List.of("objective.type=" + name))
-                .objective());
-      } catch (io.crossover.data.config.ConfigException e) {
-        throw new picocli.CommandLine.ParameterException(
+        arms.put(name, ConfigLoader.load(null, List.of("objective.type=" + name)).objective());
+      } catch (ConfigException e) {
+        throw new CommandLine.ParameterException(
             spec.commandLine(),
             "--objective "
                 + name

@@ -12,6 +12,7 @@ import picocli.CommandLine.Parameters;
 /** {@code crossover sweep FILE}: expands a grid, prints it with an estimate, runs it, reports. */
 @Command(
     name = "sweep",
+    header = "Run a grid of training runs on one fixed total budget, then write the report.",
     mixinStandardHelpOptions = true,
     description = {
       "Run a grid of training runs (objective x unique tokens x model x ...) at a fixed total",

@@ -1,12 +1,14 @@
 package io.crossover.driver.cli;
 
+import io.crossover.data.UserException;
 import io.crossover.data.config.CrossoverConfig;
 import io.crossover.driver.process.Invocation;
 import io.crossover.driver.process.QualifiedPaths;
 import io.crossover.driver.run.RunDir;
-import io.crossover.driver.train.Training;
+import io.crossover.driver.train.RunLauncher;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.apache.hadoop.conf.Configuration;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -14,6 +16,7 @@ import picocli.CommandLine.Option;
 /** {@code crossover train}: one run, in this process (one rank) or on a Spark barrier stage. */
 @Command(
     name = "train",
+    header = "Train one model (AR or MDM) on a fixed token budget, alone or on Spark.",
     mixinStandardHelpOptions = true,
     description = {
       "Train one model (AR or MDM) on a fixed token budget: in this process when",
@@ -84,12 +87,11 @@ public final class TrainCommand implements Callable<Integer> {
                 .put("--lr", "optim.lr", lr)
                 .put("--run", "run.name", run));
     if (resume && overwrite) {
-      throw new io.crossover.data.UserException(
-          "run.name: --resume and --overwrite exclude each other");
+      throw new UserException("run.name: --resume and --overwrite exclude each other");
     }
-    Training.run(
-        QualifiedPaths.of(c, new org.apache.hadoop.conf.Configuration()),
-        new Training.Start(
+    RunLauncher.run(
+        QualifiedPaths.of(c, new Configuration()),
+        new RunLauncher.Start(
             overwrite
                 ? RunDir.Existing.REPLACE
                 : resume ? RunDir.Existing.KEEP : RunDir.Existing.REFUSE,

@@ -1,8 +1,15 @@
 package io.crossover.driver.process;
 
+import ai.djl.Device;
 import ai.djl.engine.Engine;
+import ai.djl.pytorch.jni.JniUtils;
+import io.crossover.data.config.TrainConfig;
 import io.crossover.executor.device.Devices;
+import io.crossover.executor.precision.Autocast;
+import io.crossover.executor.precision.Precision;
+import io.crossover.executor.precision.Tf32;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -11,8 +18,12 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.TreeSet;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.hadoop.util.VersionInfo;
 
 /**
  * What {@code crossover doctor} reports about a JVM: host, Java, Spark, Hadoop, Arrow, DJL and
@@ -33,8 +44,8 @@ public final class Environment {
     out.put("cpus", Integer.toString(rt.availableProcessors()));
     out.put("max heap", rt.maxMemory() / (1 << 20) + " MiB");
     out.put("spark", org.apache.spark.package$.MODULE$.SPARK_VERSION());
-    out.put("hadoop", org.apache.hadoop.util.VersionInfo.getVersion());
-    out.put("arrow", version(org.apache.arrow.vector.VectorSchemaRoot.class));
+    out.put("hadoop", VersionInfo.getVersion());
+    out.put("arrow", version(VectorSchemaRoot.class));
     out.put("djl", Engine.getDjlVersion());
     out.put("natives on class path", nativeJars());
     try {
@@ -45,33 +56,20 @@ public final class Environment {
       out.put("cuda", engine.hasCapability("CUDA") ? "yes" : "no");
       out.put(
           "torch threads",
-          ai.djl.pytorch.jni.JniUtils.getNumThreads()
-              + " intra-op, "
-              + ai.djl.pytorch.jni.JniUtils.getNumInteropThreads()
-              + " inter-op");
+          JniUtils.getNumThreads() + " intra-op, " + JniUtils.getNumInteropThreads() + " inter-op");
       try {
-        ai.djl.Device selected = Devices.select(device, gpus);
+        Device selected = Devices.select(device, gpus);
         out.put("train.device=" + device, selected.toString());
         out.put(
             "precision auto",
-            io.crossover.executor.precision.Precision.resolve(
-                    io.crossover.data.config.TrainConfig.PrecisionSetting.AUTO, selected)
-                .toString());
-        try (io.crossover.executor.precision.Autocast region =
-            io.crossover.executor.precision.Autocast.open(
-                selected, io.crossover.executor.precision.Precision.BF16)) {
+            Precision.resolve(TrainConfig.PrecisionSetting.AUTO, selected).toString());
+        try (Autocast region = Autocast.open(selected, Precision.BF16)) {
           out.put(
               "libtorch autocast",
-              io.crossover.executor.precision.Autocast.enabled(selected)
-                  ? "reachable (switched on and off)"
-                  : "NOT switched on");
+              Autocast.enabled(selected) ? "reachable (switched on and off)" : "NOT switched on");
         }
         if (selected.isGpu()) {
-          out.put(
-              "tf32 (cuBLAS, cuDNN)",
-              io.crossover.executor.precision.Tf32.cublas()
-                  + ", "
-                  + io.crossover.executor.precision.Tf32.cudnn());
+          out.put("tf32 (cuBLAS, cuDNN)", Tf32.cublas() + ", " + Tf32.cudnn());
         }
       } catch (RuntimeException e) {
         out.put("train.device=" + device, "REFUSED: " + e.getMessage());
@@ -88,7 +86,7 @@ public final class Environment {
 
   public static String format(Map<String, String> m) {
     StringBuilder out = new StringBuilder();
-    m.forEach((k, v) -> out.append(String.format(java.util.Locale.ROOT, "  %-26s %s%n", k, v)));
+    m.forEach((k, v) -> out.append(String.format(Locale.ROOT, "  %-26s %s%n", k, v)));
     return out.toString();
   }
 
@@ -118,7 +116,7 @@ public final class Environment {
       return "unknown (no /proc/self/maps)";
     }
     try {
-      java.util.TreeSet<String> libs = new java.util.TreeSet<>();
+      TreeSet<String> libs = new TreeSet<>();
       for (String line : Files.readAllLines(maps, StandardCharsets.UTF_8)) {
         int slash = line.lastIndexOf('/');
         if (slash >= 0 && line.substring(slash).matches("/libtorch(_cpu|_cuda)?\\.so")) {
@@ -138,7 +136,7 @@ public final class Environment {
 
   private static String host() {
     try {
-      return java.net.InetAddress.getLocalHost().getHostName();
+      return InetAddress.getLocalHost().getHostName();
     } catch (IOException e) {
       return "unknown";
     }

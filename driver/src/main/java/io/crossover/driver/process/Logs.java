@@ -1,5 +1,6 @@
 package io.crossover.driver.process;
 
+import java.io.File;
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.core.Appender;
@@ -17,7 +18,7 @@ public final class Logs {
   /** The log file of this invocation, or null when the logging setup is not ours. */
   public static String file() {
     String file = System.getProperty("crossover.log.file");
-    return file != null && new java.io.File(file).exists() ? file : null;
+    return file != null && new File(file).exists() ? file : null;
   }
 
   /** Sends warnings of every logger to the console as well (for --verbose). */

@@ -2,6 +2,8 @@ package io.crossover.driver.process;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -11,9 +13,9 @@ public final class NvidiaSmi {
 
   /** The product name of every GPU (e.g. "NVIDIA H100 80GB HBM3"); empty without nvidia-smi. */
   public static List<String> names() {
-    java.nio.file.Path out = null;
+    Path out = null;
     try {
-      out = java.nio.file.Files.createTempFile("nvidia-smi", ".txt");
+      out = Files.createTempFile("nvidia-smi", ".txt");
       // Output to a file, so that a hung nvidia-smi (a wedged driver) costs the timeout, not a
       // read that never ends.
       Process p =
@@ -28,7 +30,7 @@ public final class NvidiaSmi {
       if (p.exitValue() != 0) {
         return List.of();
       }
-      return java.nio.file.Files.readString(out, StandardCharsets.UTF_8)
+      return Files.readString(out, StandardCharsets.UTF_8)
           .lines()
           .map(String::strip)
           .filter(l -> !l.isEmpty())

@@ -28,10 +28,11 @@ import java.util.Set;
  * @param verdict who leads significantly at the final evaluation, if anyone
  * @param crossover the point from which the seed-mean difference stays positive, when the verdict
  *     is {@code mdm}; else null
- * @param weak MDM's final ELBO minus AR's final NLL, per validation sequence (negative: MDM's
- *     likelihood is better than that of AR as trained), or null
- * @param strong MDM's final ELBO minus AR's NLL at its best evaluation (negative: better than AR
- *     with early stopping), on the half of the documents the best was not chosen on, or null
+ * @param elboVsFinalNll MDM's final ELBO minus AR's final NLL, per validation sequence (negative:
+ *     MDM's likelihood is better than that of AR as trained), or null
+ * @param elboVsBestNll MDM's final ELBO minus AR's NLL at its best evaluation (negative: better
+ *     than AR with early stopping), on the half of the documents the best was not chosen on, or
+ *     null
  * @param arBestStep the step of AR's lowest seed-mean validation NLL on the selection half
  * @param arRise AR's final NLL minus its NLL at that best step, on the other half, or null
  * @param arScoreChange how AR's score moved from that best step to the end, on the items both
@@ -46,8 +47,8 @@ public record Comparison(
     List<Point> curve,
     Verdict verdict,
     Point crossover,
-    Estimate weak,
-    Estimate strong,
+    Estimate elboVsFinalNll,
+    Estimate elboVsBestNll,
     long arBestStep,
     Estimate arRise,
     ScoreChange arScoreChange,
@@ -224,8 +225,8 @@ public record Comparison(
         double[] m = new double[curve.size()];
         for (int i = 0; i < curve.size(); i++) {
           Point p = curve.get(i);
-          a[i] = p.common() == null ? mean(p.ar()) : p.common().ar().score().value();
-          m[i] = p.common() == null ? mean(p.mdm()) : p.common().mdm().score().value();
+          a[i] = p.common() == null ? Clustered.mean(p.ar()) : p.common().ar().score().value();
+          m[i] = p.common() == null ? Clustered.mean(p.mdm()) : p.common().mdm().score().value();
         }
         int i = Crossovers.crossoverIndex(a, m);
         crossover = i < 0 ? last : curve.get(i);
@@ -245,8 +246,8 @@ public record Comparison(
         curve,
         verdict,
         crossover,
-        l.weak,
-        l.strong,
+        l.elboVsFinalNll,
+        l.elboVsBestNll,
         l.bestStep,
         l.rise,
         change,
@@ -278,7 +279,8 @@ public record Comparison(
   }
 
   /** The likelihood claims and AR's rise past its best evaluation. */
-  private record Likelihood(Estimate weak, Estimate strong, long bestStep, Estimate rise) {
+  private record Likelihood(
+      Estimate elboVsFinalNll, Estimate elboVsBestNll, long bestStep, Estimate rise) {
     static final Likelihood NONE = new Likelihood(null, null, -1, null);
   }
 
@@ -290,7 +292,8 @@ public record Comparison(
     } catch (Row.Unpaired e) {
       return Likelihood.NONE;
     }
-    Estimate weak = Clustered.seedMean(differences(fin.mdm(), fin.ar()), fin.clusters(), LEVEL);
+    Estimate elboVsFinalNll =
+        Clustered.seedMean(differences(fin.mdm(), fin.ar()), fin.clusters(), LEVEL);
     // AR's best evaluation, chosen on the even-numbered documents only.
     long best = -1;
     double lowest = Double.POSITIVE_INFINITY;
@@ -306,7 +309,7 @@ public record Comparison(
       }
       double v = 0;
       for (double[] x : even.ar()) {
-        v += mean(x) / even.ar().size();
+        v += Clustered.mean(x) / even.ar().size();
       }
       if (v < lowest) {
         lowest = v;
@@ -315,20 +318,20 @@ public record Comparison(
     }
     Row.Sequences odd = fin.half(false);
     if (best < 0 || odd.docs().length == 0) {
-      return new Likelihood(weak, null, best, null);
+      return new Likelihood(elboVsFinalNll, null, best, null);
     }
     Row.Sequences atBest = row.sequences(best).half(false);
     if (!Arrays.equals(atBest.docs(), odd.docs())) {
       // Validated on other sequences at the best step than at the end: nothing to pair.
-      return new Likelihood(weak, null, best, null);
+      return new Likelihood(elboVsFinalNll, null, best, null);
     }
-    Estimate strong =
+    Estimate elboVsBestNll =
         Clustered.seedMean(differences(odd.mdm(), atBest.ar()), odd.clusters(), LEVEL);
     Estimate rise =
         best == lastStep
             ? null
             : Clustered.seedMean(differences(odd.ar(), atBest.ar()), odd.clusters(), LEVEL);
-    return new Likelihood(weak, strong, best, rise);
+    return new Likelihood(elboVsFinalNll, elboVsBestNll, best, rise);
   }
 
   /** How AR's score moved from {@code from} to {@code to}, on the items both evaluations scored. */
@@ -384,26 +387,5 @@ public record Comparison(
       out.add(d);
     }
     return out;
-  }
-
-  static double mean(double[] x) {
-    double s = 0;
-    for (double v : x) {
-      s += v;
-    }
-    return x.length == 0 ? Double.NaN : s / x.length;
-  }
-
-  /** Sample standard deviation (NaN for fewer than two values). */
-  static double sd(double[] x) {
-    if (x.length < 2) {
-      return Double.NaN;
-    }
-    double m = mean(x);
-    double s = 0;
-    for (double v : x) {
-      s += (v - m) * (v - m);
-    }
-    return Math.sqrt(s / (x.length - 1));
   }
 }

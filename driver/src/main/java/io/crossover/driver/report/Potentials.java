@@ -21,8 +21,16 @@ public final class Potentials {
 
   private Potentials() {}
 
-  /** {low, high} of the 95% interval; high is +infinity when AR may never get there. */
-  static double[] interval(List<Comparison> ladder, Comparison at, String metric) {
+  /**
+   * A 95% interval of a data potential; NaN ends where it cannot be resampled.
+   *
+   * @param low its lower end
+   * @param high its upper end, +infinity when AR may never get there
+   */
+  record Interval(double low, double high) {}
+
+  /** The 95% interval of the data potential at {@code at} over the AR {@code ladder}. */
+  static Interval interval(List<Comparison> ladder, Comparison at, String metric) {
     SplittableRandom random = new SplittableRandom(at.row().group().hashCode());
     double[] budgets = new double[ladder.size()];
     List<Seeded> ar = new ArrayList<>();
@@ -37,7 +45,7 @@ public final class Potentials {
       if (!Objects.equals(
           c.row().items(c.task(), metric, c.last().step()).sha256(), atItems.sha256())) {
         // Budgets scored on different task files cannot share a resample of documents.
-        return new double[] {Double.NaN, Double.NaN};
+        return new Interval(Double.NaN, Double.NaN);
       }
     }
     LinkedHashSet<String> universe = new LinkedHashSet<>(target.documents);
@@ -63,12 +71,11 @@ public final class Potentials {
     }
     double[] kept = Arrays.stream(ratios).filter(r -> !Double.isNaN(r)).sorted().toArray();
     if (kept.length == 0) {
-      return new double[] {Double.NaN, Double.NaN};
+      return new Interval(Double.NaN, Double.NaN);
     }
-    return new double[] {
-      kept[(int) Math.floor(0.025 * (kept.length - 1))],
-      kept[(int) Math.ceil(0.975 * (kept.length - 1))]
-    };
+    return new Interval(
+        kept[(int) Math.floor(0.025 * (kept.length - 1))],
+        kept[(int) Math.ceil(0.975 * (kept.length - 1))]);
   }
 
   /** One arm's seed-averaged item outcomes and their documents. */

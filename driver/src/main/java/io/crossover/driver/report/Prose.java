@@ -47,26 +47,25 @@ final class Prose {
 
   /** "at 16Ki unique tokens (64 epochs; mini, 3 seeds, 1,000 items from 25 documents)". */
   static String where(Comparison c, Estimate d) {
-    return String.format(
-        Locale.ROOT,
-        "at %s unique tokens (%s; %s, %s; %,d items from %d documents)",
-        Counts.format(c.row().uniqueTokens()),
-        epochs(c.row().epochs()),
-        c.row().model(),
-        seeds(c.row().seeds()),
-        d.items(),
-        d.clusters());
+    return at(
+        c, String.format(Locale.ROOT, "; %,d items from %d documents", d.items(), d.clusters()));
   }
 
   /** "at 16Ki unique tokens (64 epochs; mini, 3 seeds)". */
   static String budget(Comparison c) {
+    return at(c, "");
+  }
+
+  /** The one template of where a comparison was measured, with {@code more} inside the brackets. */
+  private static String at(Comparison c, String more) {
     return String.format(
         Locale.ROOT,
-        "at %s unique tokens (%s; %s, %s)",
+        "at %s unique tokens (%s; %s, %s%s)",
         Counts.format(c.row().uniqueTokens()),
         epochs(c.row().epochs()),
         c.row().model(),
-        seeds(c.row().seeds()));
+        seeds(c.row().seeds()),
+        more);
   }
 
   /** "64 epochs", "1 epoch", "2.50 epochs". */

@@ -343,8 +343,10 @@ public final class Report {
       m.put("ar_best_val_loss", stat(bestLoss(c)));
       m.put("ar_best_epoch", c.arBestStep() < 0 ? null : r.epochAt(c.arBestStep()));
       m.put("mdm_val_loss", stat(last.mdmLoss()));
-      m.put("likelihood_weak", claim(c.weak()));
-      m.put("likelihood_strong", claim(c.strong()));
+      // The keys keep their first names: report.json is a format that readers and committed
+      // studies rely on ("weak": ELBO vs final NLL; "strong": ELBO vs AR's best NLL).
+      m.put("likelihood_weak", claim(c.elboVsFinalNll()));
+      m.put("likelihood_strong", claim(c.elboVsBestNll()));
       m.put("ar_loss_rise", Prose.interval(c.arRise()));
       m.put(
           "ar_score_change",
@@ -355,7 +357,7 @@ public final class Report {
           "interval_method",
           last.difference() != null
               ? last.difference().method()
-              : c.weak() != null ? c.weak().method() : null);
+              : c.elboVsFinalNll() != null ? c.elboVsFinalNll().method() : null);
       out.add(m);
     }
     return out;
@@ -392,8 +394,8 @@ public final class Report {
 
   private static Map<String, Object> stat(double[] values) {
     Map<String, Object> m = new LinkedHashMap<>();
-    m.put("mean", finite(Comparison.mean(values)));
-    m.put("sd", finite(Comparison.sd(values)));
+    m.put("mean", finite(Clustered.mean(values)));
+    m.put("sd", finite(Clustered.sd(values)));
     m.put("n", values.length);
     return m;
   }
@@ -444,17 +446,17 @@ public final class Report {
     double[] ar = new double[ladder.size()];
     for (int i = 0; i < ladder.size(); i++) {
       budgets[i] = ladder.get(i).row().uniqueTokens();
-      ar[i] = Comparison.mean(ladder.get(i).last().ar());
+      ar[i] = Clustered.mean(ladder.get(i).last().ar());
     }
-    double target = Comparison.mean(c.last().mdm());
+    double target = Clustered.mean(c.last().mdm());
     Crossovers.Potential point =
         Crossovers.dataPotential(budgets, ar, target, c.row().uniqueTokens());
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("ratio", point.ratio());
     m.put("bound", point.bound());
-    double[] ci = Potentials.interval(ladder, c, metric());
-    m.put("low", finite(ci[0]));
-    m.put("high", finite(ci[1]));
+    Potentials.Interval ci = Potentials.interval(ladder, c, metric());
+    m.put("low", finite(ci.low()));
+    m.put("high", finite(ci.high()));
     return m;
   }
 

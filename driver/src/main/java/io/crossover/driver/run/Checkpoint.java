@@ -5,10 +5,14 @@ import io.crossover.data.Failure;
 import io.crossover.data.UserException;
 import io.crossover.data.config.ConfigLoader;
 import io.crossover.data.config.CrossoverConfig;
+import io.crossover.data.config.TrainConfig;
+import io.crossover.data.shard.Filesystems;
 import io.crossover.data.tokenize.Tokenizer;
 import io.crossover.data.tokenize.TokenizerSpec;
 import io.crossover.executor.checkpoint.Checkpoints;
+import io.crossover.executor.model.Numerics;
 import io.crossover.executor.model.Transformer;
+import io.crossover.executor.precision.Precision;
 import java.io.IOException;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -61,11 +65,11 @@ public final class Checkpoint implements AutoCloseable {
   public static Checkpoint open(
       String path,
       Configuration hadoop,
-      io.crossover.data.config.TrainConfig.PrecisionSetting evalPrecision,
+      TrainConfig.PrecisionSetting evalPrecision,
       boolean acceptUnverified) {
     try {
       Path p = new Path(path);
-      FileSystem fs = io.crossover.data.shard.Filesystems.of(p, hadoop);
+      FileSystem fs = Filesystems.of(p, hadoop);
       if (!fs.exists(p)) {
         throw new UserException("--checkpoint: " + path + " does not exist");
       }
@@ -93,11 +97,11 @@ public final class Checkpoint implements AutoCloseable {
       Tokenizer tokenizer = spec.open();
       NDManager manager = NDManager.newBaseManager();
       // The vocabulary comes from the tokenizer the run used (the dataset's).
-      io.crossover.executor.model.Numerics numerics =
-          new io.crossover.executor.model.Numerics(
+      Numerics numerics =
+          new Numerics(
               config.train().attention(),
-              io.crossover.executor.precision.Precision.FP32,
-              io.crossover.executor.precision.Precision.resolve(
+              Precision.FP32,
+              Precision.resolve(
                       evalPrecision != null ? evalPrecision : config.eval().precision(),
                       manager.getDevice())
                   .precision());

@@ -1,10 +1,13 @@
 package io.crossover.driver.run;
 
+import io.crossover.data.UserException;
 import io.crossover.data.cloze.BlindAudit;
+import io.crossover.data.config.Counts;
 import io.crossover.data.config.EvalConfig;
 import io.crossover.data.read.ValidationSample;
 import io.crossover.data.shard.Dataset;
 import io.crossover.data.tokenize.Tokenizer;
+import io.crossover.executor.allreduce.Collective;
 import io.crossover.executor.eval.EvalRecord;
 import io.crossover.executor.eval.Evaluator;
 import io.crossover.executor.eval.McResult;
@@ -69,14 +72,10 @@ public final class Evaluations {
     return new Evaluator(
             c.model,
             objective,
-            c.tokenizer,
-            validation,
-            loaded,
-            eval,
-            c.config.budget().seqLen(),
-            c.config.run().seed(),
+            new Evaluator.Data(validation, loaded, c.tokenizer),
+            new Evaluator.Settings(eval, c.config.budget().seqLen(), c.config.run().seed()),
             c.manager(),
-            io.crossover.executor.allreduce.Collective.SINGLE)
+            Collective.SINGLE)
         .progress(System.out::println)
         .evaluate(c.state.step(), c.state.tokensSeen(), c.config.budget().uniqueTokens(), true);
   }
@@ -90,7 +89,7 @@ public final class Evaluations {
         objective.name(),
         r.step(),
         r.epoch(),
-        io.crossover.data.config.Counts.grouped(r.tokensSeen()),
+        Counts.grouped(r.tokensSeen()),
         r.trainingFlops(),
         c.model.numerics().eval().label(),
         Double.isNaN(r.valLoss())
@@ -137,7 +136,7 @@ public final class Evaluations {
       }
     }
     if (!failed.isEmpty()) {
-      throw new io.crossover.data.UserException(
+      throw new UserException(
           "--audit: the answer of "
               + String.join("; ", failed)
               + " (95% simultaneous intervals); such a task measures its construction, not a"
@@ -149,7 +148,7 @@ public final class Evaluations {
   public static EvalConfig.MdmScoring scoring(String value) {
     String v = value.trim().toLowerCase(Locale.ROOT);
     if (v.equals("exact")) {
-      throw new io.crossover.data.UserException(
+      throw new UserException(
           "--mdm-scoring exact was renamed left-to-right: the likelihood of a left-to-right model"
               + " built from the MDM's conditionals, which is not the MDM's own likelihood");
     }
@@ -158,7 +157,6 @@ public final class Evaluations {
         return s;
       }
     }
-    throw new io.crossover.data.UserException(
-        "--mdm-scoring " + value + " is not sampled or left-to-right");
+    throw new UserException("--mdm-scoring " + value + " is not sampled or left-to-right");
   }
 }

@@ -3,11 +3,15 @@ package io.crossover.driver.run;
 import io.crossover.data.Json;
 import io.crossover.data.config.Counts;
 import io.crossover.executor.train.StepMetrics;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.io.Writer;
 import java.util.Locale;
+import java.util.function.Consumer;
 
 /** metrics.jsonl (appended as the run goes) and the progress line. */
-public final class MetricsLog implements java.util.function.Consumer<StepMetrics>, AutoCloseable {
-  private final java.io.Writer out;
+public final class MetricsLog implements Consumer<StepMetrics>, AutoCloseable {
+  private final Writer out;
 
   public MetricsLog(RunDir run) {
     this.out = run.appender("metrics.jsonl");
@@ -20,8 +24,8 @@ public final class MetricsLog implements java.util.function.Consumer<StepMetrics
       out.write(Json.snakeLine(m));
       out.write('\n');
       out.flush();
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException("cannot append to metrics.jsonl", e);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot append to metrics.jsonl", e);
     }
   }
 
@@ -63,8 +67,8 @@ public final class MetricsLog implements java.util.function.Consumer<StepMetrics
   public void close() {
     try {
       out.close();
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException("cannot close metrics.jsonl", e);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot close metrics.jsonl", e);
     }
   }
 }

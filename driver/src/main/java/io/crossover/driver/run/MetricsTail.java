@@ -3,11 +3,15 @@ package io.crossover.driver.run;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.crossover.data.Json;
 import io.crossover.executor.train.StepMetrics;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.function.LongConsumer;
+import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.hdfs.client.HdfsDataInputStream;
 
 /**
  * Follows rank 0's metrics.jsonl and evals.jsonl in the run directory and prints each new line as
@@ -21,11 +25,11 @@ public final class MetricsTail {
   private long metricsOffset;
   private long evalsOffset;
 
-  private final java.util.function.LongConsumer progress;
+  private final LongConsumer progress;
   private final RunGauges gauges;
 
   /** Prints each new line, tells {@code progress} each step and keeps {@code gauges} current. */
-  public MetricsTail(RunDir run, java.util.function.LongConsumer progress, RunGauges gauges) {
+  public MetricsTail(RunDir run, LongConsumer progress, RunGauges gauges) {
     this.run = run;
     this.progress = progress;
     this.gauges = gauges;
@@ -74,7 +78,7 @@ public final class MetricsTail {
 
   private void evalProgressQuietly() {
     try {
-      Path file = new Path(run.path(), RankSession.EVAL_PROGRESS);
+      Path file = new Path(run.path(), RankTraining.EVAL_PROGRESS);
       if (run.fs().exists(file)) {
         try (var in = run.fs().open(file)) {
           lastProgress = new String(in.readAllBytes(), StandardCharsets.UTF_8).strip();
@@ -87,7 +91,7 @@ public final class MetricsTail {
 
   /** Rank 0 rewrites one line while a long evaluation runs: print it when it changes. */
   private void evalProgress() {
-    Path file = new Path(run.path(), RankSession.EVAL_PROGRESS);
+    Path file = new Path(run.path(), RankTraining.EVAL_PROGRESS);
     try {
       FileSystem fs = run.fs();
       if (!fs.exists(file)) {
@@ -110,9 +114,9 @@ public final class MetricsTail {
    * How much of a file a reader can see. On HDFS, the lines rank 0 has hflushed while the file is
    * still open for writing: the NameNode's length counts only completed blocks until it is closed.
    */
-  private static long visibleLength(
-      org.apache.hadoop.fs.FSDataInputStream in, FileSystem fs, Path file) throws IOException {
-    return in instanceof org.apache.hadoop.hdfs.client.HdfsDataInputStream hdfs
+  private static long visibleLength(FSDataInputStream in, FileSystem fs, Path file)
+      throws IOException {
+    return in instanceof HdfsDataInputStream hdfs
         ? hdfs.getVisibleLength()
         : fs.getFileStatus(file).getLen();
   }
@@ -148,7 +152,7 @@ public final class MetricsTail {
         }
       }
       return offset + text.substring(0, end + 1).getBytes(StandardCharsets.UTF_8).length;
-    } catch (java.io.FileNotFoundException e) {
+    } catch (FileNotFoundException e) {
       return 0; // not written yet
     } catch (IOException e) {
       return offset; // a line half written, or the file moving: try again next poll

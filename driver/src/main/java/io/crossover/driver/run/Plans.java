@@ -9,6 +9,7 @@ import io.crossover.data.read.ArrowTokenReader;
 import io.crossover.data.read.StepBatch;
 import io.crossover.data.shard.Dataset;
 import io.crossover.data.tokenize.ByteTokenizer;
+import java.util.Arrays;
 import java.util.Locale;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
@@ -72,9 +73,8 @@ public final class Plans {
         int[] tokens = batch.tokens()[i];
         String preview =
             bytes != null
-                ? bytes.decode(java.util.Arrays.copyOf(tokens, Math.min(tokens.length, 72)))
-                : java.util.Arrays.toString(
-                    java.util.Arrays.copyOf(tokens, Math.min(tokens.length, 12)));
+                ? bytes.decode(Arrays.copyOf(tokens, Math.min(tokens.length, 72)))
+                : Arrays.toString(Arrays.copyOf(tokens, Math.min(tokens.length, 12)));
         out.append(
             String.format(
                 Locale.ROOT,

@@ -1,21 +1,33 @@
 package io.crossover.driver.run;
 
 import io.crossover.data.Failure;
+import io.crossover.data.Json;
 import io.crossover.data.UserException;
 import io.crossover.data.config.ConfigLoader;
 import io.crossover.data.config.CrossoverConfig;
+import io.crossover.data.shard.Filesystems;
+import io.crossover.executor.allreduce.Collective;
 import io.crossover.executor.checkpoint.Checkpoints;
 import io.crossover.executor.model.Transformer;
 import io.crossover.executor.optim.Optimizer;
+import java.io.BufferedReader;
+import java.io.FileNotFoundException;
+import java.io.FilterOutputStream;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FSError;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.hdfs.DistributedFileSystem;
@@ -72,7 +84,7 @@ public final class RunDir {
     public String toString() {
       return (attempt == COMMAND ? "" : "stage attempt " + attempt + " of ")
           + "the command that took the run at "
-          + java.time.Instant.ofEpochMilli(generation);
+          + Instant.ofEpochMilli(generation);
     }
   }
 
@@ -140,7 +152,7 @@ public final class RunDir {
       Restart restart) {
     Path path = new Path(config.run().root(), config.run().name());
     try {
-      FileSystem fs = io.crossover.data.shard.Filesystems.of(path, hadoop);
+      FileSystem fs = Filesystems.of(path, hadoop);
       RunDir run = new RunDir(fs, fs.makeQualified(path));
       State state = run.state();
       if (state == State.TRAINED && existing == Existing.REFUSE) {
@@ -227,8 +239,7 @@ public final class RunDir {
       replace(
           FENCE,
           FENCE + "." + mine.attempt() + ".tmp",
-          io.crossover.data.Json.write(
-              Map.of("generation", mine.generation(), "attempt", mine.attempt())));
+          Json.write(Map.of("generation", mine.generation(), "attempt", mine.attempt())));
     }
     fenceSeenAt = System.currentTimeMillis();
   }
@@ -246,9 +257,9 @@ public final class RunDir {
     long giveUp = System.currentTimeMillis() + FENCE_RETRY_MS;
     while (true) {
       try (var in = fs.open(file)) {
-        var n = io.crossover.data.Json.MAPPER.readTree(in);
+        var n = Json.MAPPER.readTree(in);
         return new Fence(n.path("generation").asLong(), n.path("attempt").asInt());
-      } catch (java.io.FileNotFoundException e) {
+      } catch (FileNotFoundException e) {
         return null;
       } catch (IOException e) {
         if (System.currentTimeMillis() > giveUp) {
@@ -299,7 +310,7 @@ public final class RunDir {
   public static void refuseExistingForPlan(CrossoverConfig config, Configuration hadoop) {
     Path path = new Path(config.run().root(), config.run().name());
     try {
-      FileSystem fs = io.crossover.data.shard.Filesystems.of(path, hadoop);
+      FileSystem fs = Filesystems.of(path, hadoop);
       if (fs.exists(path)
           && (!fs.getFileStatus(path).isDirectory() || fs.listStatus(path).length > 0)) {
         throw new UserException(
@@ -379,7 +390,7 @@ public final class RunDir {
   public static RunDir open(String dir, Configuration hadoop) {
     try {
       Path path = new Path(dir);
-      FileSystem fs = io.crossover.data.shard.Filesystems.of(path, hadoop);
+      FileSystem fs = Filesystems.of(path, hadoop);
       return new RunDir(fs, fs.makeQualified(path));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open run directory " + dir + ": " + e.getMessage(), e);
@@ -387,14 +398,13 @@ public final class RunDir {
   }
 
   /** Opens a file of the run for appending lines (created if missing). */
-  public java.io.Writer appender(String name) {
+  public Writer appender(String name) {
     Path file = new Path(dir, name);
     try {
-      org.apache.hadoop.fs.FSDataOutputStream stream =
-          fs.exists(file) ? fs.append(file) : fs.create(file, false);
+      FSDataOutputStream stream = fs.exists(file) ? fs.append(file) : fs.create(file, false);
       // hflush on every flush: the driver (and people) read these logs while the run goes on.
       OutputStream visible =
-          new java.io.FilterOutputStream(stream) {
+          new FilterOutputStream(stream) {
             @Override
             public void write(byte[] b, int off, int len) throws IOException {
               stream.write(b, off, len);
@@ -412,7 +422,7 @@ public final class RunDir {
               stream.hflush();
             }
           };
-      return new java.io.OutputStreamWriter(visible, StandardCharsets.UTF_8);
+      return new OutputStreamWriter(visible, StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open " + file + ": " + e.getMessage(), e);
     }
@@ -434,7 +444,7 @@ public final class RunDir {
           adam,
           ConfigLoader.toJson(config),
           () -> checkFence("checkpoint step-" + steps));
-    } catch (IOException | org.apache.hadoop.fs.FSError e) {
+    } catch (IOException | FSError e) {
       String previous;
       try {
         previous =
@@ -444,8 +454,7 @@ public final class RunDir {
       } catch (IOException | RuntimeException listing) {
         previous = "the earlier checkpoints were not touched";
       }
-      Throwable why =
-          e instanceof org.apache.hadoop.fs.FSError && e.getCause() != null ? e.getCause() : e;
+      Throwable why = e instanceof FSError && e.getCause() != null ? e.getCause() : e;
       throw new CheckpointFailure(
           "cannot write checkpoint step-"
               + steps
@@ -464,15 +473,14 @@ public final class RunDir {
    * steps}, then the ranks agree that all shards are written before rank 0 completes it. A rank
    * that cannot write makes every rank fail with the same message; earlier checkpoints are intact.
    */
-  public void checkpointShard(
-      long steps, Optimizer adam, io.crossover.executor.allreduce.Collective ranks) {
+  public void checkpointShard(long steps, Optimizer adam, Collective ranks) {
     checkFence("its optimizer shard of checkpoint step-" + steps);
     String why = null;
     try {
       if (!Checkpoints.exists(fs, dir, steps)) {
         Checkpoints.saveShard(fs, dir, steps, adam);
       }
-    } catch (IOException | org.apache.hadoop.fs.FSError e) {
+    } catch (IOException | FSError e) {
       why = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
     }
     float[] written = {why == null ? 1f : 0f};
@@ -569,12 +577,10 @@ public final class RunDir {
     closeAbandoned(file);
     StringBuilder kept = new StringBuilder();
     try (var in =
-        new java.io.BufferedReader(
-            new java.io.InputStreamReader(fs.open(file), StandardCharsets.UTF_8))) {
+        new BufferedReader(new InputStreamReader(fs.open(file), StandardCharsets.UTF_8))) {
       for (String line; (line = in.readLine()) != null; ) {
         // A line cut short by a crash is dropped with the lines after the checkpoint.
-        if (line.endsWith("}")
-            && io.crossover.data.Json.MAPPER.readTree(line).path("step").asLong() <= step) {
+        if (line.endsWith("}") && Json.MAPPER.readTree(line).path("step").asLong() <= step) {
           kept.append(line).append('\n');
         }
       }

@@ -1,6 +1,7 @@
 package io.crossover.driver.run;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
@@ -14,8 +15,8 @@ import java.util.function.Consumer;
  */
 public final class RunGauges {
   /** The step line's figures, in the order they are registered. */
-  public static final java.util.List<String> STEP =
-      java.util.List.of(
+  public static final List<String> STEP =
+      List.of(
           "step",
           "steps",
           "epoch",
@@ -31,7 +32,7 @@ public final class RunGauges {
           "model_flops_per_s",
           "mfu");
 
-  private static final java.util.List<String> TASK = java.util.List.of("acc", "acc_norm", "acc_mi");
+  private static final List<String> TASK = List.of("acc", "acc_norm", "acc_mi");
 
   private final Map<String, Double> values = new ConcurrentHashMap<>();
   private final Consumer<String> onNewName;

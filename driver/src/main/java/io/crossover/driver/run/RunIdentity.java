@@ -1,11 +1,13 @@
 package io.crossover.driver.run;
 
+import io.crossover.data.Failure;
 import io.crossover.data.Json;
+import io.crossover.data.Sha256;
 import io.crossover.data.UserException;
 import io.crossover.data.config.ConfigLoader;
 import io.crossover.data.config.CrossoverConfig;
 import io.crossover.data.config.IdentityKeys;
-import io.crossover.data.shard.Sha256;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -50,7 +52,7 @@ public final class RunIdentity {
         Path file = new Path(spec.substring(spec.indexOf(':', spec.indexOf('=')) + 1));
         try {
           tasks.put(spec, Sha256.hex(file.getFileSystem(hadoop), file));
-        } catch (java.io.FileNotFoundException e) {
+        } catch (FileNotFoundException e) {
           throw new UserException("eval.tasks: " + file + " does not exist", e);
         } catch (IOException e) {
           throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
@@ -135,7 +137,7 @@ public final class RunIdentity {
     try {
       return Json.MAPPER.readValue(json, Hashes.class);
     } catch (IOException e) {
-      throw new io.crossover.data.Failure(FILE + " is not readable: " + e.getMessage(), e);
+      throw new Failure(FILE + " is not readable: " + e.getMessage(), e);
     }
   }
 }

@@ -247,6 +247,8 @@ public final class RunLease implements AutoCloseable {
     byte[] bytes = record.getBytes(StandardCharsets.UTF_8);
     if (fs instanceof RawLocalFileSystem local) {
       // Hadoop's local create(overwrite=false) checks, then creates: O_EXCL is atomic.
+      // java.nio's Path and Hadoop's FileAlreadyExistsException below are qualified: this
+      // file's Path is Hadoop's, its FileAlreadyExistsException java.nio's.
       java.nio.file.Path nio = local.pathToFile(file).toPath();
       try {
         Files.write(nio, bytes, StandardOpenOption.CREATE_NEW);

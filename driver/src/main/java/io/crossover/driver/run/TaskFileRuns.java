@@ -112,6 +112,7 @@ public final class TaskFileRuns {
     if (!a.startsWith("file:") || !b.startsWith("file:")) {
       return false;
     }
+    // java.nio's Path, qualified: this file's Path is Hadoop's.
     java.nio.file.Path x = java.nio.file.Path.of(URI.create(a));
     java.nio.file.Path y = java.nio.file.Path.of(URI.create(b));
     try {

@@ -9,6 +9,8 @@ import io.crossover.driver.run.RunDir;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongConsumer;
+import java.util.regex.Pattern;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.rdd.RDD;
@@ -22,8 +24,7 @@ import scala.reflect.ClassTag$;
  */
 public final class DistributedTrain {
   /** Masters whose executors register after the context starts. */
-  private static final java.util.regex.Pattern CLUSTER_MANAGER =
-      java.util.regex.Pattern.compile("spark://|k8s://|yarn");
+  private static final Pattern CLUSTER_MANAGER = Pattern.compile("spark://|k8s://|yarn");
 
   private static final String WAIT_KEY = "spark.scheduler.maxRegisteredResourcesWaitingTime";
   private static final long DEFAULT_WAIT_SECONDS = 120;
@@ -41,7 +42,7 @@ public final class DistributedTrain {
       RunDir runDir,
       TokenPlan plan,
       SparkSession shared,
-      java.util.function.LongConsumer progress) {
+      LongConsumer progress) {
     int w = c.cluster().worldSize();
     SparkSession spark =
         shared != null ? shared : SparkSessions.create(c.cluster(), "train " + c.run().name());

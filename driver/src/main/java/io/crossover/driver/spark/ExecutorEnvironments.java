@@ -7,7 +7,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.Function;
+import org.apache.spark.resource.ResourceInformation;
 import org.apache.spark.sql.SparkSession;
 
 /** The doctor's probe of the executors: one Spark task per rank reports its JVM's environment. */
@@ -33,8 +37,7 @@ public final class ExecutorEnvironments {
   }
 
   /** Runs {@link Environment#report} in a task, with the GPUs Spark assigned to it. */
-  private static final class OnExecutor
-      implements org.apache.spark.api.java.function.Function<Integer, String>, Serializable {
+  private static final class OnExecutor implements Function<Integer, String>, Serializable {
     private static final long serialVersionUID = 1L;
     private final String device;
 
@@ -44,10 +47,10 @@ public final class ExecutorEnvironments {
 
     @Override
     public String call(Integer task) {
-      org.apache.spark.TaskContext ctx = org.apache.spark.TaskContext.get();
-      org.apache.spark.resource.ResourceInformation gpu = ctx.resourcesJMap().get("gpu");
+      TaskContext ctx = TaskContext.get();
+      ResourceInformation gpu = ctx.resourcesJMap().get("gpu");
       Map<String, String> out = new LinkedHashMap<>();
-      out.put("executor", org.apache.spark.SparkEnv.get().executorId());
+      out.put("executor", SparkEnv.get().executorId());
       out.put("spark task gpus", gpu == null ? "none" : String.join(",", gpu.addresses()));
       out.putAll(Environment.report(device, gpu == null ? List.of() : List.of(gpu.addresses())));
       return Environment.format(out);

@@ -1,11 +1,16 @@
 package io.crossover.driver.spark;
 
 import io.crossover.data.config.CrossoverConfig;
+import io.crossover.data.ingest.IngestInputs;
 import io.crossover.data.ingest.IngestJob;
 import io.crossover.data.shard.Manifest;
 import io.crossover.driver.process.Interrupts;
 import io.crossover.driver.process.Invocation;
 import io.crossover.driver.process.QualifiedPaths;
+import java.io.IOException;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 
@@ -18,12 +23,11 @@ public final class Ingest {
 
   public static Manifest run(CrossoverConfig c, boolean overwrite) {
     long start = System.nanoTime();
-    org.apache.hadoop.conf.Configuration hadoop = new org.apache.hadoop.conf.Configuration();
-    org.apache.hadoop.fs.Path output =
-        new org.apache.hadoop.fs.Path(QualifiedPaths.qualify(c.data().dataset(), hadoop));
+    Configuration hadoop = new Configuration();
+    Path output = new Path(QualifiedPaths.qualify(c.data().dataset(), hadoop));
     IngestJob.recoverInterrupted(output, hadoop, System.out::println);
     // Fail on a bad path, an existing output or a broken tokenizer before starting Spark.
-    io.crossover.data.ingest.IngestInputs.check(c.data(), overwrite, hadoop);
+    IngestInputs.check(c.data(), overwrite, hadoop);
     boolean existed = exists(output, hadoop);
     Interrupts.onInterrupt(
         () ->
@@ -31,7 +35,7 @@ public final class Ingest {
                 + output
                 + (existed ? " is as it was" : " was not written")
                 + " (the partial output is removed by the next ingest of it). Run again: "
-                + Invocation.commandLineWith(java.util.List.of()));
+                + Invocation.commandLineWith(List.of()));
     SparkSession spark = SparkSessions.create(c.cluster(), "ingest");
     try {
       Manifest m =
@@ -48,11 +52,10 @@ public final class Ingest {
     }
   }
 
-  private static boolean exists(
-      org.apache.hadoop.fs.Path p, org.apache.hadoop.conf.Configuration c) {
+  private static boolean exists(Path p, Configuration c) {
     try {
       return p.getFileSystem(c).exists(p);
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       return false;
     }
   }

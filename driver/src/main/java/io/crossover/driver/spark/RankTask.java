@@ -1,11 +1,14 @@
 package io.crossover.driver.spark;
 
+import io.crossover.data.Failure;
+import io.crossover.data.UserException;
 import io.crossover.data.config.ConfigLoader;
 import io.crossover.data.config.CrossoverConfig;
-import io.crossover.driver.run.RankSession;
+import io.crossover.driver.run.RankTraining;
 import io.crossover.driver.run.RunDir;
 import io.crossover.executor.allreduce.Collective;
 import io.crossover.executor.allreduce.RingAllReduce;
+import java.io.IOException;
 import java.io.Serializable;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -15,15 +18,17 @@ import java.util.Iterator;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.BarrierTaskContext;
+import org.apache.spark.resource.ResourceInformation;
 import scala.jdk.javaapi.CollectionConverters;
+import scala.runtime.AbstractFunction1;
 
 /**
  * The body of one barrier task: one data-parallel rank. The barrier is used once, to learn the
- * other ranks' addresses; gradients then travel rank to rank over the authenticated ring.
+ * other ranks' addresses; gradients then travel rank to rank over the authenticated ring. (Scala's
+ * Iterator is qualified: java.util's is imported.)
  */
 public final class RankTask
-    extends scala.runtime.AbstractFunction1<
-        scala.collection.Iterator<Integer>, scala.collection.Iterator<String>>
+    extends AbstractFunction1<scala.collection.Iterator<Integer>, scala.collection.Iterator<String>>
     implements Serializable {
   private static final long serialVersionUID = 1L;
   private final String configJson;
@@ -41,7 +46,7 @@ public final class RankTask
 
   /** The GPU addresses Spark assigned to this task (spark.task.resource.gpu.amount). */
   private static List<String> gpus(BarrierTaskContext ctx) {
-    org.apache.spark.resource.ResourceInformation gpu = ctx.resourcesJMap().get("gpu");
+    ResourceInformation gpu = ctx.resourcesJMap().get("gpu");
     return gpu == null ? List.of() : List.of(gpu.addresses());
   }
 
@@ -70,12 +75,12 @@ public final class RankTask
         // Rank 0 fences out the tasks of earlier attempts (Spark may not have stopped them yet).
         run.fence(new RunDir.Fence(generation, ctx.stageAttemptNumber()), rank == 0);
         long done =
-            RankSession.forRank(config, run, hadoop)
+            RankTraining.forRank(config, run, hadoop)
                 .train(true, hadoop, ring, gpus(ctx), step -> stepsDone[0] = step);
         Iterator<String> out = List.of(rank + ":" + done).iterator();
         return CollectionConverters.asScala(out);
       }
-    } catch (java.io.IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException e) {
       throw failure(rank, stepsDone[0], ctx.stageAttemptNumber(), e);
     }
   }
@@ -92,10 +97,10 @@ public final class RankTask
             + " (stage attempt "
             + attempt
             + "): ";
-    if (e instanceof io.crossover.data.UserException) {
-      return new io.crossover.data.UserException(where + e.getMessage(), e);
+    if (e instanceof UserException) {
+      return new UserException(where + e.getMessage(), e);
     }
-    String why = e instanceof io.crossover.data.Failure ? e.getMessage() : e.toString();
-    return new io.crossover.data.Failure(where + why, e);
+    String why = e instanceof Failure ? e.getMessage() : e.toString();
+    return new Failure(where + why, e);
   }
 }

@@ -1,11 +1,21 @@
 package io.crossover.driver.sweep;
 
+import io.crossover.data.config.ConfigException;
 import io.crossover.data.config.ConfigLoader;
+import io.crossover.data.config.Counts;
 import io.crossover.data.config.CrossoverConfig;
+import io.crossover.data.plan.PlanSpec;
+import io.crossover.data.plan.TokenPlan;
+import io.crossover.executor.checkpoint.Checkpoints;
+import io.crossover.executor.objective.Objective;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -34,10 +44,10 @@ public final class Sweep {
    * config, so a bad value fails before anything runs.
    */
   public static List<Point> expand(SweepSpec spec, List<String> extra) {
-    for (java.util.Map<String, List<String>> grid : spec.grids()) {
+    for (Map<String, List<String>> grid : spec.grids()) {
       for (String axis : grid.keySet()) {
         if (extra.stream().anyMatch(kv -> kv.startsWith(axis + "="))) {
-          throw new io.crossover.data.config.ConfigException(
+          throw new ConfigException(
               axis,
               "is an axis of sweep "
                   + spec.source()
@@ -46,7 +56,7 @@ public final class Sweep {
       }
     }
     List<List<String>> combos = new ArrayList<>();
-    for (java.util.Map<String, List<String>> grid : spec.grids()) {
+    for (Map<String, List<String>> grid : spec.grids()) {
       List<List<String>> product = new ArrayList<>();
       product.add(List.of());
       for (List<String> values : grid.values()) {
@@ -63,7 +73,7 @@ public final class Sweep {
       combos.addAll(product);
     }
     List<Point> points = new ArrayList<>();
-    java.util.Set<String> names = new java.util.HashSet<>();
+    Set<String> names = new HashSet<>();
     for (List<String> combo : combos) {
       String name = runName(spec, combo);
       if (!names.add(name)) {
@@ -87,9 +97,9 @@ public final class Sweep {
       CrossoverConfig config;
       try {
         config = ConfigLoader.load(spec.base(), overrides);
-        io.crossover.data.plan.TokenPlan.check(io.crossover.data.plan.PlanSpec.of(config));
+        TokenPlan.check(PlanSpec.of(config));
       } catch (RuntimeException e) {
-        throw new io.crossover.data.config.ConfigException(
+        throw new ConfigException(
             null, "sweep " + spec.source() + ", run " + name + ": " + e.getMessage());
       }
       points.add(new Point(name, overrides, config));
@@ -104,7 +114,7 @@ public final class Sweep {
   static String runName(SweepSpec spec, List<String> combo) {
     StringBuilder name =
         new StringBuilder(
-            io.crossover.executor.objective.Objective.describe(
+            Objective.describe(
                     ConfigLoader.load(
                             null,
                             List.of(SweepSpec.OBJECTIVE + "=" + value(combo, SweepSpec.OBJECTIVE)))
@@ -114,7 +124,7 @@ public final class Sweep {
     // the axes in the file: the same run always gets the same name.
     List<String> ordered = new ArrayList<>(combo);
     ordered.sort(
-        java.util.Comparator.comparingInt(
+        Comparator.comparingInt(
                 (String kv) ->
                     kv.startsWith("model.preset=")
                         ? 0
@@ -142,7 +152,7 @@ public final class Sweep {
 
   private static String compact(String count) {
     try {
-      return io.crossover.data.config.Counts.format(io.crossover.data.config.Counts.parse(count));
+      return Counts.format(Counts.parse(count));
     } catch (RuntimeException e) {
       return count;
     }
@@ -165,7 +175,7 @@ public final class Sweep {
       if (fs.exists(new Path(dir, "DONE"))) {
         return State.DONE;
       }
-      if (io.crossover.executor.checkpoint.Checkpoints.latest(fs, dir).isPresent()) {
+      if (Checkpoints.latest(fs, dir).isPresent()) {
         return State.RESUME;
       }
       return fs.exists(new Path(dir, "metrics.jsonl")) ? State.RESTART : State.NEW;

@@ -1,6 +1,8 @@
 package io.crossover.driver.sweep;
 
 import ai.djl.ndarray.NDManager;
+import io.crossover.data.Failure;
+import io.crossover.data.config.ConfigException;
 import io.crossover.data.config.Counts;
 import io.crossover.data.config.CrossoverConfig;
 import io.crossover.driver.bench.StepBench;
@@ -12,15 +14,19 @@ import io.crossover.driver.run.RunDir;
 import io.crossover.driver.run.RunLease;
 import io.crossover.driver.spark.Ingest;
 import io.crossover.driver.spark.SparkSessions;
-import io.crossover.driver.train.Training;
+import io.crossover.driver.train.RunLauncher;
 import io.crossover.executor.model.ModelSize;
+import io.crossover.executor.objective.Objective;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -49,11 +55,11 @@ public final class SweepRunner {
     for (String o : overrides) {
       String key = o.contains("=") ? o.substring(0, o.indexOf('=')).trim() : o;
       if (key.equals("run.root") || key.equals("run.name")) {
-        throw new io.crossover.data.config.ConfigException(
+        throw new ConfigException(
             key, "is set by the sweep for each run; use --root to move the sweep");
       }
       if (spec.axisKeys().contains(key)) {
-        throw new io.crossover.data.config.ConfigException(
+        throw new ConfigException(
             key, "is an axis of sweep " + spec.name() + "; change the sweep file, not --set");
       }
     }
@@ -92,7 +98,7 @@ public final class SweepRunner {
             }
           });
       // Exit 1 through the one place failures are reported: one line, and where the traces are.
-      throw new io.crossover.data.Failure(
+      throw new Failure(
           failed
               + " of "
               + outcome.size()
@@ -106,7 +112,7 @@ public final class SweepRunner {
 
   private static Map<String, String> runAll(
       SweepSpec spec, List<Sweep.Point> points, Configuration hadoop, boolean failFast) {
-    Map<String, String> outcome = java.util.Collections.synchronizedMap(new java.util.TreeMap<>());
+    Map<String, String> outcome = Collections.synchronizedMap(new TreeMap<>());
     int minRanks = points.stream().mapToInt(p -> p.config().cluster().worldSize()).min().orElse(1);
     int maxRanks = points.stream().mapToInt(p -> p.config().cluster().worldSize()).max().orElse(1);
     // Runs share a JVM only through Spark: in-process (W = 1) runs go one at a time, since
@@ -137,7 +143,7 @@ public final class SweepRunner {
       for (Future<?> f : futures) {
         try {
           f.get();
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
           pool.shutdownNow();
           throw new IllegalStateException(
               "sweep " + spec.name() + " stopped: " + e.getCause().getMessage(), e.getCause());
@@ -172,9 +178,9 @@ public final class SweepRunner {
             });
     long start = System.nanoTime();
     try {
-      Training.run(
+      RunLauncher.run(
           p.config(),
-          new Training.Start(
+          new RunLauncher.Start(
               state == Sweep.State.RESTART ? RunDir.Existing.REPLACE : RunDir.Existing.KEEP,
               // A sweep has no --overwrite: a run is started again by removing its directory.
               new RunDir.Restart(
@@ -263,7 +269,7 @@ public final class SweepRunner {
               Locale.ROOT,
               "  %-28s %-12s %-7s %10s %10s %7.1f %7d %3d %-8s %9s%n",
               p.name(),
-              io.crossover.executor.objective.Objective.describe(c.objective()).name(),
+              Objective.describe(c.objective()).name(),
               c.model().preset(),
               Counts.grouped(c.budget().uniqueTokens()),
               Counts.grouped(c.budget().totalTokens()),
@@ -288,7 +294,7 @@ public final class SweepRunner {
   private static String key(CrossoverConfig c) {
     return c.model().preset()
         + "/"
-        + io.crossover.executor.objective.Objective.describe(c.objective()).name()
+        + Objective.describe(c.objective()).name()
         + "/"
         + c.budget().globalBatch() / c.cluster().worldSize()
         + "/"

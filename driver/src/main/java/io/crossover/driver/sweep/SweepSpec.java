@@ -2,6 +2,7 @@ package io.crossover.driver.sweep;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigList;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigUtil;
@@ -11,9 +12,18 @@ import io.crossover.data.config.ConfigException;
 import io.crossover.data.config.ConfigLoader;
 import io.crossover.driver.report.Curves;
 import io.crossover.driver.report.Report;
+import io.crossover.executor.objective.Arms;
 import io.crossover.executor.objective.Objective;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -108,8 +118,8 @@ public record SweepSpec(
   }
 
   /** Every key that is an axis of some grid. */
-  public java.util.Set<String> axisKeys() {
-    java.util.Set<String> out = new java.util.LinkedHashSet<>();
+  public Set<String> axisKeys() {
+    Set<String> out = new LinkedHashSet<>();
     for (Map<String, List<String>> g : grids) {
       out.addAll(g.keySet());
     }
@@ -119,6 +129,7 @@ public record SweepSpec(
   /** Reads a sweep file: a path, or a name in conf/sweeps/ (with or without .conf). */
   public static SweepSpec load(String fileOrName) {
     Config c;
+    // Typesafe's ConfigException is qualified here: ours (io.crossover.data.config) has its name.
     try {
       c =
           ConfigFactory.parseString(
@@ -133,22 +144,22 @@ public record SweepSpec(
 
   /** The text of a sweep file: a path, or a name in conf/sweeps/ shipped in the jar. */
   public static String text(String fileOrName) {
-    java.nio.file.Path file = java.nio.file.Path.of(fileOrName);
+    Path file = Path.of(fileOrName);
     String name = fileOrName.endsWith(".conf") ? fileOrName : fileOrName + ".conf";
     try {
-      if (java.nio.file.Files.isRegularFile(file)) {
-        return java.nio.file.Files.readString(file);
+      if (Files.isRegularFile(file)) {
+        return Files.readString(file);
       }
-      try (java.io.InputStream in =
+      try (InputStream in =
           SweepSpec.class
               .getClassLoader()
               .getResourceAsStream(ConfigLoader.CONF_RESOURCE_DIR + "sweeps/" + name)) {
         if (in != null) {
-          return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+          return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
       }
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException("cannot read sweep file " + fileOrName, e);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read sweep file " + fileOrName, e);
     }
     throw new ConfigException(
         null,
@@ -185,7 +196,7 @@ public record SweepSpec(
       }
     }
     List<Objective> described = new ArrayList<>();
-    java.util.Set<String> arms = new java.util.LinkedHashSet<>();
+    Set<String> arms = new LinkedHashSet<>();
     for (int g = 0; g < grids.size(); g++) {
       List<String> objectives = grids.get(g).get(OBJECTIVE);
       String where = g == 0 ? "axes." : "grids[" + (g - 1) + "].";
@@ -207,7 +218,7 @@ public record SweepSpec(
         arms.add(arm);
       }
     }
-    if (!io.crossover.executor.objective.Arms.comparable(described)) {
+    if (!Arms.comparable(described)) {
       throw error(
           source,
           "axes." + OBJECTIVE,
@@ -292,7 +303,7 @@ public record SweepSpec(
         throw error(source, where + "." + key, "must be a list of values, e.g. [a, b]");
       }
       List<String> values = new ArrayList<>();
-      for (ConfigValue v : (com.typesafe.config.ConfigList) e.getValue()) {
+      for (ConfigValue v : (ConfigList) e.getValue()) {
         values.add(key + "=" + render(v));
       }
       if (values.isEmpty()) {
@@ -314,7 +325,7 @@ public record SweepSpec(
     }
     // entrySet has no order; file order is kept by the origin's line numbers.
     out.sort(
-        java.util.Comparator.comparingInt(
+        Comparator.comparingInt(
             (Map.Entry<String, ConfigValue> e) -> e.getValue().origin().lineNumber()));
     return out;
   }

@@ -3,8 +3,16 @@ package io.crossover.driver.capacity;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.crossover.data.Json;
 import io.crossover.driver.cli.Cli;
 import io.crossover.driver.cli.CrossoverCommand;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** {@code model} and {@code estimate} from shapes alone, for the paper's grid. */
@@ -64,9 +72,7 @@ class PlannerTest {
     assertTrue(r.out().contains("total on the device               2.185"), r.out());
     assertTrue(
         r.out()
-            .contains(
-                String.format(
-                    java.util.Locale.ROOT, "%-26s %12.3f", "  device, none, blocks", 0.839)),
+            .contains(String.format(Locale.ROOT, "%-26s %12.3f", "  device, none, blocks", 0.839)),
         r.out());
     Cli.run(
             "model",
@@ -85,21 +91,20 @@ class PlannerTest {
       "model", "--preset", "8b", "--vocab", "128256", "--set", "train.micro-batch=1"
     };
     Cli.Result table = Cli.run(args).expect(0, null);
-    String[] json = java.util.Arrays.copyOf(args, args.length + 1);
+    String[] json = Arrays.copyOf(args, args.length + 1);
     json[args.length] = "--json";
-    com.fasterxml.jackson.databind.JsonNode o =
-        io.crossover.data.Json.MAPPER.readTree(Cli.run(json).expect(0, null).out());
+    JsonNode o = Json.MAPPER.readTree(Cli.run(json).expect(0, null).out());
     assertTrue(o.get("parameters").asLong() == 8_030_269_440L, o.toString());
     assertTrue(o.get("kv-heads").asInt() == 8, o.toString());
     assertTrue(
         o.get("memory-per-rank").size() == 24,
         "3 shard modes x 2 recompute x 2 kernels x 2 precisions");
-    com.fasterxml.jackson.databind.JsonNode first = o.get("memory-per-rank").get(0);
+    JsonNode first = o.get("memory-per-rank").get(0);
     assertTrue(first.get("shard").asText().equals("none"), first.toString());
     assertTrue(first.get("precision").asText().equals("fp32"), first.toString());
     String total =
         String.format(
-            java.util.Locale.ROOT,
+            Locale.ROOT,
             "%-26s %12.3f",
             "total on the device",
             first.get("device").asLong() / (double) (1L << 30));
@@ -115,7 +120,7 @@ class PlannerTest {
   void aShardedOptimizerIsPlannedAndFitsThe8bSweepOnH100s() throws Exception {
     Plan8b plan = plan8b(0);
     long p = plan.parameters();
-    java.util.Map<String, com.fasterxml.jackson.databind.JsonNode> byShard = plan.byShard();
+    Map<String, JsonNode> byShard = plan.byShard();
     assertTrue(byShard.get("none").get("optimizer").asLong() == 8 * p);
     assertTrue(byShard.get("optimizer").get("optimizer").asLong() == 8 * ((p + 63) / 64));
     assertTrue(byShard.get("gradients").get("optimizer").asLong() == 8 * ((p + 63) / 64));
@@ -162,8 +167,8 @@ class PlannerTest {
         Cli.run("estimate", "paper-8b", "--gpu", "l4", "--vocab", "50304").expect(0, null);
     // The least of model's rows for paper-8b's shape and buckets in bf16 (what "auto" plans on a
     // GPU) at one sequence per rank over the most ranks its global batch of 256 allows.
-    com.fasterxml.jackson.databind.JsonNode least =
-        io.crossover.data.Json.MAPPER.readTree(
+    JsonNode least =
+        Json.MAPPER.readTree(
             Cli.run(
                     "model",
                     "--preset",
@@ -184,12 +189,12 @@ class PlannerTest {
                 .expect(0, null)
                 .out());
     long bytes = Long.MAX_VALUE;
-    for (com.fasterxml.jackson.databind.JsonNode row : least.get("memory-per-rank")) {
+    for (JsonNode row : least.get("memory-per-rank")) {
       if (row.get("precision").asText().equals("bf16")) {
         bytes = Math.min(bytes, row.get("device").asLong());
       }
     }
-    String gib = String.format(java.util.Locale.ROOT, "%.1f GiB", bytes / (double) (1L << 30));
+    String gib = String.format(Locale.ROOT, "%.1f GiB", bytes / (double) (1L << 30));
     assertEquals("48.6 GiB", gib);
     assertTrue(
         l4.out()
@@ -227,20 +232,16 @@ class PlannerTest {
   }
 
   /** The 8b preset's parameter count and first memory row per shard mode. */
-  private record Plan8b(
-      long parameters, java.util.Map<String, com.fasterxml.jackson.databind.JsonNode> byShard) {}
+  private record Plan8b(long parameters, Map<String, JsonNode> byShard) {}
 
   /**
    * {@code model --json} for the 8b preset at 64 ranks, 4 sequences per rank, {@code micro} per
    * forward pass.
    */
   private static Plan8b plan8b(int micro) throws Exception {
-    com.fasterxml.jackson.databind.JsonNode o =
-        io.crossover.data.Json.MAPPER.readTree(
-            Cli.run(model8b(micro, "--json")).expect(0, null).out());
-    java.util.Map<String, com.fasterxml.jackson.databind.JsonNode> byShard =
-        new java.util.HashMap<>();
-    for (com.fasterxml.jackson.databind.JsonNode row : o.get("memory-per-rank")) {
+    JsonNode o = Json.MAPPER.readTree(Cli.run(model8b(micro, "--json")).expect(0, null).out());
+    Map<String, JsonNode> byShard = new HashMap<>();
+    for (JsonNode row : o.get("memory-per-rank")) {
       byShard.putIfAbsent(row.get("shard").asText(), row);
     }
     return new Plan8b(o.get("parameters").asLong(), byShard);
@@ -248,9 +249,9 @@ class PlannerTest {
 
   /** {@code model} for the 8b preset at 64 ranks, 4 sequences per rank, {@code micro} per pass. */
   private static String[] model8b(int micro, String... more) {
-    java.util.List<String> args =
-        new java.util.ArrayList<>(
-            java.util.List.of(
+    List<String> args =
+        new ArrayList<>(
+            List.of(
                 "model",
                 "--preset",
                 "8b",
@@ -262,7 +263,7 @@ class PlannerTest {
                 "budget.global-batch=256",
                 "--set",
                 "train.micro-batch=" + micro));
-    args.addAll(java.util.List.of(more));
+    args.addAll(List.of(more));
     return args.toArray(String[]::new);
   }
 

@@ -11,6 +11,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -32,7 +35,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 public class CliErrorsTest {
   @TempDir public static Path tmp;
-  public static final Map<String, String> FILES = new java.util.HashMap<>();
+  public static final Map<String, String> FILES = new HashMap<>();
 
   @BeforeAll
   public static void fixtures() throws Exception {
@@ -170,7 +173,7 @@ public class CliErrorsTest {
    * replace or add options (a null value: a flag).
    */
   public static String[] train(String objective, String run, String... more) {
-    Map<String, String> options = new java.util.LinkedHashMap<>();
+    Map<String, String> options = new LinkedHashMap<>();
     options.put("--objective", objective);
     options.put("--dataset", "DATASET");
     options.put("--seq-len", "64");
@@ -218,7 +221,7 @@ public class CliErrorsTest {
 
   /** A valid plan command with some options replaced by {@code changes} (option, value pairs). */
   public static String[] plan(String... changes) {
-    Map<String, String> options = new java.util.LinkedHashMap<>();
+    Map<String, String> options = new LinkedHashMap<>();
     options.put("--dataset", "DATASET");
     options.put("--seq-len", "64");
     options.put("--global-batch", "4");
@@ -255,7 +258,7 @@ public class CliErrorsTest {
   }
 
   static String[] render(String option, String value) {
-    Map<String, String> options = new java.util.LinkedHashMap<>();
+    Map<String, String> options = new LinkedHashMap<>();
     options.put("--image", "crossover:0.1.0");
     options.put("--out", "FRESH");
     options.put(option, value);
@@ -775,7 +778,7 @@ public class CliErrorsTest {
   static String resolveText(String s) {
     // Longest first: TASK is a prefix of TASK_MALFORMED.
     List<String> keys = new ArrayList<>(FILES.keySet());
-    keys.sort(java.util.Comparator.comparingInt(String::length).reversed());
+    keys.sort(Comparator.comparingInt(String::length).reversed());
     for (String k : keys) {
       s = s.replace(k, FILES.get(k));
     }

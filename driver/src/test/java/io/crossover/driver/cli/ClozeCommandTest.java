@@ -3,10 +3,10 @@ package io.crossover.driver.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.crossover.data.Sha256;
 import io.crossover.data.shard.DatasetWriter;
 import io.crossover.data.shard.Filesystems;
 import io.crossover.data.shard.Manifest;
-import io.crossover.data.shard.Sha256;
 import io.crossover.data.tokenize.ByteTokenizer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

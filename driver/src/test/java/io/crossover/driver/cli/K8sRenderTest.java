@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /** k8s/examples are what {@code crossover k8s render} writes today (they cannot go stale). */
 class K8sRenderTest {
@@ -69,7 +70,7 @@ class K8sRenderTest {
     String declared =
         K8sCommand.Render.class
             .getDeclaredField("sparkVersion")
-            .getAnnotation(picocli.CommandLine.Option.class)
+            .getAnnotation(CommandLine.Option.class)
             .defaultValue();
     assertEquals(org.apache.spark.package$.MODULE$.SPARK_VERSION(), declared);
   }

@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.crossover.data.Json;
+import io.crossover.data.Sha256;
 import io.crossover.data.config.ConfigLoader;
 import io.crossover.data.config.Counts;
-import io.crossover.data.shard.Sha256;
 import io.crossover.data.stats.Clustered;
 import io.crossover.data.stats.DataLaw;
 import io.crossover.driver.report.render.Figures;
@@ -539,7 +539,7 @@ class ReportTest {
         last.contains("within the equivalence margin ±0.020 (two one-sided tests at 5%)"), last);
     String html = Files.readString(root.resolve("report.html"));
     assertTrue(html.indexOf("Findings") < html.indexOf("Comparisons"), "findings come first");
-    for (Findings.Status status : Findings.Status.values()) {
+    for (Status status : Status.values()) {
       assertTrue(html.contains(status.meaning()), "what " + status.label() + " means");
     }
     // Captions say what the numbers say: the synthetic runs' delta-NLL never moves.

@@ -12,6 +12,7 @@ import io.crossover.executor.optim.Optimizer;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,6 +22,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.apache.hadoop.fs.FileSystem;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -46,8 +48,7 @@ class CheckpointShardTest {
         servers.stream()
             .map(s -> new InetSocketAddress(InetAddress.getLoopbackAddress(), s.getLocalPort()))
             .toList();
-    byte[] secret =
-        "checkpoint-shard-test-secret-32b".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] secret = "checkpoint-shard-test-secret-32b".getBytes(StandardCharsets.UTF_8);
     ExecutorService pool = Executors.newFixedThreadPool(2);
     try (NDManager m = NDManager.newBaseManager()) {
       List<Future<String>> ranks = new ArrayList<>();
@@ -76,7 +77,7 @@ class CheckpointShardTest {
       }
       assertTrue(
           Checkpoints.latest(
-                  org.apache.hadoop.fs.FileSystem.getLocal(RunDir.hadoopConf()),
+                  FileSystem.getLocal(RunDir.hadoopConf()),
                   new org.apache.hadoop.fs.Path(tmp.toUri()))
               .isEmpty());
     } finally {

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.crossover.data.Failure;
 import io.crossover.data.Json;
 import io.crossover.data.UserException;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -182,7 +183,7 @@ class RunLeaseTest {
     Thread.sleep(1100);
     var out = late.appender("metrics.jsonl");
     out.write("{\"step\":1}\n");
-    Exception flushed = assertThrows(java.io.IOException.class, out::flush);
+    Exception flushed = assertThrows(IOException.class, out::flush);
     assertTrue(
         flushed.getMessage().contains("refused to write metrics.jsonl"), flushed.getMessage());
 

@@ -14,11 +14,13 @@ import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.hdfs.DistributedFileSystem;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.apache.hadoop.hdfs.protocol.HdfsConstants;
@@ -233,7 +235,7 @@ class RunIntegrityTest {
       finals.put(precision, model);
     }
     assertFalse(
-        java.util.Arrays.equals(finals.get("fp32"), finals.get("bf16")),
+        Arrays.equals(finals.get("fp32"), finals.get("bf16")),
         "bf16 and fp32 runs must not be the same computation");
   }
 
@@ -287,8 +289,7 @@ class RunIntegrityTest {
       Map<String, byte[]> before = snapshot(dfs, dir);
       // Room for the block of metrics.jsonl the resumed run appends to (HDFS charges a block
       // being written in full, times its replication), not for the next checkpoint's first block.
-      org.apache.hadoop.fs.FileStatus log =
-          dfs.getFileStatus(new org.apache.hadoop.fs.Path(dir, "metrics.jsonl"));
+      FileStatus log = dfs.getFileStatus(new org.apache.hadoop.fs.Path(dir, "metrics.jsonl"));
       long block = log.getBlockSize() * log.getReplication();
       long used = dfs.getContentSummary(new org.apache.hadoop.fs.Path("/runs")).getSpaceConsumed();
       dfs.setQuota(
@@ -336,7 +337,7 @@ class RunIntegrityTest {
   }
 
   private static String[] concat(String[] a, String... b) {
-    String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    String[] out = Arrays.copyOf(a, a.length + b.length);
     System.arraycopy(b, 0, out, a.length, b.length);
     return out;
   }

@@ -6,10 +6,10 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import io.crossover.data.config.OptimConfig;
 import io.crossover.executor.model.Param;
-import io.crossover.executor.train.Trainer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -36,7 +36,7 @@ import java.util.concurrent.Future;
  * <p>Whatever the mode, the ranks agree in one reduction whether all may step, the mean loss and
  * the gradients' global norm ({@link StripeNorm}), bitwise the same in every mode.
  */
-public final class BucketedSync implements Trainer.GradientSync, AutoCloseable {
+public final class BucketedSync implements GradientSync, AutoCloseable {
   private final List<Param> params;
   private final TimedCollective ranks;
   private long waitNanos;
@@ -192,12 +192,8 @@ public final class BucketedSync implements Trainer.GradientSync, AutoCloseable {
             () -> {
               try {
                 ranks.reduceScatter(buffer, bucket.globalFrom());
-                int[] mine = owned[bucket.index()];
-                for (int i = 0, at = ownedAt[bucket.index()]; i < mine.length; i += 2) {
-                  int n = mine[i + 1] - mine[i];
-                  System.arraycopy(buffer, mine[i], ownedGradients, at, n);
-                  at += n;
-                }
+                forEachOwned(
+                    bucket, (from, at, n) -> System.arraycopy(buffer, from, ownedGradients, at, n));
               } finally {
                 release(buffer);
               }
@@ -359,22 +355,19 @@ public final class BucketedSync implements Trainer.GradientSync, AutoCloseable {
     }
     norm.reset();
     for (BucketPlan.Bucket bucket : plan.buckets()) {
-      int[] mine = owned[bucket.index()];
-      for (int i = 0, at = ownedAt[bucket.index()]; i < mine.length; i += 2) {
-        int n = mine[i + 1] - mine[i];
-        norm.add(ownedGradients, at, at + n, bucket.globalFrom() + mine[i] - at);
-        at += n;
-      }
+      forEachOwned(
+          bucket,
+          (from, at, n) -> norm.add(ownedGradients, at, at + n, bucket.globalFrom() + from - at));
     }
     float[] pairs = norm.pairs();
-    float[] agreed = java.util.Arrays.copyOf(pairs, pairs.length + 1);
+    float[] agreed = Arrays.copyOf(pairs, pairs.length + 1);
     agreed[pairs.length] = finite ? 1f : 0f;
     long start = System.nanoTime();
     ranks.sum(agreed, 0);
     float[] trailer = {Float.isFinite(loss) ? 1f : 0f, loss};
     ranks.sum(trailer, plan.parameters());
     waitNanos += System.nanoTime() - start;
-    float[] summed = java.util.Arrays.copyOf(agreed, pairs.length);
+    float[] summed = Arrays.copyOf(agreed, pairs.length);
     return new Result(
         agreed[pairs.length] == w && trailer[0] == w, trailer[1] / w, StripeNorm.norm(summed));
   }
@@ -398,15 +391,32 @@ public final class BucketedSync implements Trainer.GradientSync, AutoCloseable {
     }
   }
 
-  /** All-gathers one bucket of updates and subtracts it from the parameters it covers. */
-  private void gatherInto(
-      BucketPlan.Bucket bucket, float[] buffer, float[] deltas, NDManager tmp, NDArray[] values) {
+  /** One range of a bucket this rank owns. */
+  private interface OwnedRange {
+    /**
+     * @param from its first element in the bucket
+     * @param at its first element in {@link #ownedGradients}
+     * @param length its elements
+     */
+    void accept(int from, int at, int length);
+  }
+
+  /**
+   * Each range of {@code bucket} this rank owns, in order, where it sits in its owned gradients.
+   */
+  private void forEachOwned(BucketPlan.Bucket bucket, OwnedRange range) {
     int[] mine = owned[bucket.index()];
     for (int i = 0, at = ownedAt[bucket.index()]; i < mine.length; i += 2) {
       int n = mine[i + 1] - mine[i];
-      System.arraycopy(deltas, at, buffer, mine[i], n);
+      range.accept(mine[i], at, n);
       at += n;
     }
+  }
+
+  /** All-gathers one bucket of updates and subtracts it from the parameters it covers. */
+  private void gatherInto(
+      BucketPlan.Bucket bucket, float[] buffer, float[] deltas, NDManager tmp, NDArray[] values) {
+    forEachOwned(bucket, (from, at, n) -> System.arraycopy(deltas, at, buffer, from, n));
     long start = System.nanoTime();
     try {
       ranks.allGather(buffer, bucket.globalFrom());

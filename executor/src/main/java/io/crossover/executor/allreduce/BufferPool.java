@@ -3,6 +3,7 @@ package io.crossover.executor.allreduce;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 
 /**
  * At most {@code slots} host buffers out at once, reused by length: what bounds a ZeRO-2 rank's
@@ -22,7 +23,7 @@ final class BufferPool {
    * checks whether the communication failed, then waits again).
    */
   float[] take(int length, long millis) throws InterruptedException {
-    if (!slots.tryAcquire(millis, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+    if (!slots.tryAcquire(millis, TimeUnit.MILLISECONDS)) {
       return null;
     }
     synchronized (free) {

@@ -1,5 +1,10 @@
 package io.crossover.executor.allreduce;
 
+import io.crossover.data.config.ClusterConfig;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.util.List;
+
 /**
  * The ranks of one run, as the training and evaluation code sees them: who am I, how many are we,
  * and an element-wise sum that leaves every rank with bitwise the same result, also in its two
@@ -99,10 +104,10 @@ public interface Collective extends AutoCloseable {
    * @param secret the run's shared secret, authenticating every connection
    */
   static Collective connect(
-      io.crossover.data.config.ClusterConfig cluster,
+      ClusterConfig cluster,
       int rank,
-      java.util.List<java.net.InetSocketAddress> peers,
-      java.net.ServerSocket server,
+      List<InetSocketAddress> peers,
+      ServerSocket server,
       byte[] secret) {
     int timeoutMillis =
         (int) Math.min(Integer.MAX_VALUE, cluster.allreduceTimeoutSeconds() * 1000L);

@@ -4,6 +4,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -18,6 +19,7 @@ import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -166,7 +168,7 @@ public final class RingAllReduce implements Collective, AutoCloseable {
       int ready = selector.select(timeoutMillis);
       // An interrupt wakes the selector at once, and would again on every call: stop instead.
       if (Thread.currentThread().isInterrupted()) {
-        throw new java.io.InterruptedIOException("interrupted during the all-reduce");
+        throw new InterruptedIOException("interrupted during the all-reduce");
       }
       if (ready == 0) {
         throw new Stalled(sending);
@@ -228,14 +230,7 @@ public final class RingAllReduce implements Collective, AutoCloseable {
     while (true) {
       Socket s = server.accept();
       try {
-        configure(s, timeoutMillis);
-        PeerAuth.handshake(
-            new DataInputStream(s.getInputStream()),
-            new DataOutputStream(s.getOutputStream()),
-            secret,
-            rank,
-            previous);
-        return s;
+        return authenticated(s, secret, rank, previous, timeoutMillis);
       } catch (PeerAuth.AuthException e) {
         LOG.warning(
             "rank "
@@ -266,14 +261,7 @@ public final class RingAllReduce implements Collective, AutoCloseable {
       Socket s = SocketChannel.open().socket();
       try {
         s.connect(address, timeoutMillis);
-        configure(s, timeoutMillis);
-        PeerAuth.handshake(
-            new DataInputStream(s.getInputStream()),
-            new DataOutputStream(s.getOutputStream()),
-            secret,
-            rank,
-            next);
-        return s;
+        return authenticated(s, secret, rank, next, timeoutMillis);
       } catch (PeerAuth.AuthException e) {
         s.close();
         throw e;
@@ -285,6 +273,19 @@ public final class RingAllReduce implements Collective, AutoCloseable {
         sleep(50);
       }
     }
+  }
+
+  /** The socket, once its timeouts and buffers are set and {@code peer} has proven the secret. */
+  private static Socket authenticated(
+      Socket s, byte[] secret, int rank, int peer, int timeoutMillis) throws IOException {
+    configure(s, timeoutMillis);
+    PeerAuth.handshake(
+        new DataInputStream(s.getInputStream()),
+        new DataOutputStream(s.getOutputStream()),
+        secret,
+        rank,
+        peer);
+    return s;
   }
 
   private static void configure(Socket s, int timeoutMillis) throws IOException {
@@ -376,7 +377,7 @@ public final class RingAllReduce implements Collective, AutoCloseable {
       receive.run();
       try {
         sending.get();
-      } catch (java.util.concurrent.ExecutionException e) {
+      } catch (ExecutionException e) {
         throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
 import io.crossover.data.config.OptimConfig;
 import io.crossover.executor.model.Param;
 import io.crossover.executor.optim.AdamW;
@@ -89,7 +90,7 @@ public final class ShardedAdamW implements Optimizer {
 
   @Override
   public void update(double lr, float clipScale, NDManager scratch) {
-    ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+    JniUtils.setGradMode(false);
     step++;
     // The shard's gradients are replaced, chunk by chunk, by what AdamW subtracts.
     float[] shard = sync.ownedGradients();

@@ -1,5 +1,7 @@
 package io.crossover.executor.allreduce;
 
+import java.util.Arrays;
+
 /**
  * The global norm of a gradient vector, added up in an order fixed by the elements' global indices
  * alone: each stripe of {@code stripe} elements (the unit of ownership of the collective) is summed
@@ -30,7 +32,7 @@ final class StripeNorm {
   }
 
   void reset() {
-    java.util.Arrays.fill(lanes, 0);
+    Arrays.fill(lanes, 0);
   }
 
   /**

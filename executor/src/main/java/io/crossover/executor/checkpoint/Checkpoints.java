@@ -2,22 +2,37 @@ package io.crossover.executor.checkpoint;
 
 import ai.djl.ndarray.NDArray;
 import com.fasterxml.jackson.core.type.TypeReference;
+import io.crossover.data.Failure;
 import io.crossover.data.Json;
-import io.crossover.data.shard.Sha256;
+import io.crossover.data.Sha256;
 import io.crossover.executor.model.Param;
 import io.crossover.executor.model.Transformer;
+import io.crossover.executor.optim.AdamW;
 import io.crossover.executor.optim.Optimizer;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.security.DigestInputStream;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.UUID;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -174,8 +189,7 @@ public final class Checkpoints {
   }
 
   private static final String SUM = ".sum.json";
-  private static final java.util.regex.Pattern SHARD =
-      java.util.regex.Pattern.compile("optimizer-(\\d+)-of-(\\d+)\\.safetensors");
+  private static final Pattern SHARD = Pattern.compile("optimizer-(\\d+)-of-(\\d+)\\.safetensors");
 
   /** The ranks' shard files in {@code tmp} with the checksums they wrote; all W must be there. */
   private static Map<String, FileSum> shardSums(FileSystem fs, Path tmp) throws IOException {
@@ -205,7 +219,7 @@ public final class Checkpoints {
   }
 
   private static final String MODEL = "model.safetensors";
-  private static final String OPTIMIZER = io.crossover.executor.optim.AdamW.FILE;
+  private static final String OPTIMIZER = AdamW.FILE;
   private static final String STATE = "state.json";
   private static final String CONFIG = "config.json";
 
@@ -234,7 +248,7 @@ public final class Checkpoints {
           out.add(file + ": missing");
           continue;
         }
-        try (InputStream in = new java.io.BufferedInputStream(fs.open(p), 1 << 20)) {
+        try (InputStream in = new BufferedInputStream(fs.open(p), 1 << 20)) {
           if (file.endsWith(".safetensors")) {
             SafeTensors.read(in, new LinkedHashMap<>());
           } else {
@@ -253,7 +267,7 @@ public final class Checkpoints {
       out.add(CHECKSUMS + ": unreadable (" + e.getMessage() + ")");
       return out;
     }
-    java.util.Set<String> listed = new java.util.TreeSet<>(sums.keySet());
+    Set<String> listed = new TreeSet<>(sums.keySet());
     boolean sharded = listed.stream().anyMatch(f -> SHARD.matcher(f).matches());
     listed.addAll(List.of(MODEL, STATE, CONFIG));
     if (!sharded) {
@@ -291,7 +305,7 @@ public final class Checkpoints {
     if (shards.isEmpty()) {
       out.add(OPTIMIZER);
     }
-    java.util.Collections.sort(shards);
+    Collections.sort(shards);
     out.addAll(shards);
     return out;
   }
@@ -315,7 +329,7 @@ public final class Checkpoints {
   public static Optional<Path> newestIntact(
       FileSystem fs,
       Path runDir,
-      java.util.function.Consumer<String> warn,
+      Consumer<String> warn,
       boolean acceptUnverified,
       String startAgain)
       throws IOException {
@@ -357,7 +371,7 @@ public final class Checkpoints {
       quarantine.add(dir);
     }
     if (!broken.isEmpty()) {
-      throw new io.crossover.data.Failure(
+      throw new Failure(
           "no intact checkpoint in "
               + new Path(runDir, DIR)
               + " to resume from; broken: "
@@ -405,7 +419,7 @@ public final class Checkpoints {
         }
       }
     }
-    out.sort(java.util.Comparator.comparingLong(p -> Long.parseLong(p.getName().substring(5))));
+    out.sort(Comparator.comparingLong(p -> Long.parseLong(p.getName().substring(5))));
     return out;
   }
 
@@ -463,7 +477,7 @@ public final class Checkpoints {
     }
     String file = optimizer.stateFile();
     if (!fs.exists(new Path(dir, file))) {
-      throw new io.crossover.data.Failure(
+      throw new Failure(
           dir
               + " has no "
               + file
@@ -486,15 +500,15 @@ public final class Checkpoints {
           dir + ": no tensor " + name + "; the checkpoint is of another model");
     }
     long[] shape = into.getShape().getShape();
-    if (!java.util.Arrays.equals(shape, tensor.shape())) {
+    if (!Arrays.equals(shape, tensor.shape())) {
       throw new IllegalStateException(
           dir
               + ": "
               + name
               + " has shape "
-              + java.util.Arrays.toString(tensor.shape())
+              + Arrays.toString(tensor.shape())
               + " but the model's is "
-              + java.util.Arrays.toString(shape)
+              + Arrays.toString(shape)
               + " (model.* differs)");
     }
     into.set(tensor.data());
@@ -509,11 +523,11 @@ public final class Checkpoints {
   }
 
   private static FileSum write(FileSystem fs, Path file, Body body) throws IOException {
-    java.security.MessageDigest md = Sha256.digest();
+    MessageDigest md = Sha256.digest();
     long[] count = {0};
     try (OutputStream out =
-        new java.io.BufferedOutputStream(
-            new java.security.DigestOutputStream(fs.create(file, true), md) {
+        new BufferedOutputStream(
+            new DigestOutputStream(fs.create(file, true), md) {
               @Override
               public void write(byte[] b, int off, int len) throws IOException {
                 super.write(b, off, len);
@@ -529,18 +543,17 @@ public final class Checkpoints {
             1 << 20)) {
       body.write(out);
     }
-    return new FileSum(count[0], java.util.HexFormat.of().formatHex(md.digest()));
+    return new FileSum(count[0], HexFormat.of().formatHex(md.digest()));
   }
 
   /** Reads a safetensors file of a checkpoint, checking it against its checksum. */
   private static Map<String, SafeTensors.Tensor> read(
       FileSystem fs, Path dir, String file, boolean acceptUnverified) throws IOException {
-    java.security.MessageDigest md = Sha256.digest();
+    MessageDigest md = Sha256.digest();
     long[] count = {0};
     Map<String, SafeTensors.Tensor> tensors;
     try (InputStream in =
-        new java.security.DigestInputStream(
-            new java.io.BufferedInputStream(fs.open(new Path(dir, file)), 1 << 20), md) {
+        new DigestInputStream(new BufferedInputStream(fs.open(new Path(dir, file)), 1 << 20), md) {
           @Override
           public int read() throws IOException {
             int b = super.read();
@@ -563,8 +576,7 @@ public final class Checkpoints {
       }
       in.transferTo(OutputStream.nullOutputStream());
     }
-    check(
-        fs, dir, file, count[0], java.util.HexFormat.of().formatHex(md.digest()), acceptUnverified);
+    check(fs, dir, file, count[0], HexFormat.of().formatHex(md.digest()), acceptUnverified);
     return tensors;
   }
 
@@ -574,7 +586,7 @@ public final class Checkpoints {
       throws IOException {
     for (String p : problems(fs, dir, acceptUnverified)) {
       if (p.startsWith(file + ":")) {
-        throw new io.crossover.data.Failure(dir + "/" + p, e);
+        throw new Failure(dir + "/" + p, e);
       }
     }
   }
@@ -587,7 +599,7 @@ public final class Checkpoints {
       if (acceptUnverified) {
         return;
       }
-      throw new io.crossover.data.Failure(
+      throw new Failure(
           sums
               + " is missing: it holds each file's size and SHA-256, so "
               + file
@@ -600,7 +612,7 @@ public final class Checkpoints {
     FileSum want = all.get(file);
     String why = want == null ? "not listed in " + CHECKSUMS : mismatch(bytes, sha256, want);
     if (why != null) {
-      throw new io.crossover.data.Failure(dir + "/" + file + ": " + why);
+      throw new Failure(dir + "/" + file + ": " + why);
     }
   }
 

@@ -6,11 +6,15 @@ import io.crossover.data.config.CrossoverConfig;
 import io.crossover.data.tokenize.Tokenizer;
 import io.crossover.executor.model.Param;
 import io.crossover.executor.model.Transformer;
+import io.crossover.executor.objective.Objective;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
@@ -50,15 +54,13 @@ public final class Export {
       }
     }
     try (OutputStream o =
-        new java.io.BufferedOutputStream(fs.create(new Path(out, "model.safetensors"), true))) {
+        new BufferedOutputStream(fs.create(new Path(out, "model.safetensors"), true))) {
       SafeTensors.write(o, tensors, Map.of("format", "pt"));
     }
     var m = config.model();
-    io.crossover.executor.objective.Objective objective =
-        io.crossover.executor.objective.Objective.of(
-            config.objective(), tokenizer.specials().mask());
+    Objective objective = Objective.of(config.objective(), tokenizer.specials().mask());
     Map<String, Object> hf = new LinkedHashMap<>();
-    hf.put("architectures", java.util.List.of(objective.exportArchitecture()));
+    hf.put("architectures", List.of(objective.exportArchitecture()));
     hf.put("model_type", "qwen3");
     hf.put("hidden_size", m.dim());
     hf.put("intermediate_size", m.ffnDim());
@@ -75,7 +77,7 @@ public final class Export {
     hf.put("max_position_embeddings", config.budget().seqLen());
     hf.put("torch_dtype", "float32");
     hf.put("eos_token_id", tokenizer.specials().eod());
-    hf.putAll(new java.util.TreeMap<>(objective.exportAttributes()));
+    hf.putAll(new TreeMap<>(objective.exportAttributes()));
     hf.putIfAbsent("crossover_mask_token_id", tokenizer.specials().mask());
     hf.put("crossover_tokenizer", tokenizer.id());
     try (OutputStream o = fs.create(new Path(out, "config.json"), true)) {

@@ -10,8 +10,11 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -101,7 +104,7 @@ public final class SafeTensors {
     long position = 0;
     Iterator<Map.Entry<String, JsonNode>> fields = header.fields();
     // Tensors are stored in data_offsets order; read them in that order.
-    java.util.List<Map.Entry<String, JsonNode>> entries = new java.util.ArrayList<>();
+    List<Map.Entry<String, JsonNode>> entries = new ArrayList<>();
     while (fields.hasNext()) {
       Map.Entry<String, JsonNode> f = fields.next();
       if (f.getKey().equals("__metadata__")) {
@@ -112,8 +115,7 @@ public final class SafeTensors {
         entries.add(f);
       }
     }
-    entries.sort(
-        java.util.Comparator.comparingLong(e -> e.getValue().path("data_offsets").get(0).asLong()));
+    entries.sort(Comparator.comparingLong(e -> e.getValue().path("data_offsets").get(0).asLong()));
     for (Map.Entry<String, JsonNode> e : entries) {
       JsonNode t = e.getValue();
       if (!"F32".equals(t.path("dtype").asText())) {

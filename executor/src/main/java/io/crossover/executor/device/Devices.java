@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import io.crossover.data.config.ConfigException;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Which device a rank trains on, from {@code train.device} and the GPUs Spark assigned to its task
@@ -20,7 +21,7 @@ public final class Devices {
    * @param visible the GPUs libtorch sees in this JVM
    */
   public static Device select(String setting, List<String> assigned, int visible) {
-    String s = setting.trim().toLowerCase(java.util.Locale.ROOT);
+    String s = setting.trim().toLowerCase(Locale.ROOT);
     if (s.equals("cpu")) {
       return Device.cpu();
     }

@@ -1,5 +1,9 @@
 package io.crossover.executor.eval;
 
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+
 /**
  * A multiple-choice task's scores.
  *
@@ -74,8 +78,8 @@ public record McResult(
       float[] deltaNllPerByte,
       float[] logLoss,
       float[][] choiceSe,
-      java.util.List<String> ids,
-      java.util.List<String> clusters) {
+      List<String> ids,
+      List<String> clusters) {
 
     @Override
     public boolean equals(Object o) {
@@ -83,16 +87,16 @@ public record McResult(
           && acc.equals(x.acc)
           && accNorm.equals(x.accNorm)
           && accMi.equals(x.accMi)
-          && java.util.Arrays.equals(deltaNllPerByte, x.deltaNllPerByte)
-          && java.util.Arrays.equals(logLoss, x.logLoss)
-          && java.util.Arrays.deepEquals(choiceSe, x.choiceSe)
-          && java.util.Objects.equals(ids, x.ids)
-          && java.util.Objects.equals(clusters, x.clusters);
+          && Arrays.equals(deltaNllPerByte, x.deltaNllPerByte)
+          && Arrays.equals(logLoss, x.logLoss)
+          && Arrays.deepEquals(choiceSe, x.choiceSe)
+          && Objects.equals(ids, x.ids)
+          && Objects.equals(clusters, x.clusters);
     }
 
     @Override
     public int hashCode() {
-      return java.util.Objects.hash(acc, accNorm, accMi, java.util.Arrays.hashCode(logLoss));
+      return Objects.hash(acc, accNorm, accMi, Arrays.hashCode(logLoss));
     }
 
     /**

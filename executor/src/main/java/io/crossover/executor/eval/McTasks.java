@@ -2,9 +2,9 @@ package io.crossover.executor.eval;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.crossover.data.Json;
+import io.crossover.data.Sha256;
 import io.crossover.data.UserException;
 import io.crossover.data.cloze.BlindAudit;
-import io.crossover.data.shard.Sha256;
 import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
 import java.io.FileNotFoundException;

@@ -2,9 +2,11 @@ package io.crossover.executor.eval;
 
 import io.crossover.data.tokenize.Tokenizer;
 import io.crossover.executor.allreduce.Collective;
+import io.crossover.executor.score.Likelihood;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntConsumer;
 
 /** Zero-shot multiple choice by likelihood, as lm-evaluation-harness scores it. */
 public final class MultipleChoice {
@@ -35,7 +37,7 @@ public final class MultipleChoice {
       Likelihood scorer,
       long seed,
       Collective ranks,
-      java.util.function.IntConsumer progress) {
+      IntConsumer progress) {
     int n = items.size();
     int choices = 0;
     for (McItem item : items) {

@@ -4,7 +4,9 @@ import ai.djl.ndarray.NDManager;
 import io.crossover.executor.allreduce.Collective;
 import io.crossover.executor.model.Transformer;
 import io.crossover.executor.objective.Objective;
+import io.crossover.executor.score.RowLosses;
 import java.util.Arrays;
+import java.util.function.IntConsumer;
 
 /**
  * Held-out loss per token, deterministic so that successive evaluations are comparable, per
@@ -60,7 +62,7 @@ public final class ValidationLoss {
       int tPoints,
       NDManager manager,
       Collective ranks,
-      java.util.function.IntConsumer progress) {
+      IntConsumer progress) {
     int rows = sequences.length;
     int done = 0;
     float[] perSequence = new float[rows];

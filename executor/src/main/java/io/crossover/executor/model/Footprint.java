@@ -4,6 +4,8 @@ import io.crossover.data.config.ModelConfig;
 import io.crossover.data.config.OptimConfig;
 import io.crossover.data.config.TrainConfig;
 import io.crossover.executor.precision.Precision;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * The memory of one rank training a shape, part by part, from the shape alone (bytes). Weights,
@@ -56,47 +58,24 @@ public record Footprint(
   }
 
   /**
+   * How a rank trains, as far as its memory goes.
+   *
+   * @param seqLen tokens per sequence
    * @param microBatch sequences per forward pass
+   * @param precision the training precision
+   * @param attention the attention kernel
    * @param worldSize ranks (host bucket buffers exist only for more than one)
+   * @param recompute {@code train.recompute=blocks}: backward keeps each block's input (d FP32
+   *     values per token and layer) and, at its peak, two blocks' worth of activations and scores:
+   *     those of the block it is running again and their gradients (measured at {@code small}, L =
+   *     2048, batch 4: 1.28 GiB less peak resident memory than without, against 1.35 GiB predicted)
+   * @param shard how the optimiser is sharded over the ranks (null: {@code none}); ZeRO-2 frees the
+   *     device's gradients only in the last forward pass of a step: until then they add up there,
+   *     all of them
+   * @param bucketBytes gradient bucket size
+   * @param microSteps forward passes per step
    */
-  public static Footprint of(
-      ModelConfig m,
-      int vocab,
-      int seqLen,
-      int microBatch,
-      Precision precision,
-      TrainConfig.Attention attention,
-      int worldSize) {
-    return of(m, vocab, seqLen, microBatch, precision, attention, worldSize, false);
-  }
-
-  /**
-   * As {@link #of(ModelConfig, int, int, int, Precision, TrainConfig.Attention, int)}; with {@code
-   * recompute} ({@code train.recompute=blocks}) backward keeps each block's input (d FP32 values
-   * per token and layer) and, at its peak, two blocks' worth of activations and scores: those of
-   * the block it is running again and their gradients (measured at {@code small}, L = 2048, batch
-   * 4: 1.28 GiB less peak resident memory than without, against 1.35 GiB predicted).
-   */
-  public static Footprint of(
-      ModelConfig m,
-      int vocab,
-      int seqLen,
-      int microBatch,
-      Precision precision,
-      TrainConfig.Attention attention,
-      int worldSize,
-      boolean recompute) {
-    return of(m, vocab, seqLen, microBatch, precision, attention, worldSize, recompute, null, 0, 1);
-  }
-
-  /**
-   * As above, with the optimiser sharded over the ranks by {@code shard} (null: {@code none}),
-   * gradient buckets of {@code bucketBytes} and {@code microSteps} forward passes per step. ZeRO-2
-   * frees the device's gradients only in the last one: until then they add up there, all of them.
-   */
-  public static Footprint of(
-      ModelConfig m,
-      int vocab,
+  public record Setting(
       int seqLen,
       int microBatch,
       Precision precision,
@@ -106,6 +85,30 @@ public record Footprint(
       OptimConfig.Shard shard,
       long bucketBytes,
       int microSteps) {
+    /** Without recomputation, an unsharded optimiser, one forward pass per step. */
+    public static Setting of(
+        int seqLen,
+        int microBatch,
+        Precision precision,
+        TrainConfig.Attention attention,
+        int worldSize) {
+      return new Setting(seqLen, microBatch, precision, attention, worldSize, false, null, 0, 1);
+    }
+  }
+
+  /**
+   * The memory of a rank of a model of {@code m} and {@code vocab} tokens, trained as {@code s}.
+   */
+  public static Footprint of(ModelConfig m, int vocab, Setting s) {
+    int seqLen = s.seqLen();
+    int microBatch = s.microBatch();
+    Precision precision = s.precision();
+    TrainConfig.Attention attention = s.attention();
+    int worldSize = s.worldSize();
+    boolean recompute = s.recompute();
+    OptimConfig.Shard shard = s.shard();
+    long bucketBytes = s.bucketBytes();
+    int microSteps = s.microSteps();
     long p = ModelSize.parameters(m, vocab);
     boolean bf16 = precision == Precision.BF16;
     double tokens = (double) microBatch * seqLen;
@@ -150,7 +153,7 @@ public record Footprint(
 
   /** ZeRO-2's bound on the gradients the device holds at once during backward (bytes). */
   private static long heldGradients(ModelConfig m, int vocab, long bucketBytes) {
-    java.util.Map<Integer, Long> segments = new java.util.HashMap<>();
+    Map<Integer, Long> segments = new HashMap<>();
     long largest = 0;
     for (ParamLayout.Spec spec : ParamLayout.of(m, vocab)) {
       segments.merge(spec.segment(), spec.size(), Long::sum);

@@ -1,5 +1,6 @@
 package io.crossover.executor.model;
 
+import ai.djl.Device;
 import io.crossover.data.config.CrossoverConfig;
 import io.crossover.data.config.TrainConfig;
 import io.crossover.executor.precision.Precision;
@@ -21,7 +22,7 @@ public record Numerics(
       new Numerics(TrainConfig.Attention.FUSED, Precision.FP32, Precision.FP32);
 
   /** The settings of {@code config} on {@code device}. */
-  public static Numerics of(CrossoverConfig config, ai.djl.Device device) {
+  public static Numerics of(CrossoverConfig config, Device device) {
     return new Numerics(
         config.train().attention(),
         Precision.resolve(config.train().precision(), device).precision(),

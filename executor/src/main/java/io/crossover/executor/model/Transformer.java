@@ -7,13 +7,16 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.Activation;
+import ai.djl.pytorch.jni.JniUtils;
 import io.crossover.data.config.ModelConfig;
 import io.crossover.data.config.TrainConfig;
 import io.crossover.executor.precision.Autocast;
 import io.crossover.executor.precision.Precision;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -41,10 +44,10 @@ public final class Transformer implements AutoCloseable {
   private NDArray ropeSin;
   private int ropeLength;
   private NDArray scale;
-  private final java.util.Map<Integer, NDArray> causalMasks = new java.util.HashMap<>();
+  private final Map<Integer, NDArray> causalMasks = new HashMap<>();
   private final List<Integer> segments = new ArrayList<>();
   private final Numerics numerics;
-  private final java.util.Map<String, FusedAttention> fused = new java.util.HashMap<>();
+  private final Map<String, FusedAttention> fused = new HashMap<>();
   private Script productScript;
   private Script mlpScript;
 
@@ -72,7 +75,7 @@ public final class Transformer implements AutoCloseable {
     // libtorch's grad mode is per thread, and DJL turns it off only in the thread that loaded the
     // engine. A model built in another thread (a sweep's next run, a retried Spark task) must not
     // record its in-place initialisation, restores and optimiser updates on leaf tensors.
-    ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+    JniUtils.setGradMode(false);
     this.config = config;
     this.vocabSize = vocabSize;
     this.numerics = numerics;

@@ -1,14 +1,18 @@
 package io.crossover.executor.objective;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.crossover.data.config.EvalConfig;
-import io.crossover.executor.eval.CausalScorer;
-import io.crossover.executor.eval.Likelihood;
 import io.crossover.executor.generate.Generator;
 import io.crossover.executor.model.Transformer;
+import io.crossover.executor.score.CausalScorer;
+import io.crossover.executor.score.Likelihood;
+import java.math.BigDecimal;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SplittableRandom;
 
 /**
@@ -43,7 +47,7 @@ public record Autoregressive(int maskId, double inputMask, double dropout) imple
   }
 
   private static String number(double v) {
-    return java.math.BigDecimal.valueOf(v).stripTrailingZeros().toPlainString();
+    return BigDecimal.valueOf(v).stripTrailingZeros().toPlainString();
   }
 
   @Override
@@ -52,18 +56,18 @@ public record Autoregressive(int maskId, double inputMask, double dropout) imple
   }
 
   @Override
-  public java.util.Optional<String> control() {
+  public Optional<String> control() {
     if (inputMask == 0 && dropout == 0) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
-    List<String> parts = new java.util.ArrayList<>();
+    List<String> parts = new ArrayList<>();
     if (inputMask > 0) {
       parts.add(Math.round(inputMask * 100) + "% of input tokens masked");
     }
     if (dropout > 0) {
       parts.add("dropout " + number(dropout));
     }
-    return java.util.Optional.of("AR with " + String.join(" and ", parts));
+    return Optional.of("AR with " + String.join(" and ", parts));
   }
 
   @Override
@@ -97,6 +101,16 @@ public record Autoregressive(int maskId, double inputMask, double dropout) imple
       }
     }
     return new Batch(inputs, targets, weights, dropout > 0 ? noise.nextLong() : 0);
+  }
+
+  /**
+   * The mean next-token cross-entropy over the batch: {@link #prepare} weights every predicted
+   * position 1/(B (L-1)), so the sum is the mean (input masking and dropout leave the targets
+   * clean).
+   */
+  @Override
+  public NDArray loss(NDManager manager, NDArray logits, Batch batch) {
+    return CrossEntropy.weighted(manager, logits, batch);
   }
 
   @Override

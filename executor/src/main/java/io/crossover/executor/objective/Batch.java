@@ -1,5 +1,9 @@
 package io.crossover.executor.objective;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
 /**
  * What the model sees and what it is scored on, for one rank's micro-batch: the loss is {@code
  * sum(weights * -log p(targets | inputs))}. Weights sum to 1 over the batch, so averaging gradients
@@ -36,19 +40,19 @@ public record Batch(int[][] inputs, int[][] targets, float[][] weights, long dro
    * the whole batch, so the micro-batches' gradients add up to the batch's. Micro-batch 0 keeps the
    * dropout seed, so that a run without micro-batches draws the same masks as before.
    */
-  public java.util.List<Batch> split(int rows) {
+  public List<Batch> split(int rows) {
     int total = inputs.length;
     if (rows <= 0 || rows >= total) {
-      return java.util.List.of(this);
+      return List.of(this);
     }
-    java.util.List<Batch> out = new java.util.ArrayList<>();
+    List<Batch> out = new ArrayList<>();
     for (int from = 0, j = 0; from < total; from += rows, j++) {
       int to = Math.min(total, from + rows);
       out.add(
           new Batch(
-              java.util.Arrays.copyOfRange(inputs, from, to),
-              java.util.Arrays.copyOfRange(targets, from, to),
-              java.util.Arrays.copyOfRange(weights, from, to),
+              Arrays.copyOfRange(inputs, from, to),
+              Arrays.copyOfRange(targets, from, to),
+              Arrays.copyOfRange(weights, from, to),
               dropoutSeed == 0 || j == 0 ? dropoutSeed : mix(dropoutSeed, j)));
     }
     return out;

@@ -1,13 +1,15 @@
 package io.crossover.executor.objective;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.crossover.data.UserException;
 import io.crossover.data.config.EvalConfig;
-import io.crossover.executor.eval.ElboScorer;
-import io.crossover.executor.eval.LeftToRightScorer;
-import io.crossover.executor.eval.Likelihood;
+import io.crossover.data.plan.Noise;
 import io.crossover.executor.generate.Generator;
 import io.crossover.executor.model.Transformer;
+import io.crossover.executor.score.ElboScorer;
+import io.crossover.executor.score.LeftToRightScorer;
+import io.crossover.executor.score.Likelihood;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -78,7 +80,7 @@ public record MaskedDiffusion(int maskId, double randomLengthProbability) implem
         masked[noise.nextInt(length)] = true;
         count = 1;
       }
-      float w = 1f / ((float) rows * count);
+      float w = weight(rows, count);
       for (int i = 0; i < length; i++) {
         if (masked[i]) {
           inputs[r][i] = maskId;
@@ -87,6 +89,26 @@ public record MaskedDiffusion(int maskId, double randomLengthProbability) implem
       }
     }
     return new Batch(inputs, targets, weights);
+  }
+
+  /**
+   * A masked position's weight in the training loss: 1/(B m) for a row of B with m masked tokens,
+   * that is CE / p over the row's masked positions with p = m / L its realised mask ratio, times
+   * 1/L, averaged over rows. The weights sum to 1 over the batch (see {@link #loss}).
+   */
+  private static float weight(int rows, int masked) {
+    return 1f / ((float) rows * masked);
+  }
+
+  /**
+   * The MDM training loss, a Monte Carlo estimate of the negative ELBO per token: per row, the mean
+   * cross-entropy of the clean tokens at its masked positions (the 1/t weighting with t replaced by
+   * the row's realised mask ratio, which lowers the variance), averaged over the batch's rows. The
+   * weights {@link #prepare} set ({@link #weight}) carry the weighting; unmasked positions weigh 0.
+   */
+  @Override
+  public NDArray loss(NDManager manager, NDArray logits, Batch batch) {
+    return CrossEntropy.weighted(manager, logits, batch);
   }
 
   @Override
@@ -109,7 +131,7 @@ public record MaskedDiffusion(int maskId, double randomLengthProbability) implem
       float[][] weights = new float[rows][length];
       float w = (float) (1.0 / (t * length));
       for (int r = 0; r < rows; r++) {
-        SplittableRandom random = Objective.noise(0x5EED, firstRow + r, k);
+        SplittableRandom random = Noise.of(0x5EED, firstRow + r, k);
         inputs[r] = sequences[r].clone();
         for (int i = 0; i < length; i++) {
           if (random.nextDouble() < t) {

@@ -1,15 +1,17 @@
 package io.crossover.executor.objective;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.crossover.data.config.EvalConfig;
 import io.crossover.data.config.ModelConfig;
 import io.crossover.data.config.ObjectiveConfig;
-import io.crossover.executor.eval.Likelihood;
 import io.crossover.executor.generate.Generator;
 import io.crossover.executor.model.ModelSize;
 import io.crossover.executor.model.Transformer;
+import io.crossover.executor.score.Likelihood;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SplittableRandom;
 
 /**
@@ -49,11 +51,19 @@ public sealed interface Objective permits Autoregressive, MaskedDiffusion {
   Batch prepare(int[][] tokens, SplittableRandom noise, SplittableRandom shared);
 
   /**
+   * This rank's training loss on a batch {@link #prepare} made (or a micro-batch cut from it): a
+   * scalar whose gradients, added over micro-batches and averaged over ranks, are the step's.
+   *
+   * @param logits (B, L', V) the model's output for {@code batch.inputs()}, under {@link #causal}
+   */
+  NDArray loss(NDManager manager, NDArray logits, Batch batch);
+
+  /**
    * What this arm controls for, when it is a control of the reference study (AR trained with masked
    * inputs, or with dropout), in words; empty for the plain objectives.
    */
-  default java.util.Optional<String> control() {
-    return java.util.Optional.empty();
+  default Optional<String> control() {
+    return Optional.empty();
   }
 
   /**
@@ -125,14 +135,5 @@ public sealed interface Objective permits Autoregressive, MaskedDiffusion {
   /** The objective of a config, for what needs no tokenizer (names, families, loss kinds). */
   static Objective describe(ObjectiveConfig config) {
     return of(config, -1);
-  }
-
-  /** The noise generator of (seed, rank, step); rank -1 names the stream shared by all ranks. */
-  static SplittableRandom noise(long seed, int rank, long step) {
-    long z =
-        seed * 0x9E3779B97F4A7C15L + (rank + 1L) * 0xC2B2AE3D27D4EB4FL + step * 0x165667B19E3779F9L;
-    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-    return new SplittableRandom(z ^ (z >>> 31));
   }
 }

@@ -2,6 +2,7 @@ package io.crossover.executor.optim;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.jni.JniUtils;
 import io.crossover.data.config.OptimConfig;
 import io.crossover.executor.model.Param;
 import java.util.LinkedHashMap;
@@ -62,7 +63,7 @@ public final class AdamW implements Optimizer {
   @Override
   public void update(double lr, float clipScale, NDManager scratch) {
     // In-place updates of leaf tensors: never under grad mode, whichever thread steps.
-    ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+    JniUtils.setGradMode(false);
     step++;
     for (int i = 0; i < params.size(); i++) {
       Param p = params.get(i);

@@ -1,5 +1,6 @@
 package io.crossover.executor.precision;
 
+import ai.djl.engine.Engine;
 import com.sun.jna.Function;
 import com.sun.jna.NativeLibrary;
 import java.io.IOException;
@@ -33,7 +34,7 @@ final class Libtorch {
   /** The path of a library this process has mapped (the one DJL loaded). */
   static String loaded(String name) {
     // Make sure DJL has loaded its natives first.
-    ai.djl.engine.Engine.getEngine("PyTorch");
+    Engine.getEngine("PyTorch");
     try {
       for (String line : Files.readAllLines(Path.of("/proc/self/maps"), StandardCharsets.UTF_8)) {
         int slash = line.indexOf('/');

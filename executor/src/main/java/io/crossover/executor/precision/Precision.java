@@ -1,6 +1,7 @@
 package io.crossover.executor.precision;
 
 import ai.djl.Device;
+import ai.djl.util.cuda.CudaUtils;
 import io.crossover.data.config.TrainConfig.PrecisionSetting;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -64,7 +65,7 @@ public enum Precision {
     }
 
     static Hardware gpu(int id) {
-      String cc = ai.djl.util.cuda.CudaUtils.getComputeCapability(id);
+      String cc = CudaUtils.getComputeCapability(id);
       int major = cc == null || cc.isEmpty() ? 0 : Integer.parseInt(cc) / 10;
       return new Hardware(
           major >= 8,

@@ -1,96 +1,23 @@
 package io.crossover.executor.train;
 
 import ai.djl.ndarray.NDManager;
+import io.crossover.data.plan.Noise;
 import io.crossover.data.plan.TokenPlan;
 import io.crossover.data.read.StepBatch;
+import io.crossover.executor.allreduce.GradientSync;
+import io.crossover.executor.model.Transformer;
 import io.crossover.executor.objective.Batch;
 import io.crossover.executor.objective.Objective;
 import io.crossover.executor.optim.LrSchedule;
+import io.crossover.executor.optim.Optimizer;
 import java.util.Iterator;
 import java.util.function.Consumer;
 
 /**
- * The training loop of one rank. Collaborators come in; the loop only sequences them: data ->
- * objective -> forward/backward -> (gradient sync) -> clip + AdamW -> log.
+ * A rank's training loop: data -> objective -> forward/backward -> gradient sync -> clip +
+ * optimiser -> log -> evaluate/checkpoint. The collaborators come in; the loop only sequences them.
  */
 public final class Trainer {
-  /**
-   * Averages gradients across data-parallel ranks, in step with the backward pass: {@link #begin}
-   * once the step's loss is known, {@link #segmentDone} as backward finishes each segment (top
-   * first), then {@link #finish}.
-   */
-  public interface GradientSync extends AutoCloseable {
-    /** Whether the last micro-batch's backward should run segment by segment. */
-    boolean bySegments();
-
-    /** This rank's loss for {@code step}, before the last micro-batch's backward. */
-    void begin(long step, float loss);
-
-    /** The gradients of segment {@code segment} and every segment above it are final. */
-    void segmentDone(int segment);
-
-    /** Leaves the average gradient over ranks; returns what all ranks agree on. */
-    Result finish();
-
-    /**
-     * The ranks' verdict for a step.
-     *
-     * @param finite every rank's loss and the averaged gradients are finite: all may step
-     * @param meanLoss the loss averaged over ranks
-     * @param gradNorm the global norm of the averaged gradients, computed in an order that does not
-     *     depend on how the ranks share them (so every shard mode clips alike); NaN when the sync
-     *     leaves the gradients on the device for the trainer to measure
-     */
-    record Result(boolean finite, float meanLoss, float gradNorm) {
-      /** A verdict that leaves the norm to the trainer. */
-      public Result(boolean finite, float meanLoss) {
-        this(finite, meanLoss, Float.NaN);
-      }
-    }
-
-    /**
-     * Nanoseconds this rank has spent in collectives so far, on any thread: hidden behind backward
-     * or not.
-     */
-    default long commNanos() {
-      return 0;
-    }
-
-    /** Of which the training thread waited for, outside backward (the exposed part). */
-    default long waitNanos() {
-      return 0;
-    }
-
-    /** Stops any communication thread. */
-    @Override
-    default void close() {}
-  }
-
-  /** One rank needs no synchronisation: its loss is the verdict. */
-  public static GradientSync singleRank() {
-    return new GradientSync() {
-      private float loss;
-
-      @Override
-      public boolean bySegments() {
-        return false;
-      }
-
-      @Override
-      public void begin(long step, float loss) {
-        this.loss = loss;
-      }
-
-      @Override
-      public void segmentDone(int segment) {}
-
-      @Override
-      public Result finish() {
-        return new Result(Float.isFinite(loss), loss);
-      }
-    };
-  }
-
   /**
    * What turns throughput into utilisation.
    *
@@ -100,156 +27,138 @@ public final class Trainer {
    */
   public record Rates(double flopsPerToken, double peakFlops) {}
 
-  /** Called after every optimiser step; checkpoints, evaluations and early stops hang here. */
-  public interface StepHook {
+  /**
+   * How the loop runs.
+   *
+   * @param plan the token plan: steps, tokens per step, the noise seed
+   * @param rank this rank (its noise stream)
+   * @param schedule the learning rate of each step
+   * @param gradClip the global-norm clip (0: none)
+   * @param microBatch sequences per forward pass (0: the rank's whole batch at once)
+   * @param logEvery steps between metrics lines (and the last step)
+   * @param maxNonfiniteSteps consecutive skipped steps tolerated before the run fails
+   * @param rates what turns throughput into utilisation
+   */
+  public record Settings(
+      TokenPlan plan,
+      int rank,
+      LrSchedule schedule,
+      double gradClip,
+      int microBatch,
+      int logEvery,
+      int maxNonfiniteSteps,
+      Rates rates) {}
+
+  /** Called after every optimiser step: evaluations, checkpoints and early stops hang here. */
+  public interface AfterStep {
     /** Returns true to stop training after {@code stepsDone} steps. */
     boolean afterStep(long stepsDone);
   }
 
-  private final TrainStep trainStep;
-  private final LrSchedule schedule;
-  private final TokenPlan plan;
-  private final int rank;
+  private final Objective objective;
+  private final StepPhases phases;
   private final GradientSync sync;
   private final NDManager manager;
-  private final Consumer<StepMetrics> sink;
-  private final int logEvery;
-  private final int maxNonfiniteSteps;
-  private final Rates rates;
-  private long skipped;
+  private final Settings settings;
+  private long skippedSteps;
   private int consecutiveSkips;
 
   public Trainer(
-      TrainStep trainStep,
-      LrSchedule schedule,
-      TokenPlan plan,
-      int rank,
+      Transformer model,
+      Objective objective,
+      Optimizer optimizer,
       GradientSync sync,
       NDManager manager,
-      Consumer<StepMetrics> sink,
-      int logEvery,
-      int maxNonfiniteSteps,
-      Rates rates) {
-    this.trainStep = trainStep;
-    this.schedule = schedule;
-    this.plan = plan;
-    this.rank = rank;
+      Settings settings) {
+    this.objective = objective;
+    this.phases =
+        new StepPhases(model, objective, optimizer, settings.gradClip(), settings.microBatch());
     this.sync = sync;
     this.manager = manager;
-    this.sink = sink;
-    this.logEvery = logEvery;
-    this.maxNonfiniteSteps = maxNonfiniteSteps;
-    this.rates = rates;
+    this.settings = settings;
   }
 
   /**
-   * Trains from {@code fromStep} to the end of the plan, or until the hook says stop; returns the
-   * number of steps done.
+   * Trains from {@code fromStep} to the end of the plan, or until {@code afterStep} says stop;
+   * returns the number of steps done. Metrics lines go to {@code log}.
    */
-  public long train(Iterator<StepBatch> batches, long fromStep, StepHook hook) {
-    long start = System.nanoTime();
-    long windowStart = start;
-    long windowFrom = fromStep;
-    long commFrom = sync.commNanos();
-    long waitFrom = sync.waitNanos();
+  public long train(
+      Iterator<StepBatch> batches, long fromStep, Consumer<StepMetrics> log, AfterStep afterStep) {
+    TokenPlan plan = settings.plan();
+    MetricsWindow window = new MetricsWindow(plan, settings.rates(), sync, fromStep);
     for (long step = fromStep; step < plan.steps(); step++) {
-      StepBatch batch = batches.next();
-      if (batch.step() != step) {
+      // Data: the plan's sequences for this rank and step.
+      StepBatch tokens = batches.next();
+      if (tokens.step() != step) {
         throw new IllegalStateException(
-            "reader gave step " + batch.step() + " where " + step + " was due");
+            "reader gave step " + tokens.step() + " where " + step + " was due");
       }
-      double lr = schedule.at(step);
-      float[] lossAndNorm = trainStep(batch, lr);
-      boolean last = step + 1 == plan.steps();
-      if ((step + 1) % logEvery == 0 || last) {
-        long now = System.nanoTime();
-        double window = (now - windowStart) / 1e9;
-        double tokensPerS = (step + 1 - windowFrom) * plan.tokensPerStep() / Math.max(window, 1e-9);
-        double elapsed = (now - start) / 1e9;
-        double eta = (plan.steps() - step - 1) * elapsed / (step + 1 - fromStep);
-        long tokensSeen = (step + 1) * plan.tokensPerStep();
-        long steps = step + 1 - windowFrom;
-        double flopsPerS = tokensPerS * rates.flopsPerToken();
-        sink.accept(
-            new StepMetrics(
-                step + 1,
-                plan.steps(),
-                (double) tokensSeen / plan.spec().uniqueTokens(),
-                tokensSeen,
-                plan.spec().uniqueTokens(),
-                lossAndNorm[0],
-                lr,
-                lossAndNorm[1],
-                tokensPerS,
-                elapsed,
-                eta,
-                skipped,
-                (sync.commNanos() - commFrom) / 1e9 / steps,
-                (sync.waitNanos() - waitFrom) / 1e9 / steps,
-                flopsPerS,
-                flopsPerS / rates.peakFlops()));
-        windowStart = now;
-        windowFrom = step + 1;
-        commFrom = sync.commNanos();
-        waitFrom = sync.waitNanos();
+      double lr = settings.schedule().at(step);
+      StepResult result = trainStep(tokens, lr);
+      // Log: every logEvery steps and at the last.
+      long stepsDone = step + 1;
+      if (stepsDone % settings.logEvery() == 0 || stepsDone == plan.steps()) {
+        log.accept(window.close(stepsDone, result, lr, skippedSteps));
       }
-      if (hook.afterStep(step + 1)) {
-        return step + 1;
+      // Evaluate, checkpoint, stop early: the caller's schedule.
+      if (afterStep.afterStep(stepsDone)) {
+        return stepsDone;
       }
     }
     return plan.steps();
   }
 
-  /** One optimiser step; returns {loss, gradient norm}. */
-  float[] trainStep(StepBatch batch, double lr) {
+  /** One optimiser step at learning rate {@code lr}. */
+  StepResult trainStep(StepBatch tokens, double lr) {
     try (NDManager scratch = manager.newSubManager()) {
-      // Data: the objective corrupts/shifts the plan's tokens with this rank's noise for this step.
-      long seed = plan.spec().seed();
-      Objective objective = trainStep.objective();
-      Batch prepared =
+      // Objective: corrupts or shifts the tokens with this rank's noise for this step (and the
+      // noise every rank shares, e.g. MDM's random length).
+      long seed = settings.plan().spec().seed();
+      Batch batch =
           objective.prepare(
-              batch.tokens(),
-              Objective.noise(seed, rank, batch.step()),
-              Objective.noise(seed, -1, batch.step()));
+              tokens.tokens(),
+              Noise.of(seed, settings.rank(), tokens.step()),
+              Noise.of(seed, -1, tokens.step()));
       // Forward + backward, micro-batch by micro-batch; the last backward hands each finished
       // bucket of gradients to the all-reduce while it goes on below.
-      trainStep.accumulate(scratch, prepared, batch.step(), sync);
+      phases.accumulate(scratch, batch, tokens.step(), sync);
       // All-reduce: wait for the buckets; every rank learns whether all may step, and the mean
       // loss.
       GradientSync.Result all = sync.finish();
       if (!all.finite()) {
-        return skip(batch.step(), all.meanLoss());
+        return skip(tokens.step(), all.meanLoss());
       }
-      // Clip + AdamW step.
+      // Clip + optimiser step.
       consecutiveSkips = 0;
       float norm =
           Float.isNaN(all.gradNorm())
-              ? trainStep.clipAndUpdate(scratch, lr)
-              : trainStep.clipAndUpdate(scratch, lr, all.gradNorm());
-      return new float[] {all.meanLoss(), norm};
+              ? phases.clipAndUpdate(scratch, lr)
+              : phases.clipAndUpdate(scratch, lr, all.gradNorm());
+      return new StepResult(all.meanLoss(), norm, false);
     }
   }
 
-  private float[] skip(long step, float loss) {
-    trainStep.zeroGradients();
-    skipped++;
-    if (++consecutiveSkips > maxNonfiniteSteps) {
+  /** No rank steps: the gradients are dropped, and too many skips in a row end the run. */
+  private StepResult skip(long step, float loss) {
+    phases.zeroGradients();
+    skippedSteps++;
+    if (++consecutiveSkips > settings.maxNonfiniteSteps()) {
       throw new IllegalStateException(
           "rank "
-              + rank
+              + settings.rank()
               + " step "
               + step
               + ": loss or gradients not finite for "
               + consecutiveSkips
               + " consecutive steps (limit train.max-nonfinite-steps="
-              + maxNonfiniteSteps
+              + settings.maxNonfiniteSteps()
               + "); lower optim.lr or raise optim.warmup-steps");
     }
-    return new float[] {loss, Float.NaN};
+    return new StepResult(loss, Float.NaN, true);
   }
 
   /** Steps skipped so far because the loss or gradients were not finite. */
   public long skippedSteps() {
-    return skipped;
+    return skippedSteps;
   }
 }

@@ -20,8 +20,7 @@ import io.crossover.executor.model.Transformer;
 import io.crossover.executor.objective.Autoregressive;
 import io.crossover.executor.objective.Batch;
 import io.crossover.executor.optim.AdamW;
-import io.crossover.executor.train.TrainStep;
-import io.crossover.executor.train.Trainer;
+import io.crossover.executor.train.StepPhases;
 import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,6 +30,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntConsumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -46,7 +46,7 @@ class BucketedSyncTest {
   /** 4 KiB buckets split every matrix; 64 KiB ones hold several small tensors; 1 GiB is flat. */
   static final long[] BUCKETS = {4096, 64 * 1024, 1L << 30};
 
-  record Outcome(Trainer.GradientSync.Result result, float[] gradients) {}
+  record Outcome(GradientSync.Result result, float[] gradients) {}
 
   /**
    * Gives each of {@code w} ranks its own batch, backward, then one bucketed sync of {@code
@@ -62,8 +62,8 @@ class BucketedSyncTest {
       List<float[]> before = new ArrayList<>();
       for (int r = 0; r < w; r++) {
         models[r] = new Transformer(CONFIG.model(), 259, 16, m);
-        TrainStep step =
-            new TrainStep(
+        StepPhases step =
+            new StepPhases(
                 models[r],
                 new Autoregressive(),
                 new AdamW(CONFIG.optim(), models[r].params(), m),
@@ -75,7 +75,7 @@ class BucketedSyncTest {
             row[i] = random.nextInt(256);
           }
         }
-        Batch batch = step.objective().prepare(tokens, random, random);
+        Batch batch = new Autoregressive().prepare(tokens, random, random);
         // Backward passes one after the other: one gradient collector per JVM.
         try (NDManager scratch = m.newSubManager()) {
           step.forwardBackward(scratch, batch);
@@ -87,7 +87,7 @@ class BucketedSyncTest {
         }
         before.add(TestGrads.flat(models[r]));
       }
-      List<Future<Trainer.GradientSync.Result>> verdicts = new ArrayList<>();
+      List<Future<GradientSync.Result>> verdicts = new ArrayList<>();
       for (int r = 0; r < w; r++) {
         int rank = r;
         verdicts.add(
@@ -208,7 +208,7 @@ class BucketedSyncTest {
         }
       }
       List<Integer> held = new ArrayList<>();
-      Trainer.GradientSync watching =
+      GradientSync watching =
           afterEachSegment(
               buckets,
               segment -> {
@@ -226,7 +226,7 @@ class BucketedSyncTest {
                 held.add(holding);
               });
       int microBatch = setting.equals("micro-steps") ? 1 : 0;
-      TrainStep step = new TrainStep(model, new Autoregressive(), adam, 1.0, microBatch);
+      StepPhases step = new StepPhases(model, new Autoregressive(), adam, 1.0, microBatch);
       SplittableRandom random = new SplittableRandom(1);
       int[][] tokens = new int[2][16];
       for (int[] row : tokens) {
@@ -234,7 +234,7 @@ class BucketedSyncTest {
           row[i] = random.nextInt(256);
         }
       }
-      Batch batch = step.objective().prepare(tokens, random, null);
+      Batch batch = new Autoregressive().prepare(tokens, random, null);
       float[][] reduced = new float[2][];
       for (int s = 0; s < 2; s++) {
         try (NDManager scratch = m.newSubManager()) {
@@ -293,9 +293,8 @@ class BucketedSyncTest {
   }
 
   /** {@code buckets} sending by segments, with {@code check} run after each segment's send. */
-  private static Trainer.GradientSync afterEachSegment(
-      BucketedSync buckets, java.util.function.IntConsumer check) {
-    return new Trainer.GradientSync() {
+  private static GradientSync afterEachSegment(BucketedSync buckets, IntConsumer check) {
+    return new GradientSync() {
       @Override
       public boolean bySegments() {
         return true;
@@ -371,7 +370,7 @@ class BucketedSyncTest {
         NDManager scratch = m.newSubManager();
         BucketedSync buckets =
             new BucketedSync(model.params(), model.segments(), recording, 4096)) {
-      Trainer.GradientSync counting =
+      GradientSync counting =
           afterEachSegment(
               buckets,
               segment -> {
@@ -387,10 +386,13 @@ class BucketedSyncTest {
                 }
                 segmentsDone.incrementAndGet();
               });
-      TrainStep step = new TrainStep(model, new Autoregressive(), adam, 1.0);
+      StepPhases step = new StepPhases(model, new Autoregressive(), adam, 1.0);
       int[][] tokens = new int[2][16];
       step.accumulate(
-          scratch, step.objective().prepare(tokens, new SplittableRandom(1), null), 0, counting);
+          scratch,
+          new Autoregressive().prepare(tokens, new SplittableRandom(1), null),
+          0,
+          counting);
       assertTrue(counting.finish().finite());
       int segments = model.config().layers() + 2;
       assertEquals(buckets.plan().buckets().size(), doneAtSend.size());

@@ -13,6 +13,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
@@ -97,7 +98,7 @@ class RingAllReduceTest {
     float[][] scattered = clone(input);
     float[][] halves = clone(input);
     int[] owners = new int[n];
-    java.util.Arrays.fill(owners, -1);
+    Arrays.fill(owners, -1);
     List<int[]> cuts = new ArrayList<>();
     for (int from = 0; from < n; ) {
       int to = Math.min(n, from + 1 + random.nextInt(Math.max(1, n / 3)));
@@ -110,7 +111,7 @@ class RingAllReduceTest {
         (rank, ring) -> {
           ring.sum(whole[rank]);
           for (int[] c : cuts) {
-            float[] piece = java.util.Arrays.copyOfRange(scattered[rank], c[0], c[1]);
+            float[] piece = Arrays.copyOfRange(scattered[rank], c[0], c[1]);
             ring.reduceScatter(piece, c[0]);
             System.arraycopy(piece, 0, scattered[rank], c[0], piece.length);
             int[] mine = ring.owned(piece.length, c[0]);

@@ -21,9 +21,9 @@ import io.crossover.executor.objective.Objective;
 import io.crossover.executor.optim.AdamW;
 import io.crossover.executor.optim.Optimizer;
 import io.crossover.executor.precision.Precision;
-import io.crossover.executor.train.TrainStep;
-import io.crossover.executor.train.Trainer;
+import io.crossover.executor.train.StepPhases;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -96,7 +96,8 @@ class ShardedTrainingTest {
                 // Odd-sized chunks: AdamW steps the shard in many pieces, the last a short one.
                 ? new ShardedAdamW(CONFIG.optim(), model.params(), sync, ring, m, 4099)
                 : new AdamW(CONFIG.optim(), model.params(), m)) {
-      TrainStep step = new TrainStep(model, new Autoregressive(), adam, CONFIG.optim().gradClip());
+      StepPhases step =
+          new StepPhases(model, new Autoregressive(), adam, CONFIG.optim().gradClip());
       float[] norms = new float[STEPS];
       steps(rank, model, sync, step, 0, STEPS, norms);
       long state = 0;
@@ -112,12 +113,12 @@ class ShardedTrainingTest {
       int rank,
       Transformer model,
       BucketedSync sync,
-      TrainStep step,
+      StepPhases step,
       int from,
       int to,
       float[] norms) {
     NDManager m = model.params().get(0).array().getManager();
-    Objective objective = step.objective();
+    Objective objective = new Autoregressive();
     for (int s = from; s < to; s++) {
       try (NDManager scratch = m.newSubManager()) {
         SplittableRandom random = new SplittableRandom(rank * 1000L + s);
@@ -141,7 +142,7 @@ class ShardedTrainingTest {
         for (int segment = model.config().layers() + 1; segment >= 0; segment--) {
           sync.segmentDone(segment);
         }
-        Trainer.GradientSync.Result all = sync.finish();
+        GradientSync.Result all = sync.finish();
         if (all.finite()) {
           norms[s] = step.clipAndUpdate(scratch, 1e-2, all.gradNorm());
         } else {
@@ -212,9 +213,9 @@ class ShardedTrainingTest {
       Exception e = assertThrows(Exception.class, () -> Checkpoints.load(fs, dir, model, whole));
       assertTrue(e.getMessage().contains("optim.shard"), e.getMessage());
     }
-    byte[] bytes = java.nio.file.Files.readAllBytes(java.nio.file.Path.of(shard.toUri()));
+    byte[] bytes = Files.readAllBytes(java.nio.file.Path.of(shard.toUri()));
     bytes[bytes.length - 1] ^= 1;
-    java.nio.file.Files.write(java.nio.file.Path.of(shard.toUri()), bytes);
+    Files.write(java.nio.file.Path.of(shard.toUri()), bytes);
     assertEquals(
         List.of(ShardedAdamW.file(1, 2) + ": corrupt: SHA-256 differs from the one written"),
         Checkpoints.problems(fs, dir, false));
@@ -232,7 +233,8 @@ class ShardedTrainingTest {
         BucketedSync sync =
             new BucketedSync(model.params(), model.segments(), ring, 4096, Shard.GRADIENTS);
         ShardedAdamW adam = new ShardedAdamW(CONFIG.optim(), model.params(), sync, ring, own)) {
-      TrainStep step = new TrainStep(model, new Autoregressive(), adam, CONFIG.optim().gradClip());
+      StepPhases step =
+          new StepPhases(model, new Autoregressive(), adam, CONFIG.optim().gradClip());
       float[] norms = new float[STEPS];
       if (save) {
         steps(rank, model, sync, step, 0, 2, norms);
@@ -280,7 +282,7 @@ class ShardedTrainingTest {
                     ShardedAdamW adam =
                         new ShardedAdamW(CONFIG.optim(), model.params(), sync, ring, m)) {
                   dead.get();
-                  TrainStep step = new TrainStep(model, new Autoregressive(), adam, 1.0);
+                  StepPhases step = new StepPhases(model, new Autoregressive(), adam, 1.0);
                   steps(0, model, sync, step, 0, 1, new float[1]);
                   return null;
                 } catch (Exception e) {

@@ -7,13 +7,19 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import io.crossover.data.config.CrossoverConfig;
+import io.crossover.data.config.TrainConfig;
+import io.crossover.data.plan.Noise;
+import io.crossover.executor.TestGrads;
 import io.crossover.executor.TestModels;
+import io.crossover.executor.model.Numerics;
 import io.crossover.executor.model.Transformer;
 import io.crossover.executor.objective.Batch;
 import io.crossover.executor.objective.MaskedDiffusion;
 import io.crossover.executor.objective.Objective;
 import io.crossover.executor.optim.AdamW;
-import io.crossover.executor.train.TrainStep;
+import io.crossover.executor.precision.Precision;
+import io.crossover.executor.precision.Tf32;
+import io.crossover.executor.train.StepPhases;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -27,15 +33,15 @@ class GpuTrainingTest {
   static final CrossoverConfig CONFIG = TestModels.config("optim.lr=3e-3", "optim.warmup-steps=0");
 
   static float[] train(Device device, int steps) {
-    return train(device, steps, io.crossover.executor.model.Numerics.DEFAULT);
+    return train(device, steps, Numerics.DEFAULT);
   }
 
-  static float[] train(Device device, int steps, io.crossover.executor.model.Numerics numerics) {
+  static float[] train(Device device, int steps, Numerics numerics) {
     try (NDManager m = NDManager.newBaseManager(device);
         Transformer model = new Transformer(CONFIG.model(), 259, 3, m, numerics);
         AdamW adam = new AdamW(CONFIG.optim(), model.params(), m)) {
       Objective mdm = new MaskedDiffusion(257, 0);
-      TrainStep step = new TrainStep(model, mdm, adam, 1.0);
+      StepPhases step = new StepPhases(model, mdm, adam, 1.0);
       float[] losses = new float[steps];
       SplittableRandom data = new SplittableRandom(11);
       for (int s = 0; s < steps; s++) {
@@ -46,10 +52,10 @@ class GpuTrainingTest {
           }
         }
         try (NDManager scratch = m.newSubManager()) {
-          Batch b = mdm.prepare(tokens, Objective.noise(1, 0, s), Objective.noise(1, -1, s));
+          Batch b = mdm.prepare(tokens, Noise.of(1, 0, s), Noise.of(1, -1, s));
           losses[s] = step.forwardBackward(scratch, b);
           // Through host memory and back, as the all-reduce does every step.
-          io.crossover.executor.TestGrads.roundTrip(model, losses[s]);
+          TestGrads.roundTrip(model, losses[s]);
           step.clipAndUpdate(scratch, 3e-3);
         }
       }
@@ -91,28 +97,24 @@ class GpuTrainingTest {
   @Test
   void fusedAttentionAndBf16OnTheGpu() {
     requireGpu();
-    io.crossover.executor.precision.Tf32.set(false);
+    Tf32.set(false);
     try {
-      var fp32 = io.crossover.executor.precision.Precision.FP32;
-      var bf16 = io.crossover.executor.precision.Precision.BF16;
-      var fused = io.crossover.data.config.TrainConfig.Attention.FUSED;
-      var materialized = io.crossover.data.config.TrainConfig.Attention.MATERIALIZED;
-      float[] reference =
-          train(
-              Device.gpu(), 20, new io.crossover.executor.model.Numerics(materialized, fp32, fp32));
-      float[] sdpa =
-          train(Device.gpu(), 20, new io.crossover.executor.model.Numerics(fused, fp32, fp32));
-      float[] half =
-          train(Device.gpu(), 20, new io.crossover.executor.model.Numerics(fused, bf16, fp32));
+      var fp32 = Precision.FP32;
+      var bf16 = Precision.BF16;
+      var fused = TrainConfig.Attention.FUSED;
+      var materialized = TrainConfig.Attention.MATERIALIZED;
+      float[] reference = train(Device.gpu(), 20, new Numerics(materialized, fp32, fp32));
+      float[] sdpa = train(Device.gpu(), 20, new Numerics(fused, fp32, fp32));
+      float[] half = train(Device.gpu(), 20, new Numerics(fused, bf16, fp32));
       for (int s = 0; s < reference.length; s++) {
         float scale = Math.max(1f, Math.abs(reference[s]));
         assertEquals(reference[s], sdpa[s], 1e-3f * scale, "fused, step " + s);
         assertEquals(reference[s], half[s], 3e-2f * scale, "bf16, step " + s);
       }
-      io.crossover.executor.precision.Tf32.set(true);
-      assertEquals(true, io.crossover.executor.precision.Tf32.cublas(), "TF32 switched on");
+      Tf32.set(true);
+      assertEquals(true, Tf32.cublas(), "TF32 switched on");
     } finally {
-      io.crossover.executor.precision.Tf32.set(true);
+      Tf32.set(true);
     }
   }
 }

@@ -8,6 +8,7 @@ import io.crossover.data.plan.PlanSpec;
 import io.crossover.data.plan.TokenPlan;
 import io.crossover.data.shard.Manifest;
 import io.crossover.data.tokenize.SpecialTokens;
+import java.util.Arrays;
 import java.util.List;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
@@ -15,7 +16,7 @@ import org.junit.jupiter.api.Test;
 class EvalScheduleTest {
   static TokenPlan plan(long unique, long total) {
     int[] docs = new int[100];
-    java.util.Arrays.fill(docs, 1000);
+    Arrays.fill(docs, 1000);
     Manifest.Split train = new Manifest.Split("train", 100_000, 100, List.of(), null);
     Manifest m =
         new Manifest(

@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.crossover.data.Sha256;
 import io.crossover.data.UserException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -70,9 +72,7 @@ class McTasksTest {
     assertEquals(List.of("id", "doc"), List.copyOf(t.items().get(0).metadata().keySet()));
     assertEquals(List.of("validation-3"), t.items().get(0).metadata().get("doc"));
     assertEquals("b", t.items().get(1).cluster(), "without a doc, an item is its own cluster");
-    assertEquals(
-        io.crossover.data.shard.Sha256.hex(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
-        t.sha256());
+    assertEquals(Sha256.hex(text.getBytes(StandardCharsets.UTF_8)), t.sha256());
     Path hs =
         Files.writeString(
             dir.resolve("hs.jsonl"),

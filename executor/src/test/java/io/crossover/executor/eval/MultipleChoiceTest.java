@@ -3,6 +3,7 @@ package io.crossover.executor.eval;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.crossover.data.tokenize.ByteTokenizer;
+import io.crossover.executor.score.Likelihood;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import io.crossover.data.config.CrossoverConfig;
+import io.crossover.data.config.EvalConfig;
+import io.crossover.data.config.TrainConfig;
+import io.crossover.data.plan.Noise;
 import io.crossover.data.tokenize.ByteTokenizer;
 import io.crossover.executor.TestModels;
 import io.crossover.executor.model.Transformer;
@@ -13,7 +16,12 @@ import io.crossover.executor.objective.Batch;
 import io.crossover.executor.objective.MaskedDiffusion;
 import io.crossover.executor.objective.Objective;
 import io.crossover.executor.optim.AdamW;
-import io.crossover.executor.train.TrainStep;
+import io.crossover.executor.score.CausalScorer;
+import io.crossover.executor.score.ElboScorer;
+import io.crossover.executor.score.LeftToRightScorer;
+import io.crossover.executor.score.Likelihood;
+import io.crossover.executor.score.RowLosses;
+import io.crossover.executor.train.StepPhases;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -29,7 +37,7 @@ class ScoringTest {
   static double direct(
       NDManager m, Transformer model, Objective o, int[] in, int[] target, float[] w) {
     try (NDManager step = m.newSubManager()) {
-      return TrainStep.loss(
+      return StepPhases.loss(
               step, model, o, new Batch(new int[][] {in}, new int[][] {target}, new float[][] {w}))
           .getFloat();
     }
@@ -204,24 +212,22 @@ class ScoringTest {
       try (NDManager m = NDManager.newBaseManager();
           Transformer model = new Transformer(CONFIG.model(), 259, 5, m);
           AdamW adam = new AdamW(CONFIG.optim(), model.params(), m)) {
-        TrainStep step = new TrainStep(model, objective, adam, 1.0);
+        StepPhases step = new StepPhases(model, objective, adam, 1.0);
         int[][] sentence = {BYTES.encode("the cat sat on the mat")};
         // 400 steps at 3e-3: at 200 steps and 1e-2 the MDM run still sat at loss ~2 on an Intel
         // CPU (mat 7.99 vs hat 7.81 nats), so the outcome depended on the machine's kernels.
         for (int s = 0; s < 400; s++) {
           try (NDManager scratch = m.newSubManager()) {
-            Batch b =
-                objective.prepare(sentence, Objective.noise(1, 0, s), new SplittableRandom(s));
+            Batch b = objective.prepare(sentence, Noise.of(1, 0, s), new SplittableRandom(s));
             step.forwardBackward(scratch, b);
             step.clipAndUpdate(scratch, 3e-3);
           }
         }
         McItem item =
             new McItem("1", "the cat sat on the", List.of(" hat", " mat", " dog", " rug"), 1);
-        for (io.crossover.data.config.EvalConfig.MdmScoring how :
-            io.crossover.data.config.EvalConfig.MdmScoring.values()) {
-          io.crossover.data.config.EvalConfig eval =
-              new io.crossover.data.config.EvalConfig(
+        for (EvalConfig.MdmScoring how : EvalConfig.MdmScoring.values()) {
+          EvalConfig eval =
+              new EvalConfig(
                   true,
                   0,
                   0,
@@ -234,7 +240,7 @@ class ScoringTest {
                   32,
                   8,
                   how,
-                  io.crossover.data.config.TrainConfig.PrecisionSetting.FP32,
+                  TrainConfig.PrecisionSetting.FP32,
                   1);
           McResult r =
               MultipleChoice.evaluate(
@@ -264,7 +270,7 @@ class ScoringTest {
       assertEquals("nll", ar.kind());
       try (NDManager step = m.newSubManager()) {
         double whole =
-            TrainStep.loss(
+            StepPhases.loss(
                     step,
                     model,
                     new Autoregressive(),

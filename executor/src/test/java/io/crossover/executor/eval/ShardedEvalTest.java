@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ai.djl.ndarray.NDManager;
 import io.crossover.data.config.CrossoverConfig;
+import io.crossover.data.read.ValidationSample;
 import io.crossover.data.tokenize.ByteTokenizer;
 import io.crossover.executor.TestModels;
 import io.crossover.executor.allreduce.Collective;
@@ -56,12 +57,9 @@ class ShardedEvalTest {
       return new Evaluator(
               model,
               objective,
-              new ByteTokenizer(),
-              new io.crossover.data.read.ValidationSample(validation(), new int[7]),
-              tasks(),
-              CONFIG.eval(),
-              24,
-              5,
+              new Evaluator.Data(
+                  new ValidationSample(validation(), new int[7]), tasks(), new ByteTokenizer()),
+              new Evaluator.Settings(CONFIG.eval(), 24, 5),
               m,
               ranks)
           .evaluate(10, 1000, 500);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import io.crossover.data.config.CrossoverConfig;
+import io.crossover.data.plan.Noise;
 import io.crossover.data.tokenize.ByteTokenizer;
 import io.crossover.executor.TestModels;
 import io.crossover.executor.model.Transformer;
@@ -14,7 +15,8 @@ import io.crossover.executor.objective.Batch;
 import io.crossover.executor.objective.MaskedDiffusion;
 import io.crossover.executor.objective.Objective;
 import io.crossover.executor.optim.AdamW;
-import io.crossover.executor.train.TrainStep;
+import io.crossover.executor.train.StepPhases;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -27,16 +29,16 @@ class GeneratorTest {
   /** Trains on one sentence until it is memorised; returns the last loss. */
   static float memorise(Transformer model, Objective objective, NDManager m, int steps) {
     try (AdamW adam = new AdamW(CONFIG.optim(), model.params(), m)) {
-      TrainStep step = new TrainStep(model, objective, adam, 1.0);
-      int[] tokens = java.util.Arrays.copyOf(BYTES.encode(SENTENCE), SENTENCE.length() + 1);
+      StepPhases step = new StepPhases(model, objective, adam, 1.0);
+      int[] tokens = Arrays.copyOf(BYTES.encode(SENTENCE), SENTENCE.length() + 1);
       tokens[SENTENCE.length()] = ByteTokenizer.EOD;
       float loss = Float.NaN;
       for (int s = 0; s < steps; s++) {
         try (NDManager scratch = m.newSubManager()) {
           // Eight noisy copies per step: MDM must learn the sentence under every mask ratio.
           int[][] batch = new int[8][];
-          java.util.Arrays.fill(batch, tokens);
-          Batch b = objective.prepare(batch, Objective.noise(2, 0, s), new SplittableRandom(s));
+          Arrays.fill(batch, tokens);
+          Batch b = objective.prepare(batch, Noise.of(2, 0, s), new SplittableRandom(s));
           loss = step.forwardBackward(scratch, b);
           step.clipAndUpdate(scratch, 1e-2);
         }

@@ -16,6 +16,7 @@ import io.crossover.executor.TestModels;
 import io.crossover.executor.precision.Precision;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -148,10 +149,7 @@ class GroupedQueryAttentionTest {
 
   /** Logits and every parameter gradient of a fixed loss (mean of squared logits). */
   static List<float[]> logitsAndGradients(
-      ModelConfig c,
-      Attention attention,
-      boolean causal,
-      java.util.function.Consumer<List<Param>> setUp) {
+      ModelConfig c, Attention attention, boolean causal, Consumer<List<Param>> setUp) {
     Numerics numerics = new Numerics(attention, Precision.FP32, Precision.FP32);
     try (NDManager m = NDManager.newBaseManager();
         Transformer model = new Transformer(c, VOCAB, 3, m, numerics);

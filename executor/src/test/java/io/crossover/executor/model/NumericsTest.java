@@ -11,11 +11,13 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import io.crossover.data.config.ModelConfig;
+import io.crossover.data.config.TrainConfig;
 import io.crossover.data.config.TrainConfig.Attention;
 import io.crossover.executor.TestModels;
 import io.crossover.executor.precision.Autocast;
 import io.crossover.executor.precision.Precision;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -98,14 +100,13 @@ class NumericsTest {
     List<float[]> whole = logitsAndGradients(n, false, false);
     List<float[]> bySegment = logitsAndGradients(n, false, true);
     for (int i = 0; i < whole.size(); i++) {
-      assertTrue(java.util.Arrays.equals(whole.get(i), bySegment.get(i)), "tensor " + i);
+      assertTrue(Arrays.equals(whole.get(i), bySegment.get(i)), "tensor " + i);
     }
   }
 
   @Test
   void bf16AutocastStaysCloseToFp32AndNeverHandsDjlABf16Tensor() {
-    Precision.Resolved auto =
-        Precision.resolve(io.crossover.data.config.TrainConfig.PrecisionSetting.AUTO, Device.cpu());
+    Precision.Resolved auto = Precision.resolve(TrainConfig.PrecisionSetting.AUTO, Device.cpu());
     // bf16 also runs (slowly, emulated) on CPUs without the instructions; the bound is the same.
     System.out.println("bf16 on this CPU: " + auto.precision() + " (" + auto.why() + ")");
     for (Attention attention : Attention.values()) {

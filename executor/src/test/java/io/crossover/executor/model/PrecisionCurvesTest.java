@@ -5,14 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDManager;
 import io.crossover.data.config.CrossoverConfig;
 import io.crossover.data.config.TrainConfig.Attention;
+import io.crossover.data.plan.Noise;
 import io.crossover.executor.TestModels;
+import io.crossover.executor.allreduce.GradientSync;
 import io.crossover.executor.objective.Autoregressive;
 import io.crossover.executor.objective.MaskedDiffusion;
 import io.crossover.executor.objective.Objective;
 import io.crossover.executor.optim.AdamW;
 import io.crossover.executor.precision.Precision;
-import io.crossover.executor.train.TrainStep;
-import io.crossover.executor.train.Trainer;
+import io.crossover.executor.train.StepPhases;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -48,16 +49,13 @@ class PrecisionCurvesTest {
             new Transformer(
                 CONFIG.model(), 259, 5, m, new Numerics(Attention.FUSED, precision, precision));
         AdamW adam = new AdamW(CONFIG.optim(), model.params(), m)) {
-      TrainStep step = new TrainStep(model, objective, adam, 1.0);
+      StepPhases step = new StepPhases(model, objective, adam, 1.0);
       double[] losses = new double[STEPS];
       for (int s = 0; s < STEPS; s++) {
         try (NDManager scratch = m.newSubManager()) {
-          Trainer.GradientSync sync = Trainer.singleRank();
+          GradientSync sync = GradientSync.singleRank();
           step.accumulate(
-              scratch,
-              objective.prepare(data[s], Objective.noise(1, 0, s), Objective.noise(1, -1, s)),
-              s,
-              sync);
+              scratch, objective.prepare(data[s], Noise.of(1, 0, s), Noise.of(1, -1, s)), s, sync);
           losses[s] = sync.finish().meanLoss();
           step.clipAndUpdate(scratch, 3e-3 * Math.min(1, (s + 1) / 20.0));
         }

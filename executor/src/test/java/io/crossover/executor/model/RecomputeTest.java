@@ -3,11 +3,13 @@ package io.crossover.executor.model;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import io.crossover.data.config.ModelConfig;
+import io.crossover.data.config.TrainConfig;
 import io.crossover.data.config.TrainConfig.Attention;
 import io.crossover.executor.TestModels;
 import io.crossover.executor.precision.Precision;
@@ -56,9 +58,7 @@ class RecomputeTest {
   void recomputedBlocksGiveBitwiseTheGradientsOfKeptOnes() {
     List<Precision> precisions = new ArrayList<>(List.of(Precision.FP32));
     // bf16 where this CPU computes it natively (as train.precision=auto would choose).
-    if (Precision.resolve(
-                io.crossover.data.config.TrainConfig.PrecisionSetting.AUTO, ai.djl.Device.cpu())
-            .precision()
+    if (Precision.resolve(TrainConfig.PrecisionSetting.AUTO, Device.cpu()).precision()
         == Precision.BF16) {
       precisions.add(Precision.BF16);
     }

@@ -7,10 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import io.crossover.data.config.ConfigException;
+import io.crossover.data.plan.Noise;
 import io.crossover.executor.TestModels;
 import io.crossover.executor.model.Transformer;
 import io.crossover.executor.optim.AdamW;
-import io.crossover.executor.train.TrainStep;
+import io.crossover.executor.train.StepPhases;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -92,19 +93,19 @@ class ArControlsTest {
           Transformer model = new Transformer(config.model(), 259, 5, m);
           AdamW adam = new AdamW(config.optim(), model.params(), m)) {
         Objective drop = new Autoregressive(MASK, 0, 0.3);
-        TrainStep step = new TrainStep(model, drop, adam, 1.0);
+        StepPhases step = new StepPhases(model, drop, adam, 1.0);
         losses[run] = new float[6];
         for (int s = 0; s < 6; s++) {
           try (NDManager scratch = m.newSubManager()) {
-            Batch b = drop.prepare(tokens, Objective.noise(1, 0, s), Objective.noise(1, -1, s));
+            Batch b = drop.prepare(tokens, Noise.of(1, 0, s), Noise.of(1, -1, s));
             if (s == 0) {
               // The same batch twice (same seed): the same masks, the same loss.
-              float first = TrainStep.loss(scratch, model, drop, b).getFloat();
-              assertEquals(first, TrainStep.loss(scratch, model, drop, b).getFloat());
+              float first = StepPhases.loss(scratch, model, drop, b).getFloat();
+              assertEquals(first, StepPhases.loss(scratch, model, drop, b).getFloat());
               // Evaluation has no dropout: a forward without it is deterministic and differs.
-              float eval = TrainStep.loss(scratch, model, new Autoregressive(), b).getFloat();
+              float eval = StepPhases.loss(scratch, model, new Autoregressive(), b).getFloat();
               assertEquals(
-                  eval, TrainStep.loss(scratch, model, new Autoregressive(), b).getFloat());
+                  eval, StepPhases.loss(scratch, model, new Autoregressive(), b).getFloat());
               assertNotEquals(first, eval, "dropout changes the training forward");
             }
             losses[run][s] = step.forwardBackward(scratch, b);

@@ -6,7 +6,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.crossover.executor.TestModels;
 import io.crossover.executor.model.Transformer;
-import io.crossover.executor.train.TrainStep;
+import io.crossover.executor.train.StepPhases;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -21,7 +21,7 @@ class AutoregressiveLossTest {
         NDManager step = m.newSubManager()) {
       Objective ar = new Autoregressive();
       Batch batch = ar.prepare(tokens, new SplittableRandom(0), new SplittableRandom(0));
-      float loss = TrainStep.loss(step, model, ar, batch).getFloat();
+      float loss = StepPhases.loss(step, model, ar, batch).getFloat();
 
       NDArray logits = model.forward(step, step.create(batch.inputs()), true);
       float[] flat = logits.toFloatArray();

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.crossover.data.plan.Noise;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -29,7 +30,7 @@ class MaskedDiffusionTest {
     double[] ratios = new double[draws];
     SplittableRandom shared = new SplittableRandom(0);
     for (int d = 0; d < draws; d++) {
-      Batch b = mdm.prepare(batch(1, length), Objective.noise(3, 0, d), shared);
+      Batch b = mdm.prepare(batch(1, length), Noise.of(3, 0, d), shared);
       int masked = 0;
       for (int i = 0; i < length; i++) {
         masked += b.inputs()[0][i] == MASK ? 1 : 0;
@@ -55,7 +56,7 @@ class MaskedDiffusionTest {
   void maskedPositionsKeepTheirTargetAndUnmaskedOnesAreNotScored() {
     Batch b =
         new MaskedDiffusion(MASK, 0)
-            .prepare(batch(8, 64), Objective.noise(1, 2, 3), new SplittableRandom(1));
+            .prepare(batch(8, 64), Noise.of(1, 2, 3), new SplittableRandom(1));
     int[][] original = batch(8, 64);
     double total = 0;
     for (int r = 0; r < 8; r++) {
@@ -121,7 +122,7 @@ class MaskedDiffusionTest {
     double squares = 0;
     SplittableRandom shared = new SplittableRandom(0);
     for (int d = 0; d < draws; d++) {
-      Batch b = mdm.prepare(batch(1, length), Objective.noise(9, 0, d), shared);
+      Batch b = mdm.prepare(batch(1, length), Noise.of(9, 0, d), shared);
       int pattern = 0;
       for (int i = 0; i < length; i++) {
         pattern |= (b.inputs()[0][i] == MASK ? 1 : 0) << i;
@@ -146,13 +147,9 @@ class MaskedDiffusionTest {
     int steps = 20_000;
     for (int step = 0; step < steps; step++) {
       int l0 =
-          mdm.prepare(batch(2, 32), Objective.noise(5, 0, step), Objective.noise(5, -1, step))
-              .inputs()[0]
-              .length;
+          mdm.prepare(batch(2, 32), Noise.of(5, 0, step), Noise.of(5, -1, step)).inputs()[0].length;
       int l1 =
-          mdm.prepare(batch(2, 32), Objective.noise(5, 1, step), Objective.noise(5, -1, step))
-              .inputs()[0]
-              .length;
+          mdm.prepare(batch(2, 32), Noise.of(5, 1, step), Noise.of(5, -1, step)).inputs()[0].length;
       assertEquals(l0, l1, "step " + step);
       assertTrue(l0 >= 2 && l0 <= 32);
       shortened += l0 < 32 ? 1 : 0;

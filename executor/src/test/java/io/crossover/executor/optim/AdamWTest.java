@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import io.crossover.data.config.OptimConfig;
 import io.crossover.executor.TestModels;
@@ -41,8 +43,8 @@ class AdamWTest {
               gc.backward(matrix.reshape(4).mul(coeff).sum().add(norm.mul(coeff).sum()));
             }
             adam.update(lr, 1f, step);
-            ai.djl.pytorch.jni.JniUtils.zeroGrad((ai.djl.pytorch.engine.PtNDArray) matrix);
-            ai.djl.pytorch.jni.JniUtils.zeroGrad((ai.djl.pytorch.engine.PtNDArray) norm);
+            JniUtils.zeroGrad((PtNDArray) matrix);
+            JniUtils.zeroGrad((PtNDArray) norm);
           }
           for (int p = 0; p < 2; p++) {
             for (int i = 0; i < 4; i++) {

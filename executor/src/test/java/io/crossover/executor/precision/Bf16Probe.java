@@ -4,15 +4,17 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.crossover.data.config.TrainConfig;
+import io.crossover.data.plan.Noise;
 import io.crossover.executor.TestModels;
+import io.crossover.executor.allreduce.GradientSync;
 import io.crossover.executor.model.Numerics;
 import io.crossover.executor.model.Transformer;
 import io.crossover.executor.objective.Autoregressive;
 import io.crossover.executor.objective.MaskedDiffusion;
 import io.crossover.executor.objective.Objective;
 import io.crossover.executor.optim.AdamW;
-import io.crossover.executor.train.TrainStep;
-import io.crossover.executor.train.Trainer;
+import io.crossover.executor.train.StepPhases;
 import java.util.SplittableRandom;
 
 /**
@@ -38,7 +40,7 @@ public final class Bf16Probe {
     var config = TestModels.config("optim.warmup-steps=0");
     for (Objective objective :
         new Objective[] {new Autoregressive(), new MaskedDiffusion(257, 0.1)}) {
-      for (var attention : io.crossover.data.config.TrainConfig.Attention.values()) {
+      for (var attention : TrainConfig.Attention.values()) {
         try (NDManager m = NDManager.newBaseManager();
             Transformer model =
                 new Transformer(
@@ -48,7 +50,7 @@ public final class Bf16Probe {
                     m,
                     new Numerics(attention, Precision.BF16, Precision.BF16));
             AdamW adam = new AdamW(config.optim(), model.params(), m)) {
-          TrainStep step = new TrainStep(model, objective, adam, 1.0, 2);
+          StepPhases step = new StepPhases(model, objective, adam, 1.0, 2);
           SplittableRandom random = new SplittableRandom(3);
           for (int s = 0; s < 3; s++) {
             int[][] tokens = new int[4][32];
@@ -58,10 +60,10 @@ public final class Bf16Probe {
               }
             }
             try (NDManager scratch = m.newSubManager()) {
-              Trainer.GradientSync sync = Trainer.singleRank();
+              GradientSync sync = GradientSync.singleRank();
               step.accumulate(
                   scratch,
-                  objective.prepare(tokens, Objective.noise(1, 0, s), Objective.noise(1, -1, s)),
+                  objective.prepare(tokens, Noise.of(1, 0, s), Noise.of(1, -1, s)),
                   s,
                   sync);
               if (!sync.finish().finite()) {

@@ -3,6 +3,7 @@ package io.crossover.driver.report.render;
 import io.crossover.data.stats.Clustered;
 import io.crossover.driver.report.Findings;
 import io.crossover.driver.report.Report;
+import io.crossover.driver.report.Status;
 import io.crossover.driver.report.TaskCheck;
 import java.util.List;
 import java.util.Locale;
@@ -33,7 +34,7 @@ public final class Html {
         .append(" A score <i>holds</i> when its change's 90% interval lies within ±")
         .append(String.format(Locale.ROOT, "%.3f", report.margin()))
         .append(" (two one-sided tests).</p>\n<ul>");
-    for (Findings.Status s : Findings.Status.values()) {
+    for (Status s : Status.values()) {
       h.append("<li><i>")
           .append(esc(s.label()))
           .append("</i>: ")

@@ -8,7 +8,7 @@ import io.crossover.data.shard.Dataset;
 import io.crossover.driver.process.Interrupts;
 import io.crossover.driver.process.Invocation;
 import io.crossover.driver.run.Plans;
-import io.crossover.driver.run.RankSession;
+import io.crossover.driver.run.RankTraining;
 import io.crossover.driver.run.RunDir;
 import io.crossover.driver.run.RunIdentity;
 import io.crossover.driver.run.RunLease;
@@ -28,8 +28,8 @@ import org.apache.spark.sql.SparkSession;
  * One run from start to end, on the driver: every check that can refuse it, its directory, then one
  * rank in this process or a barrier stage of ranks on Spark; what an interrupt prints.
  */
-public final class Training {
-  private Training() {}
+public final class RunLauncher {
+  private RunLauncher() {}
 
   /**
    * How a run is started: what to do with an existing directory, how to start it again (said when
@@ -121,7 +121,7 @@ public final class Training {
           };
       done =
           c.cluster().worldSize() == 1
-              ? RankSession.forRank(c, runDir, dataset, plan)
+              ? RankTraining.forRank(c, runDir, dataset, plan)
                   .train(resume, hadoop, Collective.SINGLE, List.of(), progress)
               : DistributedTrain.run(c, runDir, plan, spark, progress);
     } catch (RuntimeException e) {
@@ -163,7 +163,7 @@ public final class Training {
    * is the dataset's, and every task file reads and holds valid items.
    */
   static void preflight(CrossoverConfig c, Dataset dataset, Configuration hadoop) {
-    RankSession.datasetTokenizer(c, dataset, hadoop).close();
+    RankTraining.datasetTokenizer(c, dataset, hadoop).close();
     for (String spec : c.eval().tasks()) {
       McTasks.load(spec, c.eval().itemsToLoad(), hadoop);
     }

@@ -1,5 +1,6 @@
 package io.crossover.driver.run;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import io.crossover.data.Json;
 import io.crossover.data.config.ConfigException;
@@ -11,12 +12,12 @@ import io.crossover.data.read.ValidationSample;
 import io.crossover.data.shard.Dataset;
 import io.crossover.data.tokenize.Tokenizer;
 import io.crossover.data.tokenize.TokenizerSpec;
-import io.crossover.driver.capacity.Device;
 import io.crossover.driver.capacity.Gpus;
 import io.crossover.driver.process.NvidiaSmi;
 import io.crossover.driver.process.QualifiedPaths;
 import io.crossover.executor.allreduce.BucketedSync;
 import io.crossover.executor.allreduce.Collective;
+import io.crossover.executor.allreduce.GradientSync;
 import io.crossover.executor.allreduce.ShardedAdamW;
 import io.crossover.executor.device.Devices;
 import io.crossover.executor.eval.EvalRecord;
@@ -33,29 +34,33 @@ import io.crossover.executor.optim.LrSchedule;
 import io.crossover.executor.optim.Optimizer;
 import io.crossover.executor.precision.Precision;
 import io.crossover.executor.precision.Tf32;
-import io.crossover.executor.train.TrainStep;
 import io.crossover.executor.train.Trainer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.io.Writer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.function.LongConsumer;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.hadoop.conf.Configuration;
 
 /**
- * One rank of a training run, in this process (on an executor, or alone on the driver): model,
- * optimiser, reader, evaluations, checkpoints, and the run directory they write to.
+ * One rank's training, in this process (on an executor, or alone on the driver): it builds the
+ * rank's collaborators (model, optimiser, gradient sync, reader, evaluator) and runs the {@link
+ * Trainer}'s loop, evaluating and checkpointing on their schedules in the run directory.
  */
-public final class RankSession {
+public final class RankTraining {
   private final CrossoverConfig config;
   private final RunDir runDir;
   private final Dataset dataset;
   private final TokenPlan plan;
   private final TreeSet<Long> evalSteps;
 
-  private RankSession(CrossoverConfig config, RunDir runDir, Dataset dataset, TokenPlan plan) {
+  private RankTraining(CrossoverConfig config, RunDir runDir, Dataset dataset, TokenPlan plan) {
     this.config = config;
     this.runDir = runDir;
     this.dataset = dataset;
@@ -63,35 +68,34 @@ public final class RankSession {
     this.evalSteps = EvalSchedule.steps(plan, config.eval());
   }
 
-  /** The session of one rank (on an executor, or in this process). */
-  public static RankSession forRank(CrossoverConfig c, RunDir runDir, Configuration hadoop) {
+  /** The training of one rank (on an executor, or in this process). */
+  public static RankTraining forRank(CrossoverConfig c, RunDir runDir, Configuration hadoop) {
     Dataset dataset = Dataset.open(c.data().dataset(), hadoop);
     return forRank(c, runDir, dataset, Plans.plan(c, dataset));
   }
 
-  public static RankSession forRank(
+  public static RankTraining forRank(
       CrossoverConfig c, RunDir runDir, Dataset dataset, TokenPlan plan) {
     // Before libtorch loads: intra-op threads are fixed at engine start.
     System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(c.train().threads()));
     System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
-    return new RankSession(c, runDir, dataset, plan);
+    return new RankTraining(c, runDir, dataset, plan);
   }
 
   /**
    * Trains this rank from the latest checkpoint (when resuming) to the end of the plan or an early
    * stop; returns the steps done. Every rank evaluates its share; rank 0 alone logs and
    * checkpoints, but for a sharded optimiser, whose state every rank saves. {@code gpus}: the GPU
-   * addresses Spark assigned to this rank's task.
+   * addresses Spark assigned to this rank's task; {@code progress} hears each step done.
    */
   public long train(
       boolean resume,
       Configuration hadoop,
       Collective ranks,
       List<String> gpus,
-      java.util.function.LongConsumer progress) {
-    ai.djl.Device device = Devices.select(config.train().device(), gpus);
-    int rank = ranks.rank();
-    boolean lead = rank == 0;
+      LongConsumer progress) {
+    Device device = Devices.select(config.train().device(), gpus);
+    boolean lead = ranks.rank() == 0;
     int vocab = dataset.manifest().vocabSize();
     Numerics numerics = Numerics.of(config, device);
     if (device.isGpu()) {
@@ -99,122 +103,140 @@ public final class RankSession {
     }
     Objective objective = Objective.of(config.objective(), dataset.manifest().specials().mask());
     if (lead) {
-      System.out.printf(
-          Locale.ROOT,
-          "Training %s, model %s: %s parameters, %.3g FLOPs/token; %s steps of %s tokens on %d"
-              + " rank(s) on %s; evaluating at %d points%n"
-              + "Numerics: train %s, eval %s, %s attention; %s sequence(s) per forward, %d forward(s)"
-              + " per step per rank%s%n",
-          objective.name(),
-          config.model().preset(),
-          Counts.grouped(ModelSize.parameters(config.model(), vocab)),
-          objective.trainingFlopsPerToken(config.model(), vocab, config.budget().seqLen()),
-          Counts.grouped(plan.steps()),
-          Counts.grouped(plan.tokensPerStep()),
-          config.cluster().worldSize(),
-          device,
-          evalSteps.size(),
-          Precision.resolve(config.train().precision(), device),
-          Precision.resolve(config.eval().precision(), device),
-          numerics.attention().name().toLowerCase(Locale.ROOT),
-          config.train().microBatchOf(config.sequencesPerRank()),
-          config.sequencesPerRank() / config.train().microBatchOf(config.sequencesPerRank()),
-          device.isGpu() ? "; TF32 " + (config.train().tf32() ? "on" : "off") : "");
+      System.out.print(banner(objective, vocab, device, numerics));
     }
     try (NDManager manager = NDManager.newBaseManager(device);
         Transformer model =
             new Transformer(config.model(), vocab, config.run().seed(), manager, numerics);
-        Trainer.GradientSync sync = gradientSync(model, ranks);
-        Optimizer adam = optimizer(model, sync, ranks, manager);
+        GradientSync sync = gradientSync(model, ranks);
+        Optimizer optimizer = optimizer(model, sync, ranks, manager);
         BufferAllocator allocator = new RootAllocator();
         Tokenizer tokenizer = tokenizer(hadoop)) {
       Evaluator evaluator =
-          new Evaluator(
-              model,
-              objective,
-              tokenizer,
-              ValidationSample.draw(
-                  dataset,
-                  dataset.manifest().validation(),
-                  config.eval().validationSequences(),
-                  config.budget().seqLen(),
-                  config.eval().validationSeed(),
-                  config.reader(),
-                  allocator),
-              tasks(hadoop),
-              config.eval(),
-              config.budget().seqLen(),
-              config.run().seed(),
-              manager,
-              ranks);
-      if (lead) {
-        evaluator.progress(line -> evalProgress(line, ranks.worldSize() > 1));
-      }
+          evaluator(model, objective, tokenizer, allocator, manager, ranks, hadoop);
       // Restore before opening the logs: resuming rewrites them without the lines after the
       // checkpoint.
-      long from = resume ? runDir.restore(model, adam, lead) : 0;
+      long from = resume ? runDir.restore(model, optimizer, lead) : 0;
       try (MetricsLog metrics = lead ? new MetricsLog(runDir) : null;
-          java.io.Writer evals = lead ? runDir.appender("evals.jsonl") : null;
+          Writer evals = lead ? runDir.appender("evals.jsonl") : null;
           ArrowTokenReader reader =
               new ArrowTokenReader(
-                  dataset, plan, rank, from, plan.steps(), config.reader(), allocator)) {
+                  dataset, plan, ranks.rank(), from, plan.steps(), config.reader(), allocator)) {
         if (from == 0) {
           evaluate(evaluator, 0, evals);
         }
         Trainer trainer =
             new Trainer(
-                new TrainStep(
-                    model,
-                    objective,
-                    adam,
-                    config.optim().gradClip(),
-                    config.train().microBatchOf(config.sequencesPerRank())),
-                new LrSchedule(config.optim(), plan.steps()),
-                plan,
-                rank,
+                model,
+                objective,
+                optimizer,
                 sync,
                 manager,
-                lead ? metrics : m -> {},
-                config.train().logEvery(),
-                config.train().maxNonfiniteSteps(),
-                new Trainer.Rates(
-                    objective.trainingFlopsPerToken(
-                        config.model(), vocab, config.budget().seqLen()),
-                    peakFlops(device) * config.cluster().worldSize()));
+                settings(ranks.rank(), objective, vocab, device));
         return trainer.train(
             reader,
             from,
+            lead ? metrics : line -> {},
             stepsDone -> {
               progress.accept(stepsDone);
-              return afterStep(stepsDone, from, ranks, model, adam, evaluator, evals);
+              return afterStep(stepsDone, from, ranks, model, optimizer, evaluator, evals);
             });
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException("cannot write to " + runDir.path(), e);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot write to " + runDir.path(), e);
       }
     }
+  }
+
+  /** What rank 0 prints before the first step: the run's derived numbers and numerics. */
+  private String banner(Objective objective, int vocab, Device device, Numerics numerics) {
+    int microBatch = config.train().microBatchOf(config.sequencesPerRank());
+    return String.format(
+        Locale.ROOT,
+        "Training %s, model %s: %s parameters, %.3g FLOPs/token; %s steps of %s tokens on %d"
+            + " rank(s) on %s; evaluating at %d points%n"
+            + "Numerics: train %s, eval %s, %s attention; %s sequence(s) per forward, %d forward(s)"
+            + " per step per rank%s%n",
+        objective.name(),
+        config.model().preset(),
+        Counts.grouped(ModelSize.parameters(config.model(), vocab)),
+        objective.trainingFlopsPerToken(config.model(), vocab, config.budget().seqLen()),
+        Counts.grouped(plan.steps()),
+        Counts.grouped(plan.tokensPerStep()),
+        config.cluster().worldSize(),
+        device,
+        evalSteps.size(),
+        Precision.resolve(config.train().precision(), device),
+        Precision.resolve(config.eval().precision(), device),
+        numerics.attention().name().toLowerCase(Locale.ROOT),
+        microBatch,
+        config.sequencesPerRank() / microBatch,
+        device.isGpu() ? "; TF32 " + (config.train().tf32() ? "on" : "off") : "");
+  }
+
+  /** The loop's settings, from the config and plan. */
+  private Trainer.Settings settings(int rank, Objective objective, int vocab, Device device) {
+    return new Trainer.Settings(
+        plan,
+        rank,
+        new LrSchedule(config.optim(), plan.steps()),
+        config.optim().gradClip(),
+        config.train().microBatchOf(config.sequencesPerRank()),
+        config.train().logEvery(),
+        config.train().maxNonfiniteSteps(),
+        new Trainer.Rates(
+            objective.trainingFlopsPerToken(config.model(), vocab, config.budget().seqLen()),
+            peakFlops(device) * config.cluster().worldSize()));
+  }
+
+  /** This rank's evaluator: its validation sample and the config's tasks. */
+  private Evaluator evaluator(
+      Transformer model,
+      Objective objective,
+      Tokenizer tokenizer,
+      BufferAllocator allocator,
+      NDManager manager,
+      Collective ranks,
+      Configuration hadoop) {
+    ValidationSample validation =
+        ValidationSample.draw(
+            dataset,
+            dataset.manifest().validation(),
+            config.eval().validationSequences(),
+            config.budget().seqLen(),
+            config.eval().validationSeed(),
+            config.reader(),
+            allocator);
+    Evaluator evaluator =
+        new Evaluator(
+            model,
+            objective,
+            new Evaluator.Data(validation, tasks(hadoop), tokenizer),
+            new Evaluator.Settings(config.eval(), config.budget().seqLen(), config.run().seed()),
+            manager,
+            ranks);
+    if (ranks.rank() == 0) {
+      evaluator.progress(line -> evalProgress(line, ranks.worldSize() > 1));
+    }
+    return evaluator;
   }
 
   /**
    * The peak FLOP/s of this rank's device at the training precision: a GPU the planner knows by the
    * name nvidia-smi gives (every GPU of the host the same kind); NaN on CPUs and other GPUs.
    */
-  private double peakFlops(ai.djl.Device device) {
+  private double peakFlops(Device device) {
     Precision precision = Precision.resolve(config.train().precision(), device).precision();
     // The table's FP32 peaks are TF32's: without TF32 the peak is another, unlisted one.
     if (!device.isGpu() || (precision == Precision.FP32 && !config.train().tf32())) {
       return Double.NaN;
     }
-    List<java.util.Optional<Device>> kinds =
-        NvidiaSmi.names().stream().map(Gpus::named).distinct().toList();
-    return kinds.size() == 1 && kinds.get(0).isPresent()
-        ? kinds.get(0).get().flops(precision)
-        : Double.NaN;
+    return Gpus.hostPeak(NvidiaSmi.names(), precision);
   }
 
   /** Buckets over the ranks' collective; nothing to synchronise for one rank. */
-  private Trainer.GradientSync gradientSync(Transformer model, Collective ranks) {
+  private GradientSync gradientSync(Transformer model, Collective ranks) {
     return ranks.worldSize() == 1
-        ? Trainer.singleRank()
+        ? GradientSync.singleRank()
         : new BucketedSync(
             model.params(),
             model.segments(),
@@ -225,7 +247,7 @@ public final class RankSession {
 
   /** AdamW, whole on every rank or sharded over them (one rank holds the whole of it anyway). */
   private Optimizer optimizer(
-      Transformer model, Trainer.GradientSync sync, Collective ranks, NDManager manager) {
+      Transformer model, GradientSync sync, Collective ranks, NDManager manager) {
     return config.optim().shard().sharded() && sync instanceof BucketedSync buckets
         ? new ShardedAdamW(config.optim(), model.params(), buckets, ranks, manager)
         : new AdamW(config.optim(), model.params(), manager);
@@ -239,7 +261,7 @@ public final class RankSession {
       Transformer model,
       Optimizer adam,
       Evaluator evaluator,
-      java.io.Writer evals) {
+      Writer evals) {
     if (evalSteps.contains(stepsDone)) {
       evaluate(evaluator, stepsDone, evals);
     }
@@ -274,7 +296,7 @@ public final class RankSession {
   }
 
   /** Every rank evaluates its share; rank 0 (the one with a writer) prints and records. */
-  private void evaluate(Evaluator evaluator, long step, java.io.Writer out) {
+  private void evaluate(Evaluator evaluator, long step, Writer out) {
     EvalRecord r =
         evaluator.evaluate(
             step, step * plan.tokensPerStep(), plan.spec().uniqueTokens(), step == plan.steps());
@@ -304,8 +326,8 @@ public final class RankSession {
       out.write(Json.snakeLine(r));
       out.write('\n');
       out.flush();
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException("cannot append to evals.jsonl", e);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot append to evals.jsonl", e);
     }
   }
 

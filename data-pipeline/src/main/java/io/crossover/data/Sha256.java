@@ -1,4 +1,4 @@
-package io.crossover.data.shard;
+package io.crossover.data;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -5,9 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import io.crossover.data.config.CrossoverConfig;
+import io.crossover.data.plan.Noise;
 import io.crossover.executor.TestGrads;
 import io.crossover.executor.TestModels;
+import io.crossover.executor.allreduce.GradientSync;
 import io.crossover.executor.model.Transformer;
 import io.crossover.executor.objective.Autoregressive;
 import io.crossover.executor.objective.Batch;
@@ -15,9 +18,10 @@ import io.crossover.executor.objective.MaskedDiffusion;
 import io.crossover.executor.objective.Objective;
 import io.crossover.executor.optim.AdamW;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
-class TrainStepTest {
+class StepPhasesTest {
   static final CrossoverConfig CONFIG =
       TestModels.config("optim.lr=1e-2", "optim.weight-decay=0", "optim.warmup-steps=0");
 
@@ -36,7 +40,7 @@ class TrainStepTest {
     try (NDManager m = NDManager.newBaseManager();
         Transformer model = new Transformer(CONFIG.model(), 259, 11, m);
         AdamW adam = new AdamW(CONFIG.optim(), model.params(), m)) {
-      TrainStep step = new TrainStep(model, objective, adam, 1.0);
+      StepPhases step = new StepPhases(model, objective, adam, 1.0);
       // The same batch every step, masks included: a model that can learn must memorise it.
       Batch batch = objective.prepare(sentence(), new SplittableRandom(1), new SplittableRandom(2));
       float loss = Float.NaN;
@@ -68,7 +72,7 @@ class TrainStepTest {
         Transformer model = new Transformer(CONFIG.model(), 259, 11, m);
         AdamW adam = new AdamW(CONFIG.optim(), model.params(), m);
         NDManager scratch = m.newSubManager()) {
-      TrainStep step = new TrainStep(model, new Autoregressive(), adam, 1.0);
+      StepPhases step = new StepPhases(model, new Autoregressive(), adam, 1.0);
       step.forwardBackward(scratch, new Autoregressive().prepare(sentence(), null, null));
       float[] flat = TestGrads.flat(model);
       assertEquals(model.parameterCount(), flat.length);
@@ -88,13 +92,13 @@ class TrainStepTest {
     for (Objective objective :
         new Objective[] {new Autoregressive(), new MaskedDiffusion(257, 0.1)}) {
       int[][] tokens = new int[6][24];
-      java.util.SplittableRandom data = new java.util.SplittableRandom(5);
+      SplittableRandom data = new SplittableRandom(5);
       for (int[] row : tokens) {
         for (int i = 0; i < row.length; i++) {
           row[i] = data.nextInt(256);
         }
       }
-      Batch batch = objective.prepare(tokens, Objective.noise(1, 0, 3), Objective.noise(1, -1, 3));
+      Batch batch = objective.prepare(tokens, Noise.of(1, 0, 3), Noise.of(1, -1, 3));
       float[] whole = null;
       float wholeLoss = 0;
       for (int micro : new int[] {0, 1, 2, 4}) {
@@ -102,8 +106,8 @@ class TrainStepTest {
             Transformer model = new Transformer(CONFIG.model(), 259, 11, m);
             AdamW adam = new AdamW(CONFIG.optim(), model.params(), m);
             NDManager scratch = m.newSubManager()) {
-          TrainStep step = new TrainStep(model, objective, adam, 1.0, micro);
-          Trainer.GradientSync sync = Trainer.singleRank();
+          StepPhases step = new StepPhases(model, objective, adam, 1.0, micro);
+          GradientSync sync = GradientSync.singleRank();
           step.accumulate(scratch, batch, 0, sync);
           float loss = sync.finish().meanLoss();
           float[] g = TestGrads.flat(model);
@@ -168,7 +172,7 @@ class TrainStepTest {
       try (NDManager m = NDManager.newBaseManager();
           Transformer model = new Transformer(CONFIG.model(), 259, 11, m);
           AdamW adam = new AdamW(CONFIG.optim(), model.params(), m)) {
-        TrainStep step = new TrainStep(model, new Autoregressive(), adam, 1.0);
+        StepPhases step = new StepPhases(model, new Autoregressive(), adam, 1.0);
         for (int s = 0; s < STEPS; s++) {
           try (NDManager scratch = m.newSubManager()) {
             step.forwardBackward(scratch, new Autoregressive().prepare(sentence(), null, null));
@@ -190,10 +194,9 @@ class TrainStepTest {
   @Test
   void aModelTrainsInAThreadOtherThanTheOneThatLoadedTheEngine() throws Exception {
     try (NDManager loaded = NDManager.newBaseManager()) {
-      loaded.zeros(new ai.djl.ndarray.types.Shape(1)); // the engine is up, in this thread
+      loaded.zeros(new Shape(1)); // the engine is up, in this thread
     }
-    java.util.concurrent.atomic.AtomicReference<Throwable> failure =
-        new java.util.concurrent.atomic.AtomicReference<>();
+    AtomicReference<Throwable> failure = new AtomicReference<>();
     // A fresh thread starts with libtorch's grad mode on (a sweep's next run, a Spark retry).
     Thread other =
         new Thread(

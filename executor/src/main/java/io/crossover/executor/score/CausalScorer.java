@@ -1,4 +1,4 @@
-package io.crossover.executor.eval;
+package io.crossover.executor.score;
 
 import ai.djl.ndarray.NDManager;
 import io.crossover.executor.model.Transformer;

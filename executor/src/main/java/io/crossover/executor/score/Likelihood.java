@@ -1,4 +1,4 @@
-package io.crossover.executor.eval;
+package io.crossover.executor.score;
 
 import java.util.List;
 

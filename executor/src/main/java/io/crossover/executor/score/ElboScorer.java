@@ -1,8 +1,8 @@
-package io.crossover.executor.eval;
+package io.crossover.executor.score;
 
 import ai.djl.ndarray.NDManager;
+import io.crossover.data.plan.Noise;
 import io.crossover.executor.model.Transformer;
-import io.crossover.executor.objective.Objective;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -36,14 +36,14 @@ public final class ElboScorer implements Likelihood {
 
   @Override
   public Scores score(int[] context, List<int[]> continuations, long seed) {
-    double u = Objective.noise(seed, -1, 0).nextDouble();
+    double u = Noise.of(seed, -1, 0).nextDouble();
     int longest = 0;
     for (int[] c : continuations) {
       longest = Math.max(longest, c.length);
     }
     double[][] keys = new double[samples][Math.min(longest, maxLength)];
     for (int s = 0; s < samples; s++) {
-      SplittableRandom random = Objective.noise(seed, s, 1);
+      SplittableRandom random = Noise.of(seed, s, 1);
       for (int j = 0; j < keys[s].length; j++) {
         keys[s][j] = random.nextDouble();
       }

@@ -1,4 +1,4 @@
-package io.crossover.executor.eval;
+package io.crossover.executor.score;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -8,10 +8,10 @@ import io.crossover.executor.model.Transformer;
 import java.util.Arrays;
 
 /** One forward pass scored row by row: sum of weights * -log p(target) per row. */
-final class RowLosses {
+public final class RowLosses {
   private RowLosses() {}
 
-  static double[] of(
+  public static double[] of(
       Transformer model,
       NDManager manager,
       int[][] inputs,
@@ -42,7 +42,7 @@ final class RowLosses {
     }
   }
 
-  static int[] concat(int[] a, int[] b) {
+  public static int[] concat(int[] a, int[] b) {
     int[] out = Arrays.copyOf(a, a.length + b.length);
     System.arraycopy(b, 0, out, a.length, b.length);
     return out;

@@ -3,10 +3,10 @@ package io.crossover.executor.train;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
+import io.crossover.executor.allreduce.GradientSync;
 import io.crossover.executor.model.Param;
 import io.crossover.executor.model.Segments;
 import io.crossover.executor.model.Transformer;
@@ -16,11 +16,12 @@ import io.crossover.executor.optim.Optimizer;
 import java.util.List;
 
 /**
- * One optimiser step, in phases a data-parallel caller interleaves with the all-reduce: {@link
- * #accumulate} (micro-batch by micro-batch, handing finished gradients to a {@link
- * Trainer.GradientSync}), then {@link #clipAndUpdate}.
+ * The phases of one optimiser step that touch the model, which a data-parallel caller interleaves
+ * with the all-reduce: {@link #accumulate} (forward and backward micro-batch by micro-batch,
+ * handing finished gradients to a {@link GradientSync}), then {@link #clipAndUpdate}. The loss is
+ * the objective's ({@link Objective#loss}).
  */
-public final class TrainStep {
+public final class StepPhases {
   private final Transformer model;
   private final Objective objective;
   private final Optimizer optimizer;
@@ -28,14 +29,14 @@ public final class TrainStep {
   private final int microBatch;
 
   /** A step that runs each rank's batch in one forward pass. */
-  public TrainStep(Transformer model, Objective objective, Optimizer optimizer, double gradClip) {
+  public StepPhases(Transformer model, Objective objective, Optimizer optimizer, double gradClip) {
     this(model, objective, optimizer, gradClip, 0);
   }
 
   /**
    * @param microBatch sequences per forward pass (0: the rank's whole batch at once)
    */
-  public TrainStep(
+  public StepPhases(
       Transformer model,
       Objective objective,
       Optimizer optimizer,
@@ -48,21 +49,13 @@ public final class TrainStep {
     this.microBatch = microBatch;
   }
 
-  public Objective objective() {
-    return objective;
-  }
-
-  public Optimizer optimizer() {
-    return optimizer;
-  }
-
   /**
    * Forward and backward of a rank's batch, {@code microBatch} sequences at a time; gradients add
    * up. The loss is read from the device once, after the last forward, and handed to {@code sync}
    * with the step; the last backward runs segment by segment when the sync wants to send finished
    * gradients early. Each micro-batch's activations are freed before the next one starts.
    */
-  public void accumulate(NDManager step, Batch batch, long stepIndex, Trainer.GradientSync sync) {
+  public void accumulate(NDManager step, Batch batch, long stepIndex, GradientSync sync) {
     List<Batch> parts = batch.split(microBatch);
     NDArray total = null;
     for (int microStep = 0; microStep < parts.size(); microStep++) {
@@ -104,7 +97,7 @@ public final class TrainStep {
     }
   }
 
-  /** sum(weights * -log softmax(logits)[targets]): the loss of any objective's batch. */
+  /** The forward pass of one batch under the objective's attention, then the objective's loss. */
   public static NDArray loss(NDManager step, Transformer model, Objective objective, Batch batch) {
     return loss(step, model, objective, batch, null);
   }
@@ -124,25 +117,7 @@ public final class TrainStep {
             inputs,
             new Transformer.Pass(
                 objective.causal(), objective.dropout(), model.numerics().train(), cuts));
-    NDArray targets = step.create(batch.targets());
-    long rows = targets.getShape().get(0);
-    long cols = targets.getShape().get(1);
-    NDArray logProbs =
-        logits
-            .logSoftmax(-1)
-            .gather(
-                targets.toType(ai.djl.ndarray.types.DataType.INT64, false).reshape(rows, cols, 1),
-                2);
-    NDArray weights = step.create(flatten(batch.weights()), new Shape(rows, cols, 1));
-    return logProbs.mul(weights).sum().neg();
-  }
-
-  private static float[] flatten(float[][] rows) {
-    float[] out = new float[rows.length * rows[0].length];
-    for (int r = 0; r < rows.length; r++) {
-      System.arraycopy(rows[r], 0, out, r * rows[r].length, rows[r].length);
-    }
-    return out;
+    return objective.loss(step, logits, batch);
   }
 
   /**
@@ -155,7 +130,7 @@ public final class TrainStep {
 
   /**
    * As {@link #clipAndUpdate(NDManager, double)}, with the global norm the ranks agreed on (see
-   * {@link Trainer.GradientSync.Result#gradNorm}).
+   * {@link GradientSync.Result#gradNorm}).
    */
   public float clipAndUpdate(NDManager step, double lr, float norm) {
     if (!Float.isFinite(norm)) {
