@@ -269,8 +269,8 @@ public final class Transformer implements AutoCloseable {
     if (numerics.attention() == TrainConfig.Attention.FUSED) {
       if (precision == Precision.BF16 && !manager.getDevice().isGpu()) {
         // On CPUs libtorch's FP32 flash kernel is faster than its bf16 one (bench step, small:
-        // L = 256 and 2048), so attention stays FP32 there; on GPUs the bf16 kernels are the fast
-        // ones.
+        // L = 256 and 2048 with libtorch 2.5.1; L = 256 again with 2.7.1, 0.94-0.97x), so
+        // attention stays FP32 there; on GPUs the bf16 kernels are the fast ones.
         try (Autocast.Suspended fp32 = Autocast.suspend(manager.getDevice())) {
           return fused(causal, dropout, Precision.FP32).apply(q, k, v);
         }
