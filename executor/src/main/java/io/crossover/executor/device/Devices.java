@@ -46,7 +46,7 @@ public final class Devices {
               + " but libtorch sees "
               + visible
               + " GPU(s) in this executor; use the CUDA natives (build with -Pcuda, or the"
-              + " image's TORCH_FLAVOR=cu124) or set train.device=cpu");
+              + " image's TORCH_FLAVOR=cu128) or set train.device=cpu");
     }
     return Device.gpu(id);
   }
