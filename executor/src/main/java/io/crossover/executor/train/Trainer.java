@@ -134,7 +134,7 @@ public final class Trainer {
           Float.isNaN(all.gradNorm())
               ? phases.clipAndUpdate(scratch, lr)
               : phases.clipAndUpdate(scratch, lr, all.gradNorm());
-      return new StepResult(all.meanLoss(), norm, false);
+      return new StepResult(all.meanLoss(), norm);
     }
   }
 
@@ -154,11 +154,6 @@ public final class Trainer {
               + settings.maxNonfiniteSteps()
               + "); lower optim.lr or raise optim.warmup-steps");
     }
-    return new StepResult(loss, Float.NaN, true);
-  }
-
-  /** Steps skipped so far because the loss or gradients were not finite. */
-  public long skippedSteps() {
-    return skippedSteps;
+    return new StepResult(loss, Float.NaN);
   }
 }

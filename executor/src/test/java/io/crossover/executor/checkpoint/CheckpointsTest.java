@@ -56,17 +56,14 @@ class CheckpointsTest {
   }
 
   private static float[] flat(List<NDArray> arrays) {
-    List<Float> out = new ArrayList<>();
+    float[] out = new float[0];
     for (NDArray a : arrays) {
-      for (float v : a.toFloatArray()) {
-        out.add(v);
-      }
+      float[] values = a.toFloatArray();
+      int at = out.length;
+      out = Arrays.copyOf(out, at + values.length);
+      System.arraycopy(values, 0, out, at, values.length);
     }
-    float[] f = new float[out.size()];
-    for (int i = 0; i < f.length; i++) {
-      f[i] = out.get(i);
-    }
-    return f;
+    return out;
   }
 
   private static float[] params(Transformer model) {
