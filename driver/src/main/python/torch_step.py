@@ -39,7 +39,8 @@ class Model(torch.nn.Module):
         self.final_norm, self.head = ones(dim), p(dim, vocab)
 
     def rms(self, x, w):
-        return x / x.square().mean(-1, keepdim=True).add(self.eps).sqrt() * w
+        # As Crossover (libtorch's rms_norm) and Hugging Face's Llama: a product with rsqrt.
+        return x * torch.rsqrt(x.square().mean(-1, keepdim=True).add(self.eps)) * w
 
     def forward(self, tokens, causal):
         bsz, length = tokens.shape
@@ -62,9 +63,10 @@ class Model(torch.nn.Module):
             v = (h @ b.wv).float().view(bsz, length, self.heads, hd).transpose(1, 2)
             q, k = rot(q), rot(k)
             s = (q * (1.0 / math.sqrt(hd))) @ k.transpose(-1, -2)
-            s = s.float()
+            # Scores, softmax and weights stay in the products' type, as in Crossover (in bf16 the
+            # softmax accumulates in FP32 inside the kernel).
             if mask is not None:
-                s = s + mask
+                s = s + mask.to(s.dtype)
             a = (s.softmax(-1) @ v).float().transpose(1, 2).reshape(bsz, length, -1)
             x = x + (a @ b.wo).float()
             h = self.rms(x, b.mlp_norm)

@@ -1,6 +1,7 @@
 package io.crossover.data.config;
 
 import java.io.Serializable;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -16,11 +17,13 @@ import java.util.Locale;
  * @param device {@code auto} (the task's GPU from Spark, else GPU 0 if any, else CPU), {@code cpu},
  *     {@code gpu} or {@code gpu:N}
  * @param precision of the training forward pass: {@code bf16} (autocast: matrix products and
- *     attention in bf16; weights, gradients, optimiser state, norms, softmax and the loss in FP32),
- *     {@code fp32}, or {@code auto} (bf16 where the hardware computes it natively: CPUs with
- *     avx512_bf16 or AMX, GPUs of compute capability 8.0 or later)
- * @param attention {@code fused} (libtorch's scaled-dot-product attention: no (L, L) score tensor)
- *     or {@code materialized} (scores, mask and softmax as separate tensors; the reference)
+ *     attention in bf16, its softmax accumulating in FP32; weights, gradients, optimiser state, the
+ *     residual stream, norms and the loss in FP32), {@code fp32}, or {@code auto} (bf16 where the
+ *     hardware computes it natively: CPUs with avx512_bf16 or AMX, GPUs of compute capability 8.0
+ *     or later)
+ * @param attention {@code fused} (libtorch's scaled-dot-product attention: no (L, L) score tensor),
+ *     {@code materialized} (scores, mask and softmax as separate tensors; the reference), or {@code
+ *     auto}: per pass, the kernel measured faster for its device, precision and length
  * @param recompute {@code blocks}: keep only each block's input in forward and run the block again
  *     in backward (activation recomputation): the gradients are bitwise those of {@code none}
  * @param microBatch sequences per forward pass on a rank; gradients accumulate over the rank's
@@ -56,10 +59,16 @@ public record TrainConfig(
     BF16
   }
 
-  /** How attention is computed. */
+  /** How attention is computed; {@code AUTO} is resolved for each forward pass. */
   public enum Attention {
+    AUTO,
     FUSED,
-    MATERIALIZED
+    MATERIALIZED;
+
+    /** The kernels themselves, without {@code AUTO}. */
+    public static List<Attention> kernels() {
+      return List.of(FUSED, MATERIALIZED);
+    }
   }
 
   /** Sequences per forward pass for a rank that holds {@code perRank} sequences per step. */

@@ -14,6 +14,7 @@ import io.crossover.driver.capacity.StepTimeModel;
 import io.crossover.driver.process.Rss;
 import io.crossover.executor.allreduce.GradientSync;
 import io.crossover.executor.device.Devices;
+import io.crossover.executor.device.OpTrace;
 import io.crossover.executor.model.ModelSize;
 import io.crossover.executor.model.Numerics;
 import io.crossover.executor.model.Transformer;
@@ -25,6 +26,7 @@ import io.crossover.executor.precision.Autocast;
 import io.crossover.executor.precision.Precision;
 import io.crossover.executor.train.StepPhases;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -52,16 +54,30 @@ public final class StepBench {
   private final int rounds;
   private final int matmul;
   private final boolean json;
+  private final Path traces;
 
-  /** One measured setting: an arm in a precision with an attention kernel. */
+  /**
+   * One measured setting: an arm in a precision with an attention setting, and the kernel that
+   * setting runs here ({@code auto} resolved for the device, precision and length).
+   */
   record Setting(
       String arm,
       ObjectiveConfig objective,
       Precision precision,
       TrainConfig.Attention attention,
-      String key) {}
+      TrainConfig.Attention kernel,
+      String key) {
+    /** The kernel, and "(auto)" when the setting chose it. */
+    String kernelLabel() {
+      return kernel.name().toLowerCase(Locale.ROOT)
+          + (attention == TrainConfig.Attention.AUTO ? " (auto)" : "");
+    }
+  }
 
-  /** The benchmark of these settings (the options of {@code crossover bench step}). */
+  /**
+   * The benchmark of these settings (the options of {@code crossover bench step}); with {@code
+   * traces}, a directory, one more step of each setting is profiled and its traces kept there.
+   */
   public StepBench(
       CrossoverConfig c,
       Map<String, ObjectiveConfig> arms,
@@ -73,7 +89,8 @@ public final class StepBench {
       int microBatch,
       int rounds,
       int matmul,
-      boolean json) {
+      boolean json,
+      Path traces) {
     this.c = c;
     this.arms = arms;
     this.seqLen = seqLen;
@@ -85,12 +102,17 @@ public final class StepBench {
     this.rounds = rounds;
     this.matmul = matmul;
     this.json = json;
+    this.traces = traces;
   }
 
   /** Runs the benchmark: prints its table, and its figures as JSON when asked; returns 0. */
   public int run() {
     List<TrainConfig.Attention> kinds =
         attentions != null ? attentions : List.of(c.train().attention());
+    // Before anything loads libtorch (selecting the device does): it reads them once, at load.
+    System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(c.train().threads()));
+    System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+    Device device = Devices.select(c.train().device(), List.of());
     List<Setting> settings = new ArrayList<>();
     for (Map.Entry<String, ObjectiveConfig> arm : arms.entrySet()) {
       for (Precision p : precisions) {
@@ -100,12 +122,12 @@ public final class StepBench {
                   + "_"
                   + p.label()
                   + (kinds.size() > 1 ? "_" + kind.name().toLowerCase(Locale.ROOT) : "");
-          settings.add(new Setting(arm.getKey(), arm.getValue(), p, kind, key));
+          boolean causal = Objective.describe(arm.getValue()).causal();
+          TrainConfig.Attention kernel = Numerics.kernel(kind, device.isGpu(), p, seqLen, causal);
+          settings.add(new Setting(arm.getKey(), arm.getValue(), p, kind, kernel, key));
         }
       }
     }
-    System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(c.train().threads()));
-    System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
     int vocab = 259;
     double flopsPerToken = ModelSize.trainingFlopsPerToken(c.model(), vocab, seqLen);
     Map<String, Object> f = new LinkedHashMap<>();
@@ -116,8 +138,8 @@ public final class StepBench {
     f.put("micro_batch", microBatch);
     f.put("threads", c.train().threads());
     f.put("rounds", rounds);
-    Device device = Devices.select(c.train().device(), List.of());
     f.put("device", device.toString());
+    Map<String, OpProfile> profiles = new LinkedHashMap<>();
     try (NDManager manager = NDManager.newBaseManager(device)) {
       Map<Precision, Double> matmulRate = new LinkedHashMap<>();
       Map<Setting, Runner> runners = new LinkedHashMap<>();
@@ -148,6 +170,7 @@ public final class StepBench {
         for (Setting s : settings) {
           double seconds = median(times.get(s));
           double tokensPerS = (double) batch * seqLen / seconds;
+          f.put(s.key() + "_attention", s.kernel().name().toLowerCase(Locale.ROOT));
           f.put(s.key() + "_step_s", seconds);
           f.put(s.key() + "_tokens_per_s", tokensPerS);
           f.put(
@@ -166,7 +189,7 @@ public final class StepBench {
                       batch,
                       microBatch > 0 ? microBatch : batch,
                       s.precision(),
-                      s.attention(),
+                      s.kernel(),
                       c.train().recompute() == TrainConfig.Recompute.BLOCKS,
                       // The planner's Device, qualified: this file's Device is DJL's.
                       new io.crossover.driver.capacity.Device(
@@ -179,6 +202,20 @@ public final class StepBench {
                   .total();
           f.put(s.key() + "_planned_step_s", planned);
           f.put(s.key() + "_measured_vs_planned", seconds / planned);
+        }
+        if (traces != null) {
+          // libtorch's profiler sets itself up on first use, inside the first trace: a throwaway
+          // trace keeps that out of the first setting's figures.
+          runners.get(settings.get(0)).profile(traces, "warm-up");
+          for (Setting s : settings) {
+            OpProfile profile = runners.get(s).profile(traces, s.key());
+            profiles.put(s.key(), profile);
+            for (Map.Entry<OpProfile.Group, Double> g : profile.groups().entrySet()) {
+              f.put(
+                  s.key() + "_profile_" + g.getKey().name().toLowerCase(Locale.ROOT) + "_s",
+                  g.getValue());
+            }
+          }
         }
       } finally {
         runners.values().forEach(Runner::close);
@@ -219,6 +256,9 @@ public final class StepBench {
       }
     }
     print(c, settings, f);
+    if (!profiles.isEmpty()) {
+      ProfileTable.print(profiles, traces);
+    }
     if (json) {
       System.out.println(Json.line(f));
     }
@@ -250,8 +290,9 @@ public final class StepBench {
     }
     System.out.printf(
         Locale.ROOT,
-        "%-26s %12s %14s %16s %8s %14s %12s %9s%n",
+        "%-26s %-20s %12s %14s %16s %8s %14s %12s %9s%n",
         "setting",
+        "attention",
         "step (ms)",
         "tokens/s",
         "model GFLOP/s",
@@ -262,8 +303,9 @@ public final class StepBench {
     for (Setting s : settings) {
       System.out.printf(
           Locale.ROOT,
-          "%-26s %12.1f %,14.0f %16.2f %8.3f %14.1f %12.1f %9.2f%n",
+          "%-26s %-20s %12.1f %,14.0f %16.2f %8.3f %14.1f %12.1f %9.2f%n",
           s.key(),
+          s.kernelLabel(),
           (double) f.get(s.key() + "_step_s") * 1e3,
           (double) f.get(s.key() + "_tokens_per_s"),
           (double) f.get(s.key() + "_model_flops_per_s") / 1e9,
@@ -291,8 +333,12 @@ public final class StepBench {
       int steps,
       NDManager manager) {
     Numerics n = Numerics.of(c, manager.getDevice());
+    TrainConfig.Attention kernel =
+        n.kernel(
+            n.train(), seqLen, Objective.describe(objective).causal(), manager.getDevice().isGpu());
     Setting s =
-        new Setting(Objective.describe(objective).label(), objective, n.train(), n.attention(), "");
+        new Setting(
+            Objective.describe(objective).label(), objective, n.train(), n.attention(), kernel, "");
     try (Runner r = new Runner(c, s, batch, seqLen, c.train().microBatchOf(batch), manager)) {
       return median(r.time(steps));
     }
@@ -347,12 +393,7 @@ public final class StepBench {
       OperatingSystemMXBean os =
           (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
       for (int i = 0; i < n; i++) {
-        int[][] tokens = new int[batch][seqLen];
-        for (int[] row : tokens) {
-          for (int j = 0; j < seqLen; j++) {
-            row[j] = random.nextInt(256);
-          }
-        }
+        int[][] tokens = randomTokens();
         long cpu = os.getProcessCpuTime();
         long start = System.nanoTime();
         one(tokens);
@@ -363,14 +404,44 @@ public final class StepBench {
     }
 
     private void one(int[][] tokens) {
+      one(tokens, null, null);
+    }
+
+    /**
+     * One training step; with {@code pass} and {@code update}, its forward and backward traced to
+     * the one and its clip and AdamW update to the other.
+     */
+    private void one(int[][] tokens, Path pass, Path update) {
       try (NDManager scratch = manager.newSubManager()) {
         Batch b = objective.prepare(tokens, Noise.of(1, 0, done), Noise.of(1, -1, done));
         GradientSync sync = GradientSync.singleRank();
-        step.accumulate(scratch, b, done, sync);
-        sync.finish();
-        step.clipAndUpdate(scratch, 1e-4);
+        try (OpTrace trace = pass == null ? null : OpTrace.start(pass)) {
+          step.accumulate(scratch, b, done, sync);
+          sync.finish();
+        }
+        try (OpTrace trace = update == null ? null : OpTrace.start(update)) {
+          step.clipAndUpdate(scratch, 1e-4);
+        }
         done++;
       }
+    }
+
+    /** The op profile of one more step, its traces written to {@code dir} as KEY-pass.json etc. */
+    OpProfile profile(Path dir, String key) {
+      Path pass = dir.resolve(key + "-pass.json");
+      Path update = dir.resolve(key + "-update.json");
+      one(randomTokens(), pass, update);
+      return OpProfile.of(pass, update);
+    }
+
+    private int[][] randomTokens() {
+      int[][] tokens = new int[batch][seqLen];
+      for (int[] row : tokens) {
+        for (int j = 0; j < seqLen; j++) {
+          row[j] = random.nextInt(256);
+        }
+      }
+      return tokens;
     }
 
     /** The resident-set peak of one step above the resident set before it (Linux; else -1). */

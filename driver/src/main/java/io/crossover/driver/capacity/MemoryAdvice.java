@@ -117,7 +117,7 @@ final class MemoryAdvice {
     Least best = null;
     for (OptimConfig.Shard shard : OptimConfig.Shard.values()) {
       for (boolean r : recompute) {
-        for (TrainConfig.Attention a : TrainConfig.Attention.values()) {
+        for (TrainConfig.Attention a : TrainConfig.Attention.kernels()) {
           long bytes = StepTimeModel.footprint(c, m, vocab, w, 1, shard, r, a).device();
           if (best == null || bytes < best.bytes()) {
             best = new Least(bytes, w, shard, r, a);

@@ -146,7 +146,7 @@ public final class ModelSheet {
       CrossoverConfig c, int vocab, int micro, boolean recompute, OptimConfig.Shard shard) {
     Footprint[] f = new Footprint[4];
     int i = 0;
-    for (TrainConfig.Attention a : TrainConfig.Attention.values()) {
+    for (TrainConfig.Attention a : TrainConfig.Attention.kernels()) {
       for (Precision p : Precision.values()) {
         f[i++] = footprint(c, vocab, micro, p, a, recompute, shard);
       }
@@ -217,7 +217,7 @@ public final class ModelSheet {
     List<Object> memory = new ArrayList<>();
     for (OptimConfig.Shard shard : OptimConfig.Shard.values()) {
       for (boolean recompute : new boolean[] {false, true}) {
-        for (TrainConfig.Attention a : TrainConfig.Attention.values()) {
+        for (TrainConfig.Attention a : TrainConfig.Attention.kernels()) {
           for (Precision p : Precision.values()) {
             Footprint f = footprint(c, vocab, micro, p, a, recompute, shard);
             Map<String, Object> row = new LinkedHashMap<>();

@@ -8,7 +8,9 @@ import io.crossover.data.config.TrainConfig;
 import io.crossover.executor.allreduce.BucketPlan;
 import io.crossover.executor.model.Footprint;
 import io.crossover.executor.model.ModelSize;
+import io.crossover.executor.model.Numerics;
 import io.crossover.executor.model.ParamLayout;
+import io.crossover.executor.objective.Objective;
 import io.crossover.executor.precision.Precision;
 
 /**
@@ -81,8 +83,9 @@ public record StepTimeModel(int vocab, double network, double latencyMicros, dou
     // Recomputation runs each block's forward a second time: a third more work than the 6 FLOPs
     // per weight and token the model does (MFU counts the model's FLOPs, not the repeat).
     double compute = flops * (recompute ? 4.0 / 3 : 1) / (d.flops(precision) * eff);
-    Footprint f =
-        Footprint.of(m, vocab, Footprint.Setting.of(seqLen, micro, precision, attention, 1));
+    // Where auto differs by objective, planned for full attention (MDM), the costlier pass.
+    TrainConfig.Attention kernel = Numerics.kernel(attention, d.gpu(), precision, seqLen, false);
+    Footprint f = Footprint.of(m, vocab, Footprint.Setting.of(seqLen, micro, precision, kernel, 1));
     // Activations written in forward, read in backward, their gradients written: three passes per
     // micro-batch, and the weights read once per micro-batch.
     double bytes =
@@ -153,7 +156,19 @@ public record StepTimeModel(int vocab, double network, double latencyMicros, dou
     double memory = rank.memory();
     Footprint held =
         footprint(
-            c, c.model(), vocab, w, micro, c.optim().shard(), recompute, c.train().attention());
+            c,
+            c.model(),
+            vocab,
+            w,
+            micro,
+            c.optim().shard(),
+            recompute,
+            Numerics.kernel(
+                c.train().attention(),
+                d.gpu(),
+                precision,
+                seqLen,
+                Objective.describe(c.objective()).causal()));
     long p = ModelSize.parameters(c.model(), vocab);
     BucketPlan plan = BucketPlan.of(ParamLayout.of(c.model(), vocab), c.cluster().bucketBytes());
     // One half of the ring: (W-1)/W of the gradients over the link, W-1 messages per bucket.

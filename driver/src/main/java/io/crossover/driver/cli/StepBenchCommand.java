@@ -1,5 +1,6 @@
 package io.crossover.driver.cli;
 
+import io.crossover.data.UserException;
 import io.crossover.data.config.ConfigException;
 import io.crossover.data.config.ConfigLoader;
 import io.crossover.data.config.CrossoverConfig;
@@ -7,12 +8,16 @@ import io.crossover.data.config.ObjectiveConfig;
 import io.crossover.data.config.TrainConfig;
 import io.crossover.driver.bench.StepBench;
 import io.crossover.executor.precision.Precision;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -64,7 +69,9 @@ public final class StepBenchCommand implements Callable<Integer> {
   @Option(
       names = "--attention",
       split = ",",
-      description = "fused, materialized or both (default: train.attention).")
+      description =
+          "fused, materialized, auto, or several separated by commas (default: train.attention);"
+              + " the table names the kernel each ran.")
   List<TrainConfig.Attention> attentions;
 
   @Option(
@@ -89,6 +96,20 @@ public final class StepBenchCommand implements Callable<Integer> {
       names = "--json",
       description = "Print one JSON object with every figure as the last line.")
   boolean json;
+
+  @Option(
+      names = "--profile",
+      description =
+          "Profile one more step of each setting with libtorch's profiler: self time by kind of op"
+              + " (products, attention, casts, elementwise, loss, optimizer) and the top ops.")
+  boolean profile;
+
+  @Option(
+      names = "--trace-dir",
+      paramLabel = "DIR",
+      description =
+          "Keep the profiled steps' Chrome traces here (open in Perfetto); implies --profile.")
+  Path traceDir;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -134,8 +155,52 @@ public final class StepBenchCommand implements Callable<Integer> {
     }
     CrossoverConfig c =
         config.load(new ConfigOptions.Sugar().put("--preset", "model.preset", preset));
+    if (traceDir == null && !profile) {
+      return bench(c, arms, null);
+    }
+    Path traces = traceDir;
+    try {
+      if (traces == null) {
+        traces = Files.createTempDirectory("crossover-profile");
+      } else {
+        Files.createDirectories(traces);
+      }
+      return bench(c, arms, traces);
+    } catch (IOException e) {
+      throw new UserException("--trace-dir " + traceDir + ": cannot create it (" + e + ")");
+    } finally {
+      if (traceDir == null && traces != null) {
+        deleteTraces(traces);
+      }
+    }
+  }
+
+  /** Removes the temporary trace directory; what cannot be removed stays in the temp dir. */
+  private static void deleteTraces(Path dir) {
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path f : files.toList()) {
+        Files.deleteIfExists(f);
+      }
+      Files.deleteIfExists(dir);
+    } catch (IOException e) {
+      // Left for the OS's temp-dir cleaning: the profile was already printed.
+    }
+  }
+
+  private int bench(CrossoverConfig c, Map<String, ObjectiveConfig> arms, Path traces) {
     return new StepBench(
-            c, arms, seqLen, batch, steps, precisions, attentions, microBatch, rounds, matmul, json)
+            c,
+            arms,
+            seqLen,
+            batch,
+            steps,
+            precisions,
+            attentions,
+            microBatch,
+            rounds,
+            matmul,
+            json,
+            traces)
         .run();
   }
 }

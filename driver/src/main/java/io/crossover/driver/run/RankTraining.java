@@ -6,6 +6,7 @@ import io.crossover.data.Json;
 import io.crossover.data.config.ConfigException;
 import io.crossover.data.config.Counts;
 import io.crossover.data.config.CrossoverConfig;
+import io.crossover.data.config.TrainConfig;
 import io.crossover.data.plan.TokenPlan;
 import io.crossover.data.read.ArrowTokenReader;
 import io.crossover.data.read.ValidationSample;
@@ -167,13 +168,28 @@ public final class RankTraining {
         evalSteps.size(),
         Precision.resolve(config.train().precision(), device),
         Precision.resolve(config.eval().precision(), device),
-        numerics.attention().name().toLowerCase(Locale.ROOT),
+        attention(numerics, objective.causal(), device),
         microBatch,
         config.sequencesPerRank() / microBatch,
         device.isGpu() ? "; TF32 " + (config.train().tf32() ? "on" : "off") : "");
   }
 
   /** The loop's settings, from the config and plan. */
+  /** The training pass's attention kernel, and what {@code auto} chose for evaluation. */
+  private String attention(Numerics numerics, boolean causal, Device device) {
+    int length = config.budget().seqLen();
+    String train = label(numerics.kernel(numerics.train(), length, causal, device.isGpu()));
+    if (numerics.attention() != TrainConfig.Attention.AUTO) {
+      return train;
+    }
+    String eval = label(numerics.kernel(numerics.eval(), length, causal, device.isGpu()));
+    return train.equals(eval) ? train + " (auto)" : train + " (auto; " + eval + " in eval)";
+  }
+
+  private static String label(TrainConfig.Attention kernel) {
+    return kernel.name().toLowerCase(Locale.ROOT);
+  }
+
   private Trainer.Settings settings(int rank, Objective objective, int vocab, Device device) {
     return new Trainer.Settings(
         plan,

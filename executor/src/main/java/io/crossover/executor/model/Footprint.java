@@ -14,10 +14,12 @@ import java.util.Map;
  * FP32 values counted from the model's ops (norms, projections, rotary, attention in and out,
  * SwiGLU) times 1.36, the allocator's overhead measured at {@code small}, L = 2048; bf16 saves
  * nothing there, since each product's FP32 result is kept next to its bf16 operands. Materialised
- * attention adds per sequence, head and layer L x L values at 12 bytes (FP32) or 14 (bf16: the
- * softmax, its bf16 copy, the gradients in backward), plus 8 bytes for the layer in flight; fused
- * attention keeps one log-sum-exp per query. Logits: three (tokens, V) FP32 tensors. A model fitted
- * to and checked against measured peaks (README); not a guarantee.
+ * attention adds per sequence, head and layer L x L values at 12 bytes in FP32 (the softmax, the
+ * gradients in backward) plus 8 for the layer in flight, or in bf16 2 bytes (the softmax's bf16
+ * output, all the module keeps) plus 4 in flight (measured at {@code small}, L = 2048, batch 2: 525
+ * MiB over fused, 512 planned); fused attention keeps one log-sum-exp per query. Logits: three
+ * (tokens, V) FP32 tensors. A model fitted to and checked against measured peaks (README); not a
+ * guarantee.
  *
  * <p>A sharded optimiser ({@code optim.shard}) holds the two moments of 1/W of the parameters. With
  * {@code none} and {@code optimizer} the device keeps every parameter's gradient from step to step.
@@ -104,6 +106,9 @@ public record Footprint(
     int microBatch = s.microBatch();
     Precision precision = s.precision();
     TrainConfig.Attention attention = s.attention();
+    if (attention == TrainConfig.Attention.AUTO) {
+      throw new IllegalArgumentException("resolve auto attention first (Numerics.kernel)");
+    }
     int worldSize = s.worldSize();
     boolean recompute = s.recompute();
     OptimConfig.Shard shard = s.shard();
@@ -121,7 +126,7 @@ public record Footprint(
     double scoresPerLayer = (double) microBatch * m.heads() * seqLen * (double) seqLen;
     long scores =
         attention == TrainConfig.Attention.MATERIALIZED
-            ? (long) (scoresPerLayer * ((bf16 ? 14 : 12) * kept + 8))
+            ? (long) (scoresPerLayer * (bf16 ? 2 * kept + 4 : 12 * kept + 8))
             : (long) (tokens * m.heads() * 4 * kept);
     long logits = (long) (tokens * vocab * 4 * 3);
     boolean sharded = shard != null && shard.sharded() && worldSize > 1;

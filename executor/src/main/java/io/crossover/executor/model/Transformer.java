@@ -48,8 +48,10 @@ public final class Transformer implements AutoCloseable {
   private final List<Integer> segments = new ArrayList<>();
   private final Numerics numerics;
   private final Map<String, FusedAttention> fused = new HashMap<>();
+  private final Map<String, MaterializedAttention> materialized = new HashMap<>();
   private Script productScript;
   private Script mlpScript;
+  private Script normScript;
 
   private record Block(
       NDArray attnNorm,
@@ -266,8 +268,10 @@ public final class Transformer implements AutoCloseable {
     boolean causal = pass.causal();
     double dropout = pass.dropout();
     Precision precision = pass.precision();
-    if (numerics.attention() == TrainConfig.Attention.FUSED) {
-      if (precision == Precision.BF16 && !manager.getDevice().isGpu()) {
+    int length = (int) q.getShape().get(2);
+    boolean gpu = manager.getDevice().isGpu();
+    if (numerics.kernel(precision, length, causal, gpu) == TrainConfig.Attention.FUSED) {
+      if (precision == Precision.BF16 && !gpu) {
         // On CPUs libtorch's FP32 flash kernel is faster than its bf16 one (bench step, small:
         // L = 256 and 2048 with libtorch 2.5.1; L = 256 again with 2.7.1, 0.94-0.97x), so
         // attention stays FP32 there; on GPUs the bf16 kernels are the fast ones.
@@ -277,15 +281,24 @@ public final class Transformer implements AutoCloseable {
       }
       return fused(causal, dropout, precision).apply(q, k, v);
     }
-    // The reference: scores materialised. Scaling q (B,H,L,d_h) is cheaper than scaling the scores
-    // (B,H,L,L). The factor is a tensor the model owns: DJL's mul(Number) wraps a Java direct
-    // buffer that dies with the call, while autograd keeps the factor for backward.
-    NDArray scores =
-        product(q.mul(attentionScale(config.headDim())), k.transpose(0, 1, 3, 2), precision);
-    if (causal) {
-      scores = scores.add(causalMask((int) q.getShape().get(2)));
+    // Scores materialised. Scaling q (B,H,L,d_h) is cheaper than scaling the scores (B,H,L,L).
+    // The factor is a tensor the model owns: DJL's mul(Number) wraps a Java direct buffer that
+    // dies with the call, while autograd keeps the factor for backward.
+    NDArray scaled = q.mul(attentionScale(config.headDim()));
+    if (precision == Precision.BF16) {
+      return materialized(causal, dropout).apply(scaled, k, v, causal ? causalMask(length) : null);
     }
-    return product(drop(scores.softmax(-1), dropout), v, precision);
+    // The FP32 reference.
+    NDArray scores = scaled.matMul(k.transpose(0, 1, 3, 2));
+    if (causal) {
+      scores = scores.add(causalMask(length));
+    }
+    return drop(scores.softmax(-1), dropout).matMul(v);
+  }
+
+  private MaterializedAttention materialized(boolean causal, double dropout) {
+    return materialized.computeIfAbsent(
+        causal + "/" + dropout, key -> MaterializedAttention.load(manager, causal, dropout));
   }
 
   private FusedAttention fused(boolean causal, double dropout, Precision precision) {
@@ -343,9 +356,22 @@ public final class Transformer implements AutoCloseable {
     return a;
   }
 
+  /**
+   * x / sqrt(mean(x^2) + eps) * weight over the last axis, FP32, as libtorch's {@code rms_norm} (x
+   * * rsqrt(...)): one module call instead of six DJL ops, and in backward a product where a
+   * quotient's gradient took a division, a negation and another division (bench step --profile,
+   * {@code small}: 7% of a bf16 step).
+   */
   private NDArray rmsNorm(NDArray x, NDArray weight) {
-    NDArray rms = x.square().mean(new int[] {-1}, true).add((float) config.normEps()).sqrt();
-    return x.div(rms).mul(weight);
+    if (normScript == null) {
+      normScript =
+          Script.load(
+              manager,
+              "RmsNorm",
+              "x, weight",
+              "torch.rms_norm(x, [torch.size(x, -1)], weight, " + config.normEps() + ")");
+    }
+    return normScript.apply(x, weight);
   }
 
   private NDArray attentionScale(int headDim) {
@@ -408,11 +434,15 @@ public final class Transformer implements AutoCloseable {
   @Override
   public void close() {
     fused.values().forEach(FusedAttention::close);
+    materialized.values().forEach(MaterializedAttention::close);
     if (productScript != null) {
       productScript.close();
     }
     if (mlpScript != null) {
       mlpScript.close();
+    }
+    if (normScript != null) {
+      normScript.close();
     }
     manager.close();
   }

@@ -13,8 +13,9 @@ import java.util.TreeSet;
 
 /**
  * The precision a forward pass computes in. {@code BF16} is libtorch's autocast ({@link Autocast}):
- * matrix products and attention in bf16, everything the model keeps or reduces over (weights,
- * gradients, optimiser state, norms, softmax, the loss) in FP32.
+ * matrix products and attention in bf16 (the softmax accumulating in FP32 inside its kernel),
+ * everything the model keeps or reduces over (weights, gradients, optimiser state, the residual
+ * stream, norms, the loss) in FP32.
  */
 public enum Precision {
   FP32,

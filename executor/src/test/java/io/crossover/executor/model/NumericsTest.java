@@ -1,5 +1,8 @@
 package io.crossover.executor.model;
 
+import static io.crossover.data.config.TrainConfig.Attention.AUTO;
+import static io.crossover.data.config.TrainConfig.Attention.FUSED;
+import static io.crossover.data.config.TrainConfig.Attention.MATERIALIZED;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -109,7 +112,7 @@ class NumericsTest {
     Precision.Resolved auto = Precision.resolve(TrainConfig.PrecisionSetting.AUTO, Device.cpu());
     // bf16 also runs (slowly, emulated) on CPUs without the instructions; the bound is the same.
     System.out.println("bf16 on this CPU: " + auto.precision() + " (" + auto.why() + ")");
-    for (Attention attention : Attention.values()) {
+    for (Attention attention : Attention.kernels()) {
       for (boolean causal : new boolean[] {true, false}) {
         List<float[]> fp32 =
             logitsAndGradients(
@@ -123,6 +126,44 @@ class NumericsTest {
         assertTrue(logits > 0, "bf16 must actually compute in bf16");
         double cosine = cosine(bf16, fp32);
         assertTrue(cosine > 0.99, attention + " gradients' cosine similarity " + cosine);
+      }
+    }
+  }
+
+  @Test
+  void autoAttentionIsTheMeasuredRule() {
+    int causal = Numerics.MATERIALIZED_MAX_CAUSAL;
+    int full = Numerics.MATERIALIZED_MAX_FULL;
+    assertEquals(MATERIALIZED, Numerics.kernel(AUTO, false, Precision.BF16, 2, true));
+    assertEquals(MATERIALIZED, Numerics.kernel(AUTO, false, Precision.BF16, causal, true));
+    assertEquals(FUSED, Numerics.kernel(AUTO, false, Precision.BF16, causal + 1, true));
+    assertEquals(MATERIALIZED, Numerics.kernel(AUTO, false, Precision.BF16, full, false));
+    assertEquals(FUSED, Numerics.kernel(AUTO, false, Precision.BF16, full + 1, false));
+    for (boolean mask : new boolean[] {true, false}) {
+      assertEquals(FUSED, Numerics.kernel(AUTO, false, Precision.FP32, 2, mask), "FP32: fused");
+      for (Precision p : Precision.values()) {
+        assertEquals(FUSED, Numerics.kernel(AUTO, true, p, 2, mask), "GPUs: fused");
+      }
+    }
+    for (Attention kernel : Attention.kernels()) {
+      for (Precision p : Precision.values()) {
+        for (boolean gpu : new boolean[] {false, true}) {
+          assertEquals(kernel, Numerics.kernel(kernel, gpu, p, 256, true), "a set kernel is kept");
+        }
+      }
+    }
+  }
+
+  @Test
+  void autoAttentionComputesBitwiseWhatItsKernelComputes() {
+    for (Precision p : Precision.values()) {
+      for (boolean causal : new boolean[] {true, false}) {
+        Attention kernel = Numerics.kernel(AUTO, false, p, TOKENS[0].length, causal);
+        List<float[]> auto = logitsAndGradients(new Numerics(Attention.AUTO, p, p), causal, false);
+        List<float[]> set = logitsAndGradients(new Numerics(kernel, p, p), causal, false);
+        for (int i = 0; i < auto.size(); i++) {
+          assertTrue(Arrays.equals(auto.get(i), set.get(i)), p + " " + kernel + " tensor " + i);
+        }
       }
     }
   }

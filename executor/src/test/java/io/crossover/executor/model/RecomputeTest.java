@@ -64,7 +64,7 @@ class RecomputeTest {
     }
     for (String shape : new String[] {"model.kv-heads=4", "model.kv-heads=2"}) {
       ModelConfig c = TestModels.config(shape).model();
-      for (Attention a : Attention.values()) {
+      for (Attention a : Attention.kernels()) {
         for (Precision p : precisions) {
           for (boolean causal : new boolean[] {true, false}) {
             String what = shape + " " + a + " " + p + (causal ? " causal" : " full");
