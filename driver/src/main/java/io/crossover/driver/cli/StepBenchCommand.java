@@ -167,7 +167,11 @@ public final class StepBenchCommand implements Callable<Integer> {
       }
       return bench(c, arms, traces);
     } catch (IOException e) {
-      throw new UserException("--trace-dir " + traceDir + ": cannot create it (" + e + ")");
+      throw new UserException(
+          (traceDir != null ? "--trace-dir " + traceDir : "--profile: a temporary directory")
+              + ": cannot create it ("
+              + e
+              + ")");
     } finally {
       if (traceDir == null && traces != null) {
         deleteTraces(traces);
