@@ -65,6 +65,11 @@ public record TrainConfig(
     FUSED,
     MATERIALIZED;
 
+    /** The name the config writes: {@code auto}, {@code fused}, {@code materialized}. */
+    public String label() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+
     /** The kernels themselves, without {@code AUTO}. */
     public static List<Attention> kernels() {
       return List.of(FUSED, MATERIALIZED);

@@ -69,8 +69,7 @@ public final class StepBench {
       String key) {
     /** The kernel, and "(auto)" when the setting chose it. */
     String kernelLabel() {
-      return kernel.name().toLowerCase(Locale.ROOT)
-          + (attention == TrainConfig.Attention.AUTO ? " (auto)" : "");
+      return kernel.label() + (attention == TrainConfig.Attention.AUTO ? " (auto)" : "");
     }
   }
 
@@ -170,7 +169,7 @@ public final class StepBench {
         for (Setting s : settings) {
           double seconds = median(times.get(s));
           double tokensPerS = (double) batch * seqLen / seconds;
-          f.put(s.key() + "_attention", s.kernel().name().toLowerCase(Locale.ROOT));
+          f.put(s.key() + "_attention", s.kernel().label());
           f.put(s.key() + "_step_s", seconds);
           f.put(s.key() + "_tokens_per_s", tokensPerS);
           f.put(
@@ -335,7 +334,7 @@ public final class StepBench {
     Numerics n = Numerics.of(c, manager.getDevice());
     TrainConfig.Attention kernel =
         n.kernel(
-            n.train(), seqLen, Objective.describe(objective).causal(), manager.getDevice().isGpu());
+            manager.getDevice().isGpu(), n.train(), seqLen, Objective.describe(objective).causal());
     Setting s =
         new Setting(
             Objective.describe(objective).label(), objective, n.train(), n.attention(), kernel, "");

@@ -66,7 +66,8 @@ public record StepTimeModel(int vocab, double network, double latencyMicros, dou
 
   /**
    * Compute and memory-traffic seconds of one rank's step of {@code perRank} sequences, {@code
-   * micro} per forward pass: what a rank spends without the network.
+   * micro} per forward pass with attention {@code kernel} (resolved, never {@code auto}): what a
+   * rank spends without the network.
    */
   public static RankSeconds rankSeconds(
       ModelConfig m,
@@ -75,7 +76,7 @@ public record StepTimeModel(int vocab, double network, double latencyMicros, dou
       int perRank,
       int micro,
       Precision precision,
-      TrainConfig.Attention attention,
+      TrainConfig.Attention kernel,
       boolean recompute,
       Device d,
       double eff) {
@@ -83,8 +84,6 @@ public record StepTimeModel(int vocab, double network, double latencyMicros, dou
     // Recomputation runs each block's forward a second time: a third more work than the 6 FLOPs
     // per weight and token the model does (MFU counts the model's FLOPs, not the repeat).
     double compute = flops * (recompute ? 4.0 / 3 : 1) / (d.flops(precision) * eff);
-    // Where auto differs by objective, planned for full attention (MDM), the costlier pass.
-    TrainConfig.Attention kernel = Numerics.kernel(attention, d.gpu(), precision, seqLen, false);
     Footprint f = Footprint.of(m, vocab, Footprint.Setting.of(seqLen, micro, precision, kernel, 1));
     // Activations written in forward, read in backward, their gradients written: three passes per
     // micro-batch, and the weights read once per micro-batch.
@@ -140,35 +139,18 @@ public record StepTimeModel(int vocab, double network, double latencyMicros, dou
     double flopsPerRank =
         ModelSize.trainingFlopsPerToken(c.model(), vocab, seqLen) * tokensPerStep / w;
     boolean recompute = c.train().recompute() == TrainConfig.Recompute.BLOCKS;
-    RankSeconds rank =
-        rankSeconds(
-            c.model(),
-            vocab,
-            seqLen,
-            perRank,
-            micro,
-            precision,
+    TrainConfig.Attention kernel =
+        Numerics.kernel(
             c.train().attention(),
-            recompute,
-            d,
-            eff);
+            d.gpu(),
+            precision,
+            seqLen,
+            Objective.describe(c.objective()).causal());
+    RankSeconds rank =
+        rankSeconds(c.model(), vocab, seqLen, perRank, micro, precision, kernel, recompute, d, eff);
     double compute = rank.compute();
     double memory = rank.memory();
-    Footprint held =
-        footprint(
-            c,
-            c.model(),
-            vocab,
-            w,
-            micro,
-            c.optim().shard(),
-            recompute,
-            Numerics.kernel(
-                c.train().attention(),
-                d.gpu(),
-                precision,
-                seqLen,
-                Objective.describe(c.objective()).causal()));
+    Footprint held = footprint(c, c.model(), vocab, w, micro, c.optim().shard(), recompute, kernel);
     long p = ModelSize.parameters(c.model(), vocab);
     BucketPlan plan = BucketPlan.of(ParamLayout.of(c.model(), vocab), c.cluster().bucketBytes());
     // One half of the ring: (W-1)/W of the gradients over the link, W-1 messages per bucket.

@@ -10,6 +10,7 @@ import io.crossover.driver.bench.StepBench;
 import io.crossover.executor.precision.Precision;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -170,7 +171,8 @@ public final class StepBenchCommand implements Callable<Integer> {
       throw new UserException(
           (traceDir != null ? "--trace-dir " + traceDir : "--profile: a temporary directory")
               + ": cannot create it ("
-              + e
+              + (e instanceof NoSuchFileException ? "no such directory: " : "")
+              + e.getMessage()
               + ")");
     } finally {
       if (traceDir == null && traces != null) {

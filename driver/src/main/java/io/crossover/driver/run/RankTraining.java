@@ -178,16 +178,12 @@ public final class RankTraining {
   /** The training pass's attention kernel, and what {@code auto} chose for evaluation. */
   private String attention(Numerics numerics, boolean causal, Device device) {
     int length = config.budget().seqLen();
-    String train = label(numerics.kernel(numerics.train(), length, causal, device.isGpu()));
+    String train = numerics.kernel(device.isGpu(), numerics.train(), length, causal).label();
     if (numerics.attention() != TrainConfig.Attention.AUTO) {
       return train;
     }
-    String eval = label(numerics.kernel(numerics.eval(), length, causal, device.isGpu()));
+    String eval = numerics.kernel(device.isGpu(), numerics.eval(), length, causal).label();
     return train.equals(eval) ? train + " (auto)" : train + " (auto; " + eval + " in eval)";
-  }
-
-  private static String label(TrainConfig.Attention kernel) {
-    return kernel.name().toLowerCase(Locale.ROOT);
   }
 
   private Trainer.Settings settings(int rank, Objective objective, int vocab, Device device) {

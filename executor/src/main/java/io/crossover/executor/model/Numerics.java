@@ -58,7 +58,7 @@ public record Numerics(
 
   /** The kernel of a pass of this model in {@code precision} over {@code length} tokens. */
   public TrainConfig.Attention kernel(
-      Precision precision, int length, boolean causal, boolean gpu) {
+      boolean gpu, Precision precision, int length, boolean causal) {
     return kernel(attention, gpu, precision, length, causal);
   }
 

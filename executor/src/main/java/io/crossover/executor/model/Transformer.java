@@ -270,7 +270,7 @@ public final class Transformer implements AutoCloseable {
     Precision precision = pass.precision();
     int length = (int) q.getShape().get(2);
     boolean gpu = manager.getDevice().isGpu();
-    if (numerics.kernel(precision, length, causal, gpu) == TrainConfig.Attention.FUSED) {
+    if (numerics.kernel(gpu, precision, length, causal) == TrainConfig.Attention.FUSED) {
       if (precision == Precision.BF16 && !gpu) {
         // On CPUs libtorch's FP32 flash kernel is faster than its bf16 one (bench step, small:
         // L = 256 and 2048 with libtorch 2.5.1; L = 256 again with 2.7.1, 0.94-0.97x), so
